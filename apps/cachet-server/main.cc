@@ -1,0 +1,111 @@
+// cachet-server: flag parsing and wiring only.
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "net/server.h"
+#include "server/command.h"
+#include "server/config.h"
+#include "server/instance.h"
+#include "server/resp_handler.h"
+#include "store/clock.h"
+
+namespace {
+
+using cachet::server::Config;
+
+template <typename... Args>
+void log(fmt::format_string<Args...> format, Args&&... args) {
+  auto now = std::chrono::system_clock::now();
+  fmt::print(stderr, "{}:M {:%d %b %Y %H:%M:%S} * {}\n", getpid(),
+             std::chrono::floor<std::chrono::seconds>(now),
+             fmt::format(format, std::forward<Args>(args)...));
+}
+
+// Raises the open-file limit so maxclients connections fit, as Redis does at start.
+void raise_file_limit(uint64_t maxclients) {
+  rlimit limit{};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  rlim_t wanted = maxclients + 32;
+  if (limit.rlim_cur >= wanted) return;
+  limit.rlim_cur = std::min(wanted, limit.rlim_max);
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur < wanted) {
+    log("Could not raise the open file limit to {} (now {}): maxclients may not be reachable",
+        wanted, limit.rlim_cur);
+  }
+}
+
+cachet::net::ServerOptions network_options(const Config& c, cachet::server::Instance& instance) {
+  cachet::net::ServerOptions o;
+  o.bind = c.bind;
+  o.port = c.port;
+  o.threads = c.threads > 0 ? c.threads : static_cast<int>(std::thread::hardware_concurrency());
+  o.max_connections = c.maxclients;
+  o.reject_message = "-ERR max number of clients reached\r\n";
+  o.on_reject = [&instance] { instance.stats().rejected_connections.fetch_add(1); };
+  o.limits.max_input_buffer = c.client_query_buffer_limit;
+  return o;
+}
+
+// Runs the active expiry cycle on every worker, each over its share of the shards.
+void add_expiry_timers(cachet::net::Server& net, cachet::server::Instance& instance, int hz) {
+  auto period = std::chrono::milliseconds(1000 / hz);
+  auto budget = std::chrono::duration_cast<std::chrono::microseconds>(period) / 4;
+  for (int i = 0; i < net.worker_count(); ++i) {
+    net.worker(i).add_timer(period, [&instance, i, n = net.worker_count(), budget] {
+      instance.store().active_expire(i, n, budget);
+    });
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Config config;
+  std::string error;
+  if (!cachet::server::parse_command_line(std::span<const char* const>(argv + 1, argc - 1), config,
+                                          error)) {
+    fmt::print(stderr, "\n*** FATAL CONFIG ERROR (cachet {}) ***\n{}\n",
+               cachet::server::kCachetVersion, error);
+    return 1;
+  }
+  raise_file_limit(config.maxclients);
+
+  // Every thread inherits this mask; the main thread takes the signals with sigwait.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  cachet::store::SystemClock clock;
+  cachet::server::Instance instance(config, clock);
+  cachet::net::Server net(network_options(config, instance), [&instance](auto& conn) {
+    return cachet::server::make_resp_handler(instance, conn);
+  });
+  if (!net.listen(error)) {
+    log("{}", error);
+    return 1;
+  }
+  instance.set_listening_port(net.port());
+  instance.on_config_change([&net](const Config& c) { net.set_max_connections(c.maxclients); });
+  instance.on_shutdown([] { kill(getpid(), SIGTERM); });
+  add_expiry_timers(net, instance, config.hz);
+  net.start();
+  log("cachet {} ready to accept connections on port {} ({} threads)",
+      cachet::server::kCachetVersion, net.port(), net.worker_count());
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  log("Received {}, shutting down: finishing replies in flight", strsignal(signal_number));
+  net.stop();
+  log("cachet is now ready to exit, bye bye...");
+  return 0;
+}

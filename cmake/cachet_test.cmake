@@ -1,0 +1,10 @@
+# cachet_add_test(NAME SOURCES... LIBS...): one GoogleTest executable registered with ctest.
+function(cachet_add_test name)
+  cmake_parse_arguments(T "" "" "SOURCES;LIBS" ${ARGN})
+  if(NOT CACHET_TOP_LEVEL)
+    return()
+  endif()
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main cachet_options)
+  add_test(NAME ${name} COMMAND ${name})
+endfunction()

@@ -1,0 +1,70 @@
+// A multi-threaded TCP server: one listening socket per bind address shared by N workers.
+//
+// Each worker waits on the listening sockets with EPOLLEXCLUSIVE, so an idle worker takes the next
+// connection. The server knows no protocol: a HandlerFactory gives each connection its Handler.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "net/worker.h"
+
+namespace cachet::net {
+
+struct ServerOptions {
+  std::vector<std::string> bind = {"127.0.0.1"};
+  uint16_t port = 6379;
+  int threads = 1;
+  size_t max_connections = 10000;
+  // Written (best effort) to a connection refused because max_connections is reached.
+  std::string reject_message;
+  // Called (on a worker thread) for each connection refused because max_connections is reached.
+  std::function<void()> on_reject;
+  WorkerLimits limits;
+};
+
+using HandlerFactory = std::function<std::unique_ptr<Handler>(Connection&)>;
+
+class Server {
+ public:
+  Server(ServerOptions options, HandlerFactory factory);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and listens on every address; on failure returns false and sets `error`.
+  [[nodiscard]] bool listen(std::string& error);
+  // The port actually bound (useful with port 0).
+  uint16_t port() const { return bound_port_; }
+  // Starts the worker threads. Timers must be added to workers before this.
+  void start();
+  // Stops accepting, writes pending replies (up to a short deadline), closes every connection and
+  // joins the workers. Thread-safe; idempotent.
+  void stop();
+  Worker& worker(int i) { return *workers_[i]; }
+  int worker_count() const { return static_cast<int>(workers_.size()); }
+  size_t connection_count() const { return connections_.load(std::memory_order_relaxed); }
+  void set_max_connections(size_t n) { max_connections_.store(n, std::memory_order_relaxed); }
+
+ private:
+  friend class Worker;
+  bool admit();  // counts a new connection; false when full
+  void release() { connections_.fetch_sub(1, std::memory_order_relaxed); }
+  uint64_t next_id() { return next_id_.fetch_add(1, std::memory_order_relaxed); }
+
+  ServerOptions options_;
+  HandlerFactory factory_;
+  std::vector<int> listen_fds_;
+  uint16_t bound_port_ = 0;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::atomic<size_t> connections_{0};
+  std::atomic<size_t> max_connections_;
+  std::atomic<uint64_t> next_id_{1};
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace cachet::net

@@ -1,0 +1,266 @@
+#include "net/worker.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "net/address.h"
+#include "net/server.h"
+
+namespace cachet::net {
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024;
+constexpr int kMaxEvents = 256;
+constexpr auto kDrainTimeout = std::chrono::seconds(5);
+// epoll_event.data.u64 tags for the non-connection descriptors.
+constexpr uint64_t kWakeTag = 0;
+constexpr uint64_t kListenTag = 1;
+
+}  // namespace
+
+Connection::Connection(Worker& worker, int fd, uint64_t id, std::string peer, std::string local)
+    : worker_(worker), fd_(fd), id_(id), peer_(std::move(peer)), local_(std::move(local)) {}
+
+Connection::~Connection() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Worker::Worker(Server& server, int index, WorkerLimits limits)
+    : server_(server), index_(index), limits_(limits) {
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  epoll_event ev{EPOLLIN, {.u64 = kWakeTag}};
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+}
+
+Worker::~Worker() {
+  if (thread_.joinable()) thread_.join();
+  connections_.clear();
+  ::close(wake_fd_);
+  ::close(epoll_fd_);
+}
+
+void Worker::post(std::function<void()> task) {
+  {
+    std::lock_guard lock(posted_mutex_);
+    posted_.push_back(std::move(task));
+  }
+  wake();
+}
+
+void Worker::wake() {
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof(one));
+}
+
+void Worker::add_timer(std::chrono::milliseconds interval, std::function<void()> fn) {
+  timers_.push_back({interval, std::chrono::steady_clock::now() + interval, std::move(fn)});
+}
+
+void Worker::start(const std::vector<int>& listen_fds) {
+  listen_fds_ = listen_fds;
+  for (int fd : listen_fds_) {
+    epoll_event ev{EPOLLIN | EPOLLEXCLUSIVE, {.u64 = kListenTag}};
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+  }
+  thread_ = std::thread([this] { run(); });
+}
+
+void Worker::request_stop() {
+  stop_requested_.store(true);
+  wake();
+}
+
+int Worker::poll_timeout_ms() const {
+  if (draining_) return 50;
+  if (timers_.empty()) return -1;
+  auto next = std::min_element(timers_.begin(), timers_.end(), [](auto& a, auto& b) {
+                return a.next < b.next;
+              })->next;
+  auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+      next - std::chrono::steady_clock::now());
+  return static_cast<int>(std::max<int64_t>(0, wait.count()));
+}
+
+void Worker::run_timers() {
+  auto now = std::chrono::steady_clock::now();
+  for (Timer& t : timers_) {
+    if (now < t.next) continue;
+    t.fn();
+    t.next = now + t.interval;
+  }
+}
+
+void Worker::run_posted() {
+  std::vector<std::function<void()>> tasks;
+  {
+    std::lock_guard lock(posted_mutex_);
+    tasks.swap(posted_);
+  }
+  for (auto& task : tasks) task();
+}
+
+void Worker::run() {
+  epoll_event events[kMaxEvents];
+  while (true) {
+    if (stop_requested_.load() && !draining_) begin_drain();
+    if (draining_ && (connections_.empty() || std::chrono::steady_clock::now() > drain_deadline_)) {
+      break;
+    }
+    int n = epoll_wait(epoll_fd_, events, kMaxEvents, poll_timeout_ms());
+    for (int i = 0; i < n; ++i) {
+      uint64_t tag = events[i].data.u64;
+      if (tag == kWakeTag) {
+        uint64_t count;
+        [[maybe_unused]] ssize_t r = ::read(wake_fd_, &count, sizeof(count));
+        run_posted();
+      } else if (tag == kListenTag) {
+        if (!draining_) accept_all();
+      } else {
+        auto* conn = reinterpret_cast<Connection*>(tag);
+        if (conn->closed_) continue;
+        if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) on_readable(*conn);
+        if (!conn->closed_ && (events[i].events & EPOLLOUT)) flush(*conn);
+      }
+    }
+    dead_.clear();
+    run_timers();
+  }
+  while (!connections_.empty()) close_connection(*connections_.begin()->second);
+  dead_.clear();
+}
+
+void Worker::begin_drain() {
+  draining_ = true;
+  drain_deadline_ = std::chrono::steady_clock::now() + kDrainTimeout;
+  for (int fd : listen_fds_) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  std::vector<Connection*> all;
+  for (auto& [id, conn] : connections_) all.push_back(conn.get());
+  for (Connection* conn : all) {
+    conn->closing_ = true;
+    flush(*conn);
+  }
+}
+
+void Worker::accept_all() {
+  for (int listen_fd : listen_fds_) {
+    while (true) {
+      sockaddr_storage addr;
+      socklen_t len = sizeof(addr);
+      int fd = accept4(listen_fd, reinterpret_cast<sockaddr*>(&addr), &len,
+                       SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) break;  // EAGAIN: another worker took it, or none left
+      if (!server_.admit()) {
+        const std::string& msg = server_.options_.reject_message;
+        [[maybe_unused]] ssize_t r = ::send(fd, msg.data(), msg.size(), MSG_NOSIGNAL);
+        ::close(fd);
+        if (server_.options_.on_reject) server_.options_.on_reject();
+        continue;
+      }
+      int one = 1;
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+      auto conn = std::make_unique<Connection>(*this, fd, server_.next_id(), peer_address(fd),
+                                               local_address(fd));
+      conn->handler_ = server_.factory_(*conn);
+      epoll_event ev{EPOLLIN, {.u64 = reinterpret_cast<uint64_t>(conn.get())}};
+      epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+      connections_.emplace(conn->id(), std::move(conn));
+    }
+  }
+}
+
+void Worker::on_readable(Connection& conn) {
+  if (!conn.reading_) return;
+  size_t want = std::max(kReadChunk, conn.handler_->input_needed() > conn.input_.size()
+                                         ? conn.handler_->input_needed() - conn.input_.size()
+                                         : 0);
+  char* dst = conn.input_.prepare(want);
+  ssize_t n = ::recv(conn.fd_, dst, want, 0);
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+    close_connection(conn);
+    return;
+  }
+  if (n < 0) return;
+  conn.input_.commit(static_cast<size_t>(n));
+  if (conn.input_.size() > limits_.max_input_buffer) {
+    close_connection(conn);  // client-query-buffer-limit, as Redis closes such a client
+    return;
+  }
+  process_input(conn);
+  if (!conn.closed_) flush(conn);
+}
+
+void Worker::process_input(Connection& conn) {
+  if (conn.closing_ || conn.input_.size() < conn.handler_->input_needed()) return;
+  size_t used = conn.handler_->on_input(conn, conn.input_.view());
+  conn.input_.consume(used);
+  conn.input_.shrink_if_idle(1024 * 1024);
+}
+
+void Worker::flush(Connection& conn) {
+  while (conn.sent_ < conn.output_.size()) {
+    ssize_t n = ::send(conn.fd_, conn.output_.data() + conn.sent_,
+                       conn.output_.size() - conn.sent_, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EAGAIN) break;
+      if (errno == EINTR) continue;
+      close_connection(conn);
+      return;
+    }
+    conn.sent_ += static_cast<size_t>(n);
+  }
+  if (conn.sent_ == conn.output_.size()) {
+    conn.output_.clear();
+    conn.sent_ = 0;
+    if (conn.output_.capacity() > 1024 * 1024) conn.output_.shrink_to_fit();
+    if (conn.closing_) {
+      close_connection(conn);
+      return;
+    }
+  }
+  bool paused_before = !conn.reading_;
+  update_interest(conn);
+  // Reading resumed after backpressure: input may already hold whole requests.
+  if (paused_before && conn.reading_ && conn.input_.size() > 0) {
+    process_input(conn);
+    if (!conn.closed_) flush(conn);
+  }
+}
+
+void Worker::update_interest(Connection& conn) {
+  size_t pending = conn.output_.size() - conn.sent_;
+  bool want_write = pending > 0;
+  bool reading = !conn.closing_ && pending < limits_.pause_reading_output;
+  if (want_write == conn.want_write_ && reading == conn.reading_) return;
+  conn.want_write_ = want_write;
+  conn.reading_ = reading;
+  epoll_event ev{(reading ? EPOLLIN : 0u) | (want_write ? EPOLLOUT : 0u),
+                 {.u64 = reinterpret_cast<uint64_t>(&conn)}};
+  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, conn.fd_, &ev);
+}
+
+void Worker::close(uint64_t id) {
+  auto it = connections_.find(id);
+  if (it != connections_.end()) close_connection(*it->second);
+}
+
+void Worker::close_connection(Connection& conn) {
+  if (conn.closed_) return;
+  conn.closed_ = true;
+  conn.handler_->on_close(conn);
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, conn.fd_, nullptr);
+  auto it = connections_.find(conn.id_);
+  dead_.push_back(std::move(it->second));
+  connections_.erase(it);
+  server_.release();
+}
+
+}  // namespace cachet::net

@@ -1,0 +1,134 @@
+// One event-loop thread (epoll) and the connections it owns.
+//
+// A connection lives on one worker for its whole life; everything about it runs on that worker's
+// thread. Other threads talk to a worker only through post(), which is thread-safe.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "net/buffer.h"
+
+namespace cachet::net {
+
+class Connection;
+class Server;
+
+// Protocol logic for one connection; called on the connection's worker thread only.
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  // Consumes complete requests at the front of `input` and appends their replies to
+  // conn.output(); returns the number of bytes consumed. `input` is valid during the call only.
+  virtual size_t on_input(Connection& conn, std::string_view input) = 0;
+  // Input size from which on_input can make progress again (0: any new byte may help).
+  virtual size_t input_needed() const { return 0; }
+  virtual void on_close(Connection& /*conn*/) {}
+};
+
+class Worker;
+
+class Connection {
+ public:
+  Connection(Worker& worker, int fd, uint64_t id, std::string peer, std::string local);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  uint64_t id() const { return id_; }
+  int fd() const { return fd_; }
+  const std::string& peer_address() const { return peer_; }
+  const std::string& local_address() const { return local_; }
+  Worker& worker() { return worker_; }
+  std::string& output() { return output_; }
+  // Stop reading; close once the pending output has been written.
+  void close_after_reply() { closing_ = true; }
+  bool closing() const { return closing_; }
+
+ private:
+  friend class Worker;
+  Worker& worker_;
+  int fd_;
+  uint64_t id_;
+  std::string peer_, local_;
+  InputBuffer input_;
+  std::string output_;
+  size_t sent_ = 0;  // bytes of output_ already written
+  std::unique_ptr<Handler> handler_;
+  bool closing_ = false;
+  bool closed_ = false;
+  bool want_write_ = false;
+  bool reading_ = true;
+};
+
+struct WorkerLimits {
+  size_t max_input_buffer = 1024ull * 1024 * 1024;  // client-query-buffer-limit
+  size_t pause_reading_output = 64 * 1024 * 1024;   // backpressure: stop reading past this
+};
+
+class Worker {
+ public:
+  Worker(Server& server, int index, WorkerLimits limits);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  int index() const { return index_; }
+  // Runs `task` on this worker's thread soon. Thread-safe.
+  void post(std::function<void()> task);
+  // Calls `fn` on this worker's thread every `interval`. Call before start().
+  void add_timer(std::chrono::milliseconds interval, std::function<void()> fn);
+  // Closes connection `id` if this worker owns it. Worker thread only.
+  void close(uint64_t id);
+  size_t connection_count() const { return connections_.size(); }
+
+ private:
+  friend class Server;
+  struct Timer {
+    std::chrono::milliseconds interval;
+    std::chrono::steady_clock::time_point next;
+    std::function<void()> fn;
+  };
+
+  void start(const std::vector<int>& listen_fds);
+  void run();
+  void request_stop();
+  void wake();
+  int poll_timeout_ms() const;
+  void run_timers();
+  void run_posted();
+  void accept_all();
+  void on_readable(Connection& conn);
+  void process_input(Connection& conn);
+  void flush(Connection& conn);
+  void update_interest(Connection& conn);
+  void close_connection(Connection& conn);
+  void begin_drain();
+
+  Server& server_;
+  int index_;
+  WorkerLimits limits_;
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;
+  std::vector<int> listen_fds_;
+  std::thread thread_;
+  std::mutex posted_mutex_;
+  std::vector<std::function<void()>> posted_;  // guarded by posted_mutex_
+  std::atomic<bool> stop_requested_{false};
+  bool draining_ = false;
+  std::chrono::steady_clock::time_point drain_deadline_;
+  std::vector<Timer> timers_;
+  std::unordered_map<uint64_t, std::unique_ptr<Connection>> connections_;
+  std::vector<std::unique_ptr<Connection>> dead_;  // freed after the current event batch
+};
+
+}  // namespace cachet::net

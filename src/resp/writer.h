@@ -1,0 +1,46 @@
+// RESP reply writer: appends RESP2 or RESP3 replies to an output string.
+//
+// The same calls produce the right encoding for either protocol version (a RESP3 map becomes a
+// flat RESP2 array, a RESP3 null becomes `$-1`), so command code never branches on the protocol.
+// Not thread-safe; one writer per connection.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace cachet::resp {
+
+class Writer {
+ public:
+  explicit Writer(std::string& out, int protocol = 2) : out_(&out), protocol_(protocol) {}
+
+  int protocol() const { return protocol_; }
+  void set_protocol(int protocol) { protocol_ = protocol; }
+  std::string& buffer() { return *out_; }
+
+  void simple(std::string_view s);  // +s (must not contain CR or LF)
+  void ok() { out_->append("+OK\r\n"); }
+  // -message; `message` starts with the error code ("ERR ...", "WRONGTYPE ..."). CR/LF become spaces.
+  void error(std::string_view message);
+  void integer(int64_t n);
+  void bulk(std::string_view s);
+  void null();        // missing value: `$-1` (RESP2) or `_` (RESP3)
+  void null_array();  // missing aggregate: `*-1` (RESP2) or `_` (RESP3)
+  void array(size_t n);
+  void map(size_t pairs);  // RESP3 `%`; RESP2 array of 2*pairs
+  void set(size_t n);      // RESP3 `~`; RESP2 array
+  void boolean(bool b);    // RESP3 `#`; RESP2 integer 1/0
+  void dbl(double d);      // RESP3 `,`; RESP2 bulk string
+  void verbatim(std::string_view text);  // RESP3 `=` txt; RESP2 bulk string
+
+ private:
+  void header(char type, uint64_t n);
+  std::string* out_;
+  int protocol_;
+};
+
+// Formats a double the way Redis replies with one (%.17g, "inf"/"-inf").
+std::string format_double(double d);
+
+}  // namespace cachet::resp

@@ -1,0 +1,39 @@
+#include "server/args.h"
+
+#include <strings.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <string>
+
+namespace cachet::server {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::optional<int64_t> parse_int64(std::string_view s) {
+  if (s.empty() || s.size() > 20) return std::nullopt;
+  if (s.size() > 1 && (s[0] == '0' || (s[0] == '-' && s[1] == '0'))) return std::nullopt;
+  if (s == "-") return std::nullopt;
+  int64_t n;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
+  return n;
+}
+
+std::optional<long double> parse_long_double(std::string_view s) {
+  if (s.empty() || s.size() > 5000 || std::isspace(static_cast<unsigned char>(s[0]))) {
+    return std::nullopt;
+  }
+  std::string text(s);  // strtold needs a terminated string
+  char* end = nullptr;
+  errno = 0;
+  long double v = std::strtold(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || std::isnan(v)) return std::nullopt;
+  if (errno == ERANGE && !std::isinf(v) && v != 0) return std::nullopt;
+  return v;
+}
+
+}  // namespace cachet::server

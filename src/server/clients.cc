@@ -1,0 +1,55 @@
+#include "server/clients.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace cachet::server {
+
+std::string ClientInfo::name() const {
+  std::lock_guard lock(mutex_);
+  return name_;
+}
+
+void ClientInfo::set_name(std::string name) {
+  std::lock_guard lock(mutex_);
+  name_ = std::move(name);
+}
+
+void ClientRegistry::add(std::shared_ptr<ClientInfo> client) {
+  std::lock_guard lock(mutex_);
+  clients_.emplace(client->id, std::move(client));
+}
+
+void ClientRegistry::remove(uint64_t id) {
+  std::lock_guard lock(mutex_);
+  clients_.erase(id);
+}
+
+size_t ClientRegistry::size() const {
+  std::lock_guard lock(mutex_);
+  return clients_.size();
+}
+
+std::vector<std::shared_ptr<ClientInfo>> ClientRegistry::snapshot() const {
+  std::vector<std::shared_ptr<ClientInfo>> out;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, client] : clients_) out.push_back(client);
+  }
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a->id < b->id; });
+  return out;
+}
+
+std::string describe_client(const ClientInfo& c, int64_t now_ms) {
+  return fmt::format(
+      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 "
+      "multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 "
+      "tot-mem=0 events=r cmd={} user=default redir=-1 resp={}",
+      c.id, c.addr, c.laddr, c.fd, c.name(), (now_ms - c.created_ms) / 1000,
+      (now_ms - c.last_interaction_ms.load(std::memory_order_relaxed)) / 1000,
+      c.db.load(std::memory_order_relaxed), c.last_command.load(std::memory_order_relaxed),
+      c.protocol.load(std::memory_order_relaxed));
+}
+
+}  // namespace cachet::server

@@ -1,0 +1,55 @@
+// The registry of connected clients, for CLIENT LIST/INFO/KILL and INFO clients.
+//
+// Thread-safety: the registry is guarded by its mutex. A ClientInfo's identity fields are set
+// before it is registered and never change; the mutable fields are atomics or guarded by `mutex`.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace cachet::server {
+
+struct ClientInfo {
+  uint64_t id = 0;
+  std::string addr, laddr;
+  int fd = -1;
+  int64_t created_ms = 0;
+  // Asks the client's own worker to close it. Safe from any thread.
+  std::function<void()> kill;
+
+  std::atomic<int64_t> last_interaction_ms{0};
+  std::atomic<int> db{0};
+  std::atomic<int> protocol{2};
+  std::atomic<const char*> last_command{"NULL"};  // points into the static command table
+
+  std::string name() const;
+  void set_name(std::string name);
+
+ private:
+  mutable std::mutex mutex_;
+  std::string name_;  // guarded by mutex_
+};
+
+class ClientRegistry {
+ public:
+  void add(std::shared_ptr<ClientInfo> client);
+  void remove(uint64_t id);
+  size_t size() const;
+  // A snapshot of every client, ordered by id.
+  std::vector<std::shared_ptr<ClientInfo>> snapshot() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<uint64_t, std::shared_ptr<ClientInfo>> clients_;  // guarded by mutex_
+};
+
+// One CLIENT LIST line (without the newline) in Redis's format.
+std::string describe_client(const ClientInfo& client, int64_t now_ms);
+
+}  // namespace cachet::server

@@ -1,0 +1,303 @@
+// Connection commands: PING ECHO HELLO AUTH SELECT QUIT RESET and the CLIENT container.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "server/args.h"
+#include "server/clients.h"
+#include "server/command.h"
+#include "server/instance.h"
+#include "server/session.h"
+
+namespace cachet::server {
+namespace {
+
+constexpr std::string_view kWrongPass = "WRONGPASS invalid username-password pair or user is disabled.";
+
+void cmd_ping(Context& ctx) {
+  if (ctx.args.size() > 2) return reply_wrong_arity(ctx, "ping");
+  if (ctx.args.size() == 2) return ctx.out.bulk(ctx.args[1]);
+  ctx.out.simple("PONG");
+}
+
+void cmd_echo(Context& ctx) { ctx.out.bulk(ctx.args[1]); }
+
+// Checks credentials for AUTH and HELLO AUTH; marks the session authenticated or replies with
+// the error and returns false.
+bool authenticate(Context& ctx, std::string_view user, std::string_view password) {
+  bool ok = iequals(user, "default") &&
+            (!ctx.instance.password_required() || ctx.instance.check_password(password));
+  if (!ok) {
+    ctx.out.error(kWrongPass);
+    return false;
+  }
+  ctx.session.authenticated = true;
+  return true;
+}
+
+void cmd_auth(Context& ctx) {
+  if (ctx.args.size() > 3) return reply_syntax_error(ctx);
+  if (ctx.args.size() == 2 && !ctx.instance.password_required()) {
+    return ctx.out.error(
+        "ERR AUTH <password> called without any password configured for the default user. Are "
+        "you sure your configuration is correct?");
+  }
+  std::string_view user = ctx.args.size() == 3 ? ctx.args[1] : "default";
+  if (authenticate(ctx, user, ctx.args.back())) ctx.out.ok();
+}
+
+bool valid_client_name(std::string_view name) {
+  return std::all_of(name.begin(), name.end(), [](char c) { return c >= '!' && c <= '~'; });
+}
+
+bool set_client_name(Context& ctx, std::string_view name) {
+  if (!valid_client_name(name)) {
+    ctx.out.error("ERR Client names cannot contain spaces, newlines or special characters.");
+    return false;
+  }
+  if (ctx.session.info) ctx.session.info->set_name(std::string(name));
+  return true;
+}
+
+void set_protocol(Context& ctx, int protocol) {
+  ctx.session.protocol = protocol;
+  ctx.out.set_protocol(protocol);
+  if (ctx.session.info) ctx.session.info->protocol.store(protocol, std::memory_order_relaxed);
+}
+
+uint64_t client_id(const Context& ctx) { return ctx.session.info ? ctx.session.info->id : 0; }
+
+void cmd_hello(Context& ctx) {
+  int protocol = ctx.session.protocol;
+  if (ctx.args.size() >= 2) {
+    auto v = parse_int64(ctx.args[1]);
+    if (!v) return ctx.out.error("ERR Protocol version is not an integer or out of range");
+    if (*v < 2 || *v > 3) return ctx.out.error("NOPROTO unsupported protocol version");
+    protocol = static_cast<int>(*v);
+  }
+  std::string_view name;
+  bool has_name = false;
+  for (size_t i = 2; i < ctx.args.size(); ++i) {
+    std::string_view opt = ctx.args[i];
+    if (iequals(opt, "auth") && i + 2 < ctx.args.size()) {
+      if (!authenticate(ctx, ctx.args[i + 1], ctx.args[i + 2])) return;
+      i += 2;
+    } else if (iequals(opt, "setname") && i + 1 < ctx.args.size()) {
+      name = ctx.args[++i];
+      has_name = true;
+    } else {
+      return ctx.out.error(fmt::format("ERR Syntax error in HELLO option '{}'", opt));
+    }
+  }
+  if (!ctx.session.authenticated) {
+    return ctx.out.error("NOAUTH HELLO must be called with the client already authenticated, "
+                         "otherwise the HELLO <proto> AUTH <user> <pass> option can be used to "
+                         "authenticate the client and select the RESP protocol version at the "
+                         "same time");
+  }
+  if (has_name && !set_client_name(ctx, name)) return;
+  set_protocol(ctx, protocol);
+  ctx.out.map(7);
+  ctx.out.bulk("server");
+  ctx.out.bulk("redis");
+  ctx.out.bulk("version");
+  ctx.out.bulk(kRedisVersion);
+  ctx.out.bulk("proto");
+  ctx.out.integer(protocol);
+  ctx.out.bulk("id");
+  ctx.out.integer(static_cast<int64_t>(client_id(ctx)));
+  ctx.out.bulk("mode");
+  ctx.out.bulk("standalone");
+  ctx.out.bulk("role");
+  ctx.out.bulk("master");
+  ctx.out.bulk("modules");
+  ctx.out.array(0);
+}
+
+void cmd_select(Context& ctx) {
+  auto db = parse_int64(ctx.args[1]);
+  if (!db) return reply_not_integer(ctx);
+  if (*db < 0 || *db >= ctx.instance.store().databases()) {
+    return ctx.out.error("ERR DB index is out of range");
+  }
+  ctx.session.db = static_cast<int>(*db);
+  if (ctx.session.info) ctx.session.info->db.store(ctx.session.db, std::memory_order_relaxed);
+  ctx.out.ok();
+}
+
+void cmd_quit(Context& ctx) {
+  ctx.out.ok();
+  ctx.session.close_after_reply = true;
+}
+
+void cmd_reset(Context& ctx) {
+  ctx.session.db = 0;
+  if (ctx.session.info) {
+    ctx.session.info->db.store(0, std::memory_order_relaxed);
+    ctx.session.info->set_name("");
+  }
+  set_protocol(ctx, 2);
+  ctx.session.authenticated = !ctx.instance.password_required();
+  ctx.out.simple("RESET");
+}
+
+void cmd_client_id(Context& ctx) { ctx.out.integer(static_cast<int64_t>(client_id(ctx))); }
+
+void cmd_client_setname(Context& ctx) {
+  if (set_client_name(ctx, ctx.args[2])) ctx.out.ok();
+}
+
+void cmd_client_getname(Context& ctx) {
+  std::string name = ctx.session.info ? ctx.session.info->name() : "";
+  if (name.empty()) return ctx.out.null();
+  ctx.out.bulk(name);
+}
+
+void cmd_client_setinfo(Context& ctx) {
+  if (!iequals(ctx.args[2], "lib-name") && !iequals(ctx.args[2], "lib-ver")) {
+    return ctx.out.error(fmt::format("ERR Unrecognized option '{}'", ctx.args[2]));
+  }
+  ctx.out.ok();
+}
+
+void cmd_client_list(Context& ctx) {
+  std::vector<uint64_t> ids;
+  for (size_t i = 2; i < ctx.args.size(); ++i) {
+    if (iequals(ctx.args[i], "type") && i + 1 < ctx.args.size()) {
+      ++i;  // every client is a normal client
+    } else if (iequals(ctx.args[i], "id") && i + 1 < ctx.args.size()) {
+      for (++i; i < ctx.args.size(); ++i) {
+        auto id = parse_int64(ctx.args[i]);
+        if (!id || *id <= 0) return ctx.out.error("ERR Invalid client ID");
+        ids.push_back(static_cast<uint64_t>(*id));
+      }
+    } else {
+      return reply_syntax_error(ctx);
+    }
+  }
+  int64_t now = ctx.instance.clock().now_ms();
+  std::string text;
+  for (const auto& client : ctx.instance.clients().snapshot()) {
+    if (!ids.empty() && std::find(ids.begin(), ids.end(), client->id) == ids.end()) continue;
+    text += describe_client(*client, now);
+    text += '\n';
+  }
+  ctx.out.verbatim(text);
+}
+
+void cmd_client_info(Context& ctx) {
+  if (!ctx.session.info) return ctx.out.verbatim("");
+  ctx.out.verbatim(describe_client(*ctx.session.info, ctx.instance.clock().now_ms()) + "\n");
+}
+
+struct KillFilter {
+  uint64_t id = 0;
+  std::string_view addr, laddr;
+  bool skipme = true;
+};
+
+// Parses CLIENT KILL's filter pairs; replies and returns false on error.
+bool parse_kill_filter(Context& ctx, KillFilter& f) {
+  for (size_t i = 2; i < ctx.args.size(); i += 2) {
+    if (i + 1 >= ctx.args.size()) {
+      reply_syntax_error(ctx);
+      return false;
+    }
+    std::string_view name = ctx.args[i], value = ctx.args[i + 1];
+    if (iequals(name, "id")) {
+      auto id = parse_int64(value);
+      if (!id || *id <= 0) {
+        ctx.out.error("ERR client-id should be greater than 0");
+        return false;
+      }
+      f.id = static_cast<uint64_t>(*id);
+    } else if (iequals(name, "addr")) {
+      f.addr = value;
+    } else if (iequals(name, "laddr")) {
+      f.laddr = value;
+    } else if (iequals(name, "skipme") && (iequals(value, "yes") || iequals(value, "no"))) {
+      f.skipme = iequals(value, "yes");
+    } else if (!(iequals(name, "type") && iequals(value, "normal")) &&
+               !(iequals(name, "user") && value == "default")) {
+      reply_syntax_error(ctx);
+      return false;
+    }
+  }
+  return true;
+}
+
+// Kills the clients `f` selects; returns how many.
+int64_t kill_clients(Context& ctx, const KillFilter& f) {
+  int64_t killed = 0;
+  for (const auto& client : ctx.instance.clients().snapshot()) {
+    if ((f.id && client->id != f.id) || (!f.addr.empty() && client->addr != f.addr) ||
+        (!f.laddr.empty() && client->laddr != f.laddr)) {
+      continue;
+    }
+    bool self = client.get() == ctx.session.info.get();
+    if (self && f.skipme) continue;
+    if (self) {
+      ctx.session.close_after_reply = true;
+    } else if (client->kill) {
+      client->kill();
+    }
+    ++killed;
+  }
+  return killed;
+}
+
+void cmd_client_kill(Context& ctx) {
+  KillFilter f;
+  if (ctx.args.size() == 3) {  // old form: CLIENT KILL addr:port
+    f.addr = ctx.args[2];
+    f.skipme = false;
+    if (kill_clients(ctx, f) == 0) return ctx.out.error("ERR No such client");
+    return ctx.out.ok();
+  }
+  if (!parse_kill_filter(ctx, f)) return;
+  ctx.out.integer(kill_clients(ctx, f));
+}
+
+constexpr uint32_t kConn = kNoAuth | kFast | kLoading | kStale;
+constexpr uint32_t kClient = kLoading | kStale;
+
+const CommandSpec kClientCommands[] = {
+    {"id", 2, kClient | kFast, 0, 0, 0, cmd_client_id, "connection",
+     "Returns the unique client ID of the connection.", "5.0.0"},
+    {"setname", 3, kClient | kFast, 0, 0, 0, cmd_client_setname, "connection",
+     "Sets the connection name.", "2.6.9"},
+    {"getname", 2, kClient | kFast, 0, 0, 0, cmd_client_getname, "connection",
+     "Returns the name of the connection.", "2.6.9"},
+    {"setinfo", 4, kClient | kFast, 0, 0, 0, cmd_client_setinfo, "connection",
+     "Sets information specific to the client or connection.", "7.2.0"},
+    {"list", -2, kClient | kAdmin, 0, 0, 0, cmd_client_list, "connection",
+     "Lists open connections.", "2.4.0"},
+    {"info", 2, kClient, 0, 0, 0, cmd_client_info, "connection",
+     "Returns information about the connection.", "6.2.0"},
+    {"kill", -3, kClient | kAdmin, 0, 0, 0, cmd_client_kill, "connection",
+     "Terminates open connections.", "2.4.0"},
+    {"help", 2, kClient, 0, 0, 0, reply_help, "connection", "Returns helpful text about the "
+     "different subcommands.", "5.0.0"},
+};
+
+const CommandSpec kCommands[] = {
+    {"ping", -1, kFast, 0, 0, 0, cmd_ping, "connection", "Returns the server's liveliness "
+     "response.", "1.0.0"},
+    {"echo", 2, kFast, 0, 0, 0, cmd_echo, "connection", "Returns the given string.", "1.0.0"},
+    {"hello", -1, kConn, 0, 0, 0, cmd_hello, "connection", "Handshakes with the Redis server.",
+     "6.0.0"},
+    {"auth", -2, kConn, 0, 0, 0, cmd_auth, "connection", "Authenticates the connection.",
+     "1.0.0"},
+    {"select", 2, kFast | kLoading | kStale, 0, 0, 0, cmd_select, "connection",
+     "Changes the selected database.", "1.0.0"},
+    {"quit", -1, kConn, 0, 0, 0, cmd_quit, "connection", "Closes the connection.", "1.0.0"},
+    {"reset", 1, kConn, 0, 0, 0, cmd_reset, "connection", "Resets the connection.", "6.2.0"},
+    {"client", -2, kClient, 0, 0, 0, nullptr, "connection",
+     "A container for client connection commands.", "2.4.0", kClientCommands},
+};
+
+}  // namespace
+
+std::span<const CommandSpec> connection_commands() { return kCommands; }
+
+}  // namespace cachet::server

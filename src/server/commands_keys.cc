@@ -1,0 +1,318 @@
+// Keyspace commands: DEL EXISTS TYPE EXPIRE TTL PERSIST RENAME KEYS SCAN RANDOMKEY DBSIZE FLUSH*.
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "server/args.h"
+#include "server/command.h"
+#include "server/expire.h"
+#include "server/key_lock.h"
+#include "store/glob.h"
+
+namespace cachet::server {
+namespace {
+
+using store::Entry;
+
+void cmd_del(Context& ctx) {
+  auto keys = ctx.args.subspan(1);
+  MultiKeyLock k(ctx, keys);
+  int64_t n = 0;
+  for (size_t i = 0; i < keys.size(); ++i) n += k.erase(i);
+  ctx.out.integer(n);
+}
+
+void cmd_exists(Context& ctx) {
+  auto keys = ctx.args.subspan(1);
+  MultiKeyLock k(ctx, keys);
+  int64_t n = 0;
+  for (size_t i = 0; i < keys.size(); ++i) n += k.find_read(i) != nullptr;
+  ctx.out.integer(n);
+}
+
+void cmd_touch(Context& ctx) {
+  auto keys = ctx.args.subspan(1);
+  MultiKeyLock k(ctx, keys);
+  int64_t n = 0;
+  for (size_t i = 0; i < keys.size(); ++i) n += k.find(i) != nullptr;
+  ctx.out.integer(n);
+}
+
+void cmd_type(Context& ctx) {
+  KeyLock k(ctx, ctx.args[1]);
+  ctx.out.simple(k.find() ? "string" : "none");
+}
+
+struct ExpireFlags {
+  bool nx = false, xx = false, gt = false, lt = false;
+};
+
+bool parse_expire_flags(Context& ctx, ExpireFlags& f) {
+  for (size_t i = 3; i < ctx.args.size(); ++i) {
+    std::string_view a = ctx.args[i];
+    if (iequals(a, "nx")) {
+      f.nx = true;
+    } else if (iequals(a, "xx")) {
+      f.xx = true;
+    } else if (iequals(a, "gt")) {
+      f.gt = true;
+    } else if (iequals(a, "lt")) {
+      f.lt = true;
+    } else {
+      ctx.out.error(fmt::format("ERR Unsupported option {}", a));
+      return false;
+    }
+  }
+  if (f.nx && (f.xx || f.gt || f.lt)) {
+    ctx.out.error("ERR NX and XX, GT or LT options at the same time are not compatible");
+    return false;
+  }
+  if (f.gt && f.lt) {
+    ctx.out.error("ERR GT and LT options at the same time are not compatible");
+    return false;
+  }
+  return true;
+}
+
+// Whether the flags allow replacing expiry `current` (0: none, i.e. infinite) with `when`.
+bool expire_allowed(const ExpireFlags& f, int64_t current, int64_t when) {
+  if (f.nx && current != 0) return false;
+  if (f.xx && current == 0) return false;
+  if (f.gt && (current == 0 || when <= current)) return false;
+  if (f.lt && current != 0 && when >= current) return false;
+  return true;
+}
+
+// EXPIRE / PEXPIRE / EXPIREAT / PEXPIREAT key time [NX|XX|GT|LT].
+void expire_generic(Context& ctx, TimeUnit unit, bool absolute) {
+  auto n = parse_int64(ctx.args[2]);
+  if (!n) return reply_not_integer(ctx);
+  ExpireFlags flags;
+  if (!parse_expire_flags(ctx, flags)) return;
+  KeyLock k(ctx, ctx.args[1]);
+  auto when = expire_at_ms(*n, unit, absolute, k.now());
+  if (!when) {
+    return ctx.out.error(fmt::format("ERR invalid expire time in '{}' command", ctx.spec.name));
+  }
+  Entry* e = k.find();
+  if (e == nullptr || !expire_allowed(flags, e->expire_at, *when)) return ctx.out.integer(0);
+  if (*when <= k.now()) {
+    k.erase();
+  } else {
+    k.shard().set_expire(e, *when);
+  }
+  ctx.out.integer(1);
+}
+
+void cmd_expire(Context& ctx) { expire_generic(ctx, TimeUnit::kSeconds, false); }
+void cmd_pexpire(Context& ctx) { expire_generic(ctx, TimeUnit::kMillis, false); }
+void cmd_expireat(Context& ctx) { expire_generic(ctx, TimeUnit::kSeconds, true); }
+void cmd_pexpireat(Context& ctx) { expire_generic(ctx, TimeUnit::kMillis, true); }
+
+// TTL / PTTL / EXPIRETIME / PEXPIRETIME: -2 missing key, -1 no expiry.
+void ttl_generic(Context& ctx, TimeUnit unit, bool absolute) {
+  KeyLock k(ctx, ctx.args[1]);
+  Entry* e = k.find_read();
+  if (e == nullptr) return ctx.out.integer(-2);
+  if (e->expire_at == 0) return ctx.out.integer(-1);
+  int64_t ms = absolute ? e->expire_at : std::max<int64_t>(0, e->expire_at - k.now());
+  if (unit == TimeUnit::kMillis) return ctx.out.integer(ms);
+  ctx.out.integer(absolute ? ms / 1000 : (ms + 500) / 1000);
+}
+
+void cmd_ttl(Context& ctx) { ttl_generic(ctx, TimeUnit::kSeconds, false); }
+void cmd_pttl(Context& ctx) { ttl_generic(ctx, TimeUnit::kMillis, false); }
+void cmd_expiretime(Context& ctx) { ttl_generic(ctx, TimeUnit::kSeconds, true); }
+void cmd_pexpiretime(Context& ctx) { ttl_generic(ctx, TimeUnit::kMillis, true); }
+
+void cmd_persist(Context& ctx) {
+  KeyLock k(ctx, ctx.args[1]);
+  Entry* e = k.find();
+  bool had_ttl = e != nullptr && e->expire_at != 0;
+  if (had_ttl) k.shard().set_expire(e, 0);
+  ctx.out.integer(had_ttl ? 1 : 0);
+}
+
+void rename_generic(Context& ctx, bool only_if_absent) {
+  auto keys = ctx.args.subspan(1, 2);
+  MultiKeyLock k(ctx, keys);
+  Entry* src = k.find(0);
+  if (src == nullptr) return ctx.out.error("ERR no such key");
+  if (keys[0] == keys[1]) return only_if_absent ? ctx.out.integer(0) : ctx.out.ok();
+  if (only_if_absent && k.find(1) != nullptr) return ctx.out.integer(0);
+  k.put(1, src->value(), src->expire_at);
+  k.erase(0);
+  if (only_if_absent) {
+    ctx.out.integer(1);
+  } else {
+    ctx.out.ok();
+  }
+}
+
+void cmd_rename(Context& ctx) { rename_generic(ctx, false); }
+void cmd_renamenx(Context& ctx) { rename_generic(ctx, true); }
+
+void cmd_keys(Context& ctx) {
+  std::string_view pattern = ctx.args[1];
+  bool all = pattern == "*";
+  int64_t now = ctx.instance.store().now();
+  std::vector<std::string> keys;
+  ctx.instance.store().for_each_shard(ctx.session.db, [&](store::Shard& shard) {
+    shard.table().for_each([&](const Entry* e) {
+      if (e->expire_at != 0 && e->expire_at <= now) return;
+      if (all || store::glob_match(pattern, e->key())) keys.emplace_back(e->key());
+    });
+  });
+  ctx.out.array(keys.size());
+  for (const std::string& key : keys) ctx.out.bulk(key);
+}
+
+struct ScanOptions {
+  std::string_view match;
+  size_t count = 10;
+  std::string_view type;
+};
+
+bool parse_scan_options(Context& ctx, ScanOptions& o) {
+  for (size_t i = 2; i < ctx.args.size(); i += 2) {
+    std::string_view a = ctx.args[i];
+    if (i + 1 >= ctx.args.size()) {
+      reply_syntax_error(ctx);
+      return false;
+    }
+    std::string_view v = ctx.args[i + 1];
+    if (iequals(a, "count")) {
+      auto n = parse_int64(v);
+      if (!n) {
+        reply_not_integer(ctx);
+        return false;
+      }
+      if (*n < 1) {
+        reply_syntax_error(ctx);
+        return false;
+      }
+      o.count = static_cast<size_t>(*n);
+    } else if (iequals(a, "match")) {
+      o.match = v;
+    } else if (iequals(a, "type")) {
+      o.type = v;
+    } else {
+      reply_syntax_error(ctx);
+      return false;
+    }
+  }
+  return true;
+}
+
+void cmd_scan(Context& ctx) {
+  uint64_t cursor = 0;
+  std::string_view text = ctx.args[1];
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), cursor);
+  if (ec != std::errc() || ptr != text.data() + text.size()) {
+    return ctx.out.error("ERR invalid cursor");
+  }
+  ScanOptions o;
+  if (!parse_scan_options(ctx, o)) return;
+  // Only strings exist so far: any other TYPE filter matches nothing.
+  bool type_ok = o.type.empty() || iequals(o.type, "string");
+  std::vector<std::string> keys;
+  uint64_t next = ctx.instance.store().scan(ctx.session.db, cursor, o.count, [&](const Entry* e) {
+    if (type_ok && (o.match.empty() || store::glob_match(o.match, e->key()))) {
+      keys.emplace_back(e->key());
+    }
+  });
+  ctx.out.array(2);
+  ctx.out.bulk(std::to_string(next));
+  ctx.out.array(keys.size());
+  for (const std::string& key : keys) ctx.out.bulk(key);
+}
+
+void cmd_randomkey(Context& ctx) {
+  auto key = ctx.instance.store().random_key(ctx.session.db);
+  if (key) {
+    ctx.out.bulk(*key);
+  } else {
+    ctx.out.null();
+  }
+}
+
+void cmd_dbsize(Context& ctx) {
+  ctx.out.integer(static_cast<int64_t>(ctx.instance.store().dbsize(ctx.session.db)));
+}
+
+// FLUSHDB / FLUSHALL [ASYNC|SYNC]: both modes free memory before replying.
+bool flush_mode_ok(Context& ctx) {
+  if (ctx.args.size() == 1 || iequals(ctx.args[1], "async") || iequals(ctx.args[1], "sync")) {
+    return true;
+  }
+  reply_syntax_error(ctx);
+  return false;
+}
+
+void cmd_flushdb(Context& ctx) {
+  if (!flush_mode_ok(ctx)) return;
+  ctx.instance.store().flush(ctx.session.db);
+  ctx.out.ok();
+}
+
+void cmd_flushall(Context& ctx) {
+  if (!flush_mode_ok(ctx)) return;
+  ctx.instance.store().flush_all();
+  ctx.out.ok();
+}
+
+constexpr uint32_t kR = kReadonly | kFast;
+
+const CommandSpec kCommands[] = {
+    {"del", -2, kWrite, 1, -1, 1, cmd_del, "keyspace", "Deletes one or more keys.", "1.0.0"},
+    {"unlink", -2, kWrite | kFast, 1, -1, 1, cmd_del, "keyspace",
+     "Asynchronously deletes one or more keys.", "4.0.0"},
+    {"exists", -2, kR, 1, -1, 1, cmd_exists, "keyspace",
+     "Determines whether one or more keys exist.", "1.0.0"},
+    {"touch", -2, kR, 1, -1, 1, cmd_touch, "keyspace",
+     "Returns the number of existing keys out of those specified after updating the time they "
+     "were last accessed.",
+     "3.2.1"},
+    {"type", 2, kR, 1, 1, 1, cmd_type, "keyspace", "Determines the type of value stored at a key.",
+     "1.0.0"},
+    {"expire", -3, kWrite | kFast, 1, 1, 1, cmd_expire, "keyspace",
+     "Sets the expiration time of a key in seconds.", "1.0.0"},
+    {"pexpire", -3, kWrite | kFast, 1, 1, 1, cmd_pexpire, "keyspace",
+     "Sets the expiration time of a key in milliseconds.", "2.6.0"},
+    {"expireat", -3, kWrite | kFast, 1, 1, 1, cmd_expireat, "keyspace",
+     "Sets the expiration time of a key to a Unix timestamp.", "1.2.0"},
+    {"pexpireat", -3, kWrite | kFast, 1, 1, 1, cmd_pexpireat, "keyspace",
+     "Sets the expiration time of a key to a Unix milliseconds timestamp.", "2.6.0"},
+    {"ttl", 2, kR, 1, 1, 1, cmd_ttl, "keyspace", "Returns the expiration time in seconds of a key.",
+     "1.0.0"},
+    {"pttl", 2, kR, 1, 1, 1, cmd_pttl, "keyspace",
+     "Returns the expiration time in milliseconds of a key.", "2.6.0"},
+    {"expiretime", 2, kR, 1, 1, 1, cmd_expiretime, "keyspace",
+     "Returns the expiration time of a key as a Unix timestamp.", "7.0.0"},
+    {"pexpiretime", 2, kR, 1, 1, 1, cmd_pexpiretime, "keyspace",
+     "Returns the expiration time of a key as a Unix milliseconds timestamp.", "7.0.0"},
+    {"persist", 2, kWrite | kFast, 1, 1, 1, cmd_persist, "keyspace",
+     "Removes the expiration time of a key.", "2.2.0"},
+    {"rename", 3, kWrite, 1, 2, 1, cmd_rename, "keyspace", "Renames a key and overwrites the "
+     "destination.", "1.0.0"},
+    {"renamenx", 3, kWrite | kFast, 1, 2, 1, cmd_renamenx, "keyspace",
+     "Renames a key only when the target key name doesn't exist.", "1.0.0"},
+    {"keys", 2, kReadonly, 0, 0, 0, cmd_keys, "keyspace",
+     "Returns all key names that match a pattern.", "1.0.0"},
+    {"scan", -2, kReadonly, 0, 0, 0, cmd_scan, "keyspace",
+     "Iterates over the key names in the database.", "2.8.0"},
+    {"randomkey", 1, kReadonly, 0, 0, 0, cmd_randomkey, "keyspace",
+     "Returns a random key name from the database.", "1.0.0"},
+    {"dbsize", 1, kR, 0, 0, 0, cmd_dbsize, "server",
+     "Returns the number of keys in the database.", "1.0.0"},
+    {"flushdb", -1, kWrite, 0, 0, 0, cmd_flushdb, "server",
+     "Remove all keys from the current database.", "1.0.0"},
+    {"flushall", -1, kWrite, 0, 0, 0, cmd_flushall, "server",
+     "Removes all keys from all databases.", "1.0.0"},
+};
+
+}  // namespace
+
+std::span<const CommandSpec> key_commands() { return kCommands; }
+
+}  // namespace cachet::server

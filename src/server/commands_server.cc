@@ -1,0 +1,321 @@
+// Server commands: INFO CONFIG TIME SHUTDOWN COMMAND.
+#include <fmt/format.h>
+#include <malloc.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+
+#include "server/args.h"
+#include "server/command.h"
+#include "server/instance.h"
+#include "store/glob.h"
+
+namespace cachet::server {
+namespace {
+
+std::string human_bytes(uint64_t n) {
+  constexpr const char* kUnits[] = {"B", "K", "M", "G", "T"};
+  double v = static_cast<double>(n);
+  int unit = 0;
+  while (v >= 1024 && unit < 4) {
+    v /= 1024;
+    ++unit;
+  }
+  return unit == 0 ? fmt::format("{}B", n) : fmt::format("{:.2f}{}", v, kUnits[unit]);
+}
+
+uint64_t rss_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t size = 0, resident = 0;
+  statm >> size >> resident;
+  return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+// Bytes the allocator has handed out and not yet had back (glibc's own accounting).
+uint64_t allocated_bytes() {
+  struct mallinfo2 mi = mallinfo2();
+  return mi.uordblks + mi.hblkhd;
+}
+
+std::string info_server(Instance& in, const Config& c) {
+  utsname u{};
+  uname(&u);
+  int64_t uptime = (in.clock().now_ms() - in.start_ms()) / 1000;
+  return fmt::format(
+      "# Server\r\nredis_version:{}\r\ncachet_version:{}\r\nredis_mode:standalone\r\n"
+      "os:{} {} {}\r\narch_bits:64\r\nmultiplexing_api:epoll\r\nprocess_id:{}\r\n"
+      "tcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{}\r\nuptime_in_days:{}\r\n"
+      "hz:{}\r\nio_threads_active:{}\r\nconfig_file:{}\r\n",
+      kRedisVersion, kCachetVersion, u.sysname, u.release, u.machine, getpid(), c.port,
+      in.clock().now_ms() * 1000, uptime, uptime / 86400, c.hz, c.threads, c.config_file);
+}
+
+std::string info_clients(Instance& in, const Config& c) {
+  return fmt::format("# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\nblocked_clients:0\r\n",
+                     in.clients().size(), c.maxclients);
+}
+
+std::string info_memory(Instance& in, const Config& c) {
+  uint64_t used = allocated_bytes(), rss = rss_bytes();
+  uint64_t dataset = static_cast<uint64_t>(std::max<int64_t>(0, in.store().used_bytes()));
+  return fmt::format(
+      "# Memory\r\nused_memory:{}\r\nused_memory_human:{}\r\nused_memory_rss:{}\r\n"
+      "used_memory_rss_human:{}\r\nused_memory_dataset:{}\r\nmaxmemory:{}\r\n"
+      "maxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_fragmentation_ratio:{:.2f}\r\n"
+      "mem_allocator:libc\r\n",
+      used, human_bytes(used), rss, human_bytes(rss), dataset, c.maxmemory,
+      human_bytes(c.maxmemory), c.maxmemory_policy,
+      used ? static_cast<double>(rss) / static_cast<double>(used) : 0.0);
+}
+
+std::string info_persistence(Instance&, const Config&) {
+  return "# Persistence\r\nloading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:0\r\n"
+         "rdb_bgsave_in_progress:0\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\n";
+}
+
+std::string info_stats(Instance& in, const Config&) {
+  store::ShardStats s = in.store().stats();
+  return fmt::format(
+      "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n"
+      "rejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\n"
+      "keyspace_misses:{}\r\n",
+      in.stats().connections_received.load(), in.stats().commands.total(),
+      in.stats().rejected_connections.load(), s.expired, s.hits, s.misses);
+}
+
+std::string info_replication(Instance&, const Config&) {
+  return "# Replication\r\nrole:master\r\nconnected_slaves:0\r\n";
+}
+
+std::string info_cpu(Instance&, const Config&) {
+  rusage self{};
+  getrusage(RUSAGE_SELF, &self);
+  auto seconds = [](timeval t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return fmt::format("# CPU\r\nused_cpu_sys:{:.6f}\r\nused_cpu_user:{:.6f}\r\n",
+                     seconds(self.ru_stime), seconds(self.ru_utime));
+}
+
+std::string info_keyspace(Instance& in, const Config&) {
+  std::string out = "# Keyspace\r\n";
+  for (int db = 0; db < in.store().databases(); ++db) {
+    size_t keys = in.store().dbsize(db);
+    if (keys == 0) continue;
+    out += fmt::format("db{}:keys={},expires={},avg_ttl=0\r\n", db, keys,
+                       in.store().volatile_count(db));
+  }
+  return out;
+}
+
+struct InfoSection {
+  std::string_view name;
+  std::string (*render)(Instance&, const Config&);
+};
+
+constexpr InfoSection kSections[] = {
+    {"server", info_server},           {"clients", info_clients}, {"memory", info_memory},
+    {"persistence", info_persistence}, {"stats", info_stats},     {"replication", info_replication},
+    {"cpu", info_cpu},                 {"keyspace", info_keyspace},
+};
+
+bool section_wanted(std::span<const std::string_view> asked, std::string_view name) {
+  if (asked.empty()) return true;
+  return std::any_of(asked.begin(), asked.end(), [&](std::string_view a) {
+    return iequals(a, name) || iequals(a, "all") || iequals(a, "everything") ||
+           iequals(a, "default");
+  });
+}
+
+void cmd_info(Context& ctx) {
+  Config config = ctx.instance.config();
+  std::string text;
+  for (const InfoSection& section : kSections) {
+    if (!section_wanted(ctx.args.subspan(1), section.name)) continue;
+    if (!text.empty()) text += "\r\n";
+    text += section.render(ctx.instance, config);
+  }
+  ctx.out.verbatim(text);
+}
+
+void cmd_config_get(Context& ctx) {
+  Config config = ctx.instance.config();
+  std::vector<std::pair<std::string_view, std::string>> found;
+  for (const OptionSpec& option : config_options()) {
+    for (std::string_view pattern : ctx.args.subspan(2)) {
+      if (store::glob_match(pattern, option.name, true)) {
+        found.emplace_back(option.name, option.get(config));
+        break;
+      }
+    }
+  }
+  ctx.out.map(found.size());
+  for (const auto& [name, value] : found) {
+    ctx.out.bulk(name);
+    ctx.out.bulk(value);
+  }
+}
+
+void cmd_config_set(Context& ctx) {
+  auto pairs = ctx.args.subspan(2);
+  if (pairs.size() % 2 != 0) return reply_wrong_arity(ctx, "config|set");
+  std::string err = ctx.instance.set_config(pairs);
+  if (!err.empty()) return ctx.out.error("ERR " + err);
+  ctx.out.ok();
+}
+
+void cmd_config_resetstat(Context& ctx) {
+  ctx.instance.reset_stats();
+  ctx.out.ok();
+}
+
+void cmd_time(Context& ctx) {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
+  ctx.out.array(2);
+  ctx.out.bulk(std::to_string(us / 1'000'000));
+  ctx.out.bulk(std::to_string(us % 1'000'000));
+}
+
+void cmd_shutdown(Context& ctx) {
+  bool abort = false;
+  for (std::string_view a : ctx.args.subspan(1)) {
+    if (iequals(a, "abort")) {
+      abort = true;
+    } else if (!iequals(a, "nosave") && !iequals(a, "save") && !iequals(a, "now") &&
+               !iequals(a, "force")) {
+      return reply_syntax_error(ctx);
+    }
+  }
+  if (abort) return ctx.out.error("ERR No shutdown in progress.");
+  // Like Redis, a successful SHUTDOWN sends no reply: the connection just closes.
+  ctx.session.close_after_reply = true;
+  ctx.instance.request_shutdown();
+}
+
+// One COMMAND INFO entry (Redis 7 layout: name, arity, flags, first, last, step, ACL categories,
+// tips, key specs, subcommands).
+void write_command_info(resp::Writer& out, const CommandSpec& spec, const CommandSpec* parent) {
+  static constexpr std::pair<CommandFlag, std::string_view> kFlagNames[] = {
+      {kWrite, "write"},   {kReadonly, "readonly"}, {kDenyOom, "denyoom"}, {kAdmin, "admin"},
+      {kNoAuth, "no_auth"}, {kFast, "fast"},         {kLoading, "loading"}, {kStale, "stale"}};
+  out.array(10);
+  out.bulk(full_name(spec, parent));
+  out.integer(spec.arity);
+  size_t nflags = std::count_if(std::begin(kFlagNames), std::end(kFlagNames),
+                                [&](auto& f) { return spec.flags & f.first; });
+  out.set(nflags);
+  for (auto [flag, name] : kFlagNames) {
+    if (spec.flags & flag) out.simple(name);
+  }
+  out.integer(spec.first_key);
+  out.integer(spec.last_key);
+  out.integer(spec.key_step);
+  out.set(1);
+  out.simple(fmt::format("@{}", spec.group));
+  out.array(0);
+  out.array(0);
+  out.array(spec.subcommands.size());
+  for (const CommandSpec& sub : spec.subcommands) write_command_info(out, sub, &spec);
+}
+
+void write_command_docs(resp::Writer& out, const CommandSpec& spec, const CommandSpec* parent) {
+  out.bulk(full_name(spec, parent));
+  out.map(spec.subcommands.empty() ? 3 : 4);
+  out.bulk("summary");
+  out.bulk(spec.summary);
+  out.bulk("since");
+  out.bulk(spec.since);
+  out.bulk("group");
+  out.bulk(spec.group);
+  if (spec.subcommands.empty()) return;
+  out.bulk("subcommands");
+  out.map(spec.subcommands.size());
+  for (const CommandSpec& sub : spec.subcommands) write_command_docs(out, sub, &spec);
+}
+
+void cmd_command(Context& ctx) {
+  auto all = all_commands();
+  ctx.out.array(all.size());
+  for (const CommandSpec* spec : all) write_command_info(ctx.out, *spec, nullptr);
+}
+
+void cmd_command_count(Context& ctx) { ctx.out.integer(static_cast<int64_t>(all_commands().size())); }
+
+void cmd_command_list(Context& ctx) {
+  if (ctx.args.size() != 2) return reply_syntax_error(ctx);
+  auto all = all_commands();
+  ctx.out.array(all.size());
+  for (const CommandSpec* spec : all) ctx.out.bulk(spec->name);
+}
+
+void cmd_command_info(Context& ctx) {
+  auto names = ctx.args.subspan(2);
+  if (names.empty()) return cmd_command(ctx);
+  ctx.out.array(names.size());
+  for (std::string_view name : names) {
+    const CommandSpec* spec = find_command(name);
+    if (spec) {
+      write_command_info(ctx.out, *spec, nullptr);
+    } else {
+      ctx.out.null_array();
+    }
+  }
+}
+
+void cmd_command_docs(Context& ctx) {
+  std::vector<const CommandSpec*> specs;
+  for (std::string_view name : ctx.args.subspan(2)) {
+    if (const CommandSpec* spec = find_command(name)) specs.push_back(spec);
+  }
+  if (ctx.args.size() == 2) specs.assign(all_commands().begin(), all_commands().end());
+  ctx.out.map(specs.size());
+  for (const CommandSpec* spec : specs) write_command_docs(ctx.out, *spec, nullptr);
+}
+
+constexpr uint32_t kAdm = kAdmin | kLoading | kStale;
+
+const CommandSpec kConfigCommands[] = {
+    {"get", -3, kAdm, 0, 0, 0, cmd_config_get, "server",
+     "Returns the effective values of configuration parameters.", "2.0.0"},
+    {"set", -4, kAdm, 0, 0, 0, cmd_config_set, "server",
+     "Sets configuration parameters in-flight.", "2.0.0"},
+    {"resetstat", 2, kAdm, 0, 0, 0, cmd_config_resetstat, "server", "Resets the server's "
+     "statistics.", "2.0.0"},
+    {"help", 2, kLoading | kStale, 0, 0, 0, reply_help, "server",
+     "Returns helpful text about the different subcommands.", "5.0.0"},
+};
+
+const CommandSpec kCommandCommands[] = {
+    {"count", 2, kLoading | kStale, 0, 0, 0, cmd_command_count, "server",
+     "Returns a count of commands.", "2.8.13"},
+    {"info", -2, kLoading | kStale, 0, 0, 0, cmd_command_info, "server",
+     "Returns information about one, multiple or all commands.", "2.8.13"},
+    {"docs", -2, kLoading | kStale, 0, 0, 0, cmd_command_docs, "server",
+     "Returns documentary information about one, multiple or all commands.", "7.0.0"},
+    {"list", -2, kLoading | kStale, 0, 0, 0, cmd_command_list, "server",
+     "Returns a list of command names.", "7.0.0"},
+    {"help", 2, kLoading | kStale, 0, 0, 0, reply_help, "server",
+     "Returns helpful text about the different subcommands.", "5.0.0"},
+};
+
+const CommandSpec kCommands[] = {
+    {"info", -1, kLoading | kStale, 0, 0, 0, cmd_info, "server",
+     "Returns information and statistics about the server.", "1.0.0"},
+    {"config", -2, 0, 0, 0, 0, nullptr, "server", "A container for server configuration commands.",
+     "2.0.0", kConfigCommands},
+    {"time", 1, kFast | kLoading | kStale, 0, 0, 0, cmd_time, "server",
+     "Returns the server time.", "2.6.0"},
+    {"shutdown", -1, kAdm, 0, 0, 0, cmd_shutdown, "server",
+     "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0"},
+    {"command", -1, kLoading | kStale, 0, 0, 0, cmd_command, "server",
+     "Returns detailed information about all commands.", "2.8.13", kCommandCommands},
+};
+
+}  // namespace
+
+std::span<const CommandSpec> server_commands() { return kCommands; }
+
+}  // namespace cachet::server

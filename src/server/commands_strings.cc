@@ -1,0 +1,379 @@
+// String commands: GET SET MGET MSET INCR APPEND GETRANGE ... with Redis 7 semantics.
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "server/args.h"
+#include "server/command.h"
+#include "server/expire.h"
+#include "server/key_lock.h"
+
+namespace cachet::server {
+namespace {
+
+using store::Entry;
+
+// Options shared by SET and GETEX.
+struct SetOptions {
+  bool nx = false, xx = false, get = false, keepttl = false, persist = false;
+  bool has_expire = false;
+  int64_t expire_at = 0;
+};
+
+enum class OptionsFor { kSet, kGetEx };
+
+// Parses SET / GETEX options from args[first..]. Writes the error reply and returns false on error.
+bool parse_set_options(Context& ctx, size_t first, OptionsFor mode, SetOptions& o) {
+  int64_t now = ctx.instance.store().now();
+  for (size_t i = first; i < ctx.args.size(); ++i) {
+    std::string_view a = ctx.args[i];
+    bool is_set = mode == OptionsFor::kSet;
+    bool timed = iequals(a, "ex") || iequals(a, "px") || iequals(a, "exat") || iequals(a, "pxat");
+    if (is_set && iequals(a, "nx") && !o.xx) {
+      o.nx = true;
+    } else if (is_set && iequals(a, "xx") && !o.nx) {
+      o.xx = true;
+    } else if (is_set && iequals(a, "get")) {
+      o.get = true;
+    } else if (is_set && iequals(a, "keepttl") && !o.has_expire) {
+      o.keepttl = true;
+    } else if (!is_set && iequals(a, "persist") && !o.has_expire) {
+      o.persist = true;
+    } else if (timed && !o.has_expire && !o.keepttl && !o.persist && i + 1 < ctx.args.size()) {
+      auto n = parse_int64(ctx.args[++i]);
+      if (!n) {
+        reply_not_integer(ctx);
+        return false;
+      }
+      TimeUnit unit = (a[0] | 0x20) == 'e' ? TimeUnit::kSeconds : TimeUnit::kMillis;
+      auto at = expire_at_ms(*n, unit, a.size() == 4, now);
+      if (*n <= 0 || !at) {
+        ctx.out.error(fmt::format("ERR invalid expire time in '{}' command", ctx.spec.name));
+        return false;
+      }
+      o.has_expire = true;
+      o.expire_at = *at;
+    } else {
+      reply_syntax_error(ctx);
+      return false;
+    }
+  }
+  return true;
+}
+
+void reply_value(Context& ctx, const Entry* e) {
+  if (e != nullptr) {
+    ctx.out.bulk(e->value());
+  } else {
+    ctx.out.null();
+  }
+}
+
+// SET's core once options are parsed: replies OK / null, or the old value with GET.
+void do_set(Context& ctx, std::string_view key, std::string_view value, const SetOptions& o) {
+  KeyLock k(ctx, key);
+  Entry* old = k.find();
+  if (o.get) reply_value(ctx, old);
+  if ((o.nx && old != nullptr) || (o.xx && old == nullptr)) {
+    if (!o.get) ctx.out.null();
+    return;
+  }
+  int64_t expire_at = o.has_expire ? o.expire_at : (o.keepttl && old ? old->expire_at : 0);
+  if (o.has_expire && expire_at <= k.now()) {
+    k.erase();  // an EXAT/PXAT in the past: the key is set and at once expires
+  } else {
+    k.put(value, expire_at);
+  }
+  if (!o.get) ctx.out.ok();
+}
+
+void cmd_get(Context& ctx) {
+  KeyLock k(ctx, ctx.args[1]);
+  reply_value(ctx, k.find_read());
+}
+
+void cmd_set(Context& ctx) {
+  SetOptions o;
+  if (parse_set_options(ctx, 3, OptionsFor::kSet, o)) do_set(ctx, ctx.args[1], ctx.args[2], o);
+}
+
+void cmd_setnx(Context& ctx) {
+  KeyLock k(ctx, ctx.args[1]);
+  bool absent = k.find() == nullptr;
+  if (absent) k.put(ctx.args[2]);
+  ctx.out.integer(absent ? 1 : 0);
+}
+
+// SETEX key seconds value / PSETEX key milliseconds value.
+void setex_generic(Context& ctx, TimeUnit unit) {
+  auto n = parse_int64(ctx.args[2]);
+  if (!n) return reply_not_integer(ctx);
+  auto at = expire_at_ms(*n, unit, false, ctx.instance.store().now());
+  if (*n <= 0 || !at) {
+    return ctx.out.error(fmt::format("ERR invalid expire time in '{}' command", ctx.spec.name));
+  }
+  KeyLock k(ctx, ctx.args[1]);
+  k.put(ctx.args[3], *at);
+  ctx.out.ok();
+}
+
+void cmd_setex(Context& ctx) { setex_generic(ctx, TimeUnit::kSeconds); }
+void cmd_psetex(Context& ctx) { setex_generic(ctx, TimeUnit::kMillis); }
+
+void cmd_getset(Context& ctx) {
+  SetOptions o;
+  o.get = true;
+  do_set(ctx, ctx.args[1], ctx.args[2], o);
+}
+
+void cmd_getdel(Context& ctx) {
+  KeyLock k(ctx, ctx.args[1]);
+  Entry* e = k.find_read();
+  reply_value(ctx, e);
+  if (e != nullptr) k.erase();
+}
+
+void cmd_getex(Context& ctx) {
+  SetOptions o;
+  if (!parse_set_options(ctx, 2, OptionsFor::kGetEx, o)) return;
+  KeyLock k(ctx, ctx.args[1]);
+  Entry* e = k.find_read();
+  reply_value(ctx, e);
+  if (e == nullptr) return;
+  if (o.has_expire && o.expire_at <= k.now()) {
+    k.erase();
+  } else if (o.has_expire || o.persist) {
+    k.shard().set_expire(e, o.has_expire ? o.expire_at : 0);
+  }
+}
+
+void cmd_mget(Context& ctx) {
+  auto keys = ctx.args.subspan(1);
+  MultiKeyLock k(ctx, keys);
+  ctx.out.array(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) reply_value(ctx, k.find_read(i));
+}
+
+// Keys of MSET/MSETNX are args[1], args[3], ...; values follow each key.
+std::vector<std::string_view> mset_keys(Context& ctx) {
+  std::vector<std::string_view> keys;
+  for (size_t i = 1; i < ctx.args.size(); i += 2) keys.push_back(ctx.args[i]);
+  return keys;
+}
+
+void mset_generic(Context& ctx, bool only_if_none_exist) {
+  if (ctx.args.size() % 2 == 0) return reply_wrong_arity(ctx, ctx.spec.name);
+  std::vector<std::string_view> keys = mset_keys(ctx);
+  MultiKeyLock k(ctx, keys);
+  if (only_if_none_exist) {
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (k.find(i) != nullptr) return ctx.out.integer(0);
+    }
+  }
+  for (size_t i = 0; i < keys.size(); ++i) k.put(i, ctx.args[2 * i + 2]);
+  if (only_if_none_exist) {
+    ctx.out.integer(1);
+  } else {
+    ctx.out.ok();
+  }
+}
+
+void cmd_mset(Context& ctx) { mset_generic(ctx, false); }
+void cmd_msetnx(Context& ctx) { mset_generic(ctx, true); }
+
+// Replaces the value of `key` (keeping its TTL) or creates it.
+void store_keep_ttl(KeyLock& k, Entry* e, std::string_view value) {
+  if (e == nullptr) {
+    k.put(value);
+    return;
+  }
+  e = k.shard().resize_value(e, value.size());
+  std::memcpy(e->value_data(), value.data(), value.size());
+}
+
+void incr_by(Context& ctx, std::string_view key, int64_t delta) {
+  KeyLock k(ctx, key);
+  Entry* e = k.find();
+  int64_t current = 0;
+  if (e != nullptr) {
+    auto n = parse_int64(e->value());
+    if (!n) return reply_not_integer(ctx);
+    current = *n;
+  }
+  int64_t result;
+  if (__builtin_add_overflow(current, delta, &result)) {
+    return ctx.out.error("ERR increment or decrement would overflow");
+  }
+  char buf[24];
+  auto end = std::to_chars(buf, buf + sizeof(buf), result).ptr;
+  store_keep_ttl(k, e, std::string_view(buf, end - buf));
+  ctx.out.integer(result);
+}
+
+void cmd_incr(Context& ctx) { incr_by(ctx, ctx.args[1], 1); }
+void cmd_decr(Context& ctx) { incr_by(ctx, ctx.args[1], -1); }
+
+void cmd_incrby(Context& ctx) {
+  auto delta = parse_int64(ctx.args[2]);
+  if (!delta) return reply_not_integer(ctx);
+  incr_by(ctx, ctx.args[1], *delta);
+}
+
+void cmd_decrby(Context& ctx) {
+  auto delta = parse_int64(ctx.args[2]);
+  if (!delta) return reply_not_integer(ctx);
+  if (*delta == INT64_MIN) return ctx.out.error("ERR decrement would overflow");
+  incr_by(ctx, ctx.args[1], -*delta);
+}
+
+// Formats like Redis's ld2string(LD_STR_HUMAN): fixed point, 17 digits, no trailing zeros.
+std::string format_long_double(long double v) {
+  char buf[5600];
+  int n = std::snprintf(buf, sizeof(buf), "%.17Lf", v);
+  std::string s(buf, n);
+  if (s.find('.') != std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+  }
+  if (s == "-0") s = "0";
+  return s;
+}
+
+void cmd_incrbyfloat(Context& ctx) {
+  auto delta = parse_long_double(ctx.args[2]);
+  if (!delta) return ctx.out.error("ERR value is not a valid float");
+  KeyLock k(ctx, ctx.args[1]);
+  Entry* e = k.find();
+  long double current = 0;
+  if (e != nullptr) {
+    auto n = parse_long_double(e->value());
+    if (!n) return ctx.out.error("ERR value is not a valid float");
+    current = *n;
+  }
+  long double result = current + *delta;
+  if (std::isnan(result) || std::isinf(result)) {
+    return ctx.out.error("ERR increment would produce NaN or Infinity");
+  }
+  std::string text = format_long_double(result);
+  store_keep_ttl(k, e, text);
+  ctx.out.bulk(text);
+}
+
+bool within_max_size(Context& ctx, uint64_t size) {
+  if (size <= ctx.instance.proto_max_bulk_len()) return true;
+  ctx.out.error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+  return false;
+}
+
+void cmd_append(Context& ctx) {
+  std::string_view add = ctx.args[2];
+  KeyLock k(ctx, ctx.args[1]);
+  Entry* e = k.find();
+  if (e == nullptr) {
+    k.put(add);
+    return ctx.out.integer(static_cast<int64_t>(add.size()));
+  }
+  size_t old_len = e->value_len;
+  if (!within_max_size(ctx, old_len + add.size())) return;
+  e = k.shard().resize_value(e, old_len + add.size());
+  if (!add.empty()) std::memcpy(e->value_data() + old_len, add.data(), add.size());
+  ctx.out.integer(e->value_len);
+}
+
+void cmd_strlen(Context& ctx) {
+  KeyLock k(ctx, ctx.args[1]);
+  Entry* e = k.find_read();
+  ctx.out.integer(e ? e->value_len : 0);
+}
+
+void cmd_getrange(Context& ctx) {
+  auto start = parse_int64(ctx.args[2]);
+  auto end = parse_int64(ctx.args[3]);
+  if (!start || !end) return reply_not_integer(ctx);
+  KeyLock k(ctx, ctx.args[1]);
+  Entry* e = k.find_read();
+  std::string_view v = e ? e->value() : std::string_view();
+  int64_t len = static_cast<int64_t>(v.size());
+  int64_t s = *start, t = *end;
+  if ((s < 0 && t < 0 && s > t) || len == 0) return ctx.out.bulk("");
+  if (s < 0) s = std::max<int64_t>(0, len + s);
+  if (t < 0) t = std::max<int64_t>(0, len + t);
+  t = std::min(t, len - 1);
+  if (s > t) return ctx.out.bulk("");
+  ctx.out.bulk(v.substr(static_cast<size_t>(s), static_cast<size_t>(t - s + 1)));
+}
+
+void cmd_setrange(Context& ctx) {
+  auto offset = parse_int64(ctx.args[2]);
+  if (!offset) return reply_not_integer(ctx);
+  if (*offset < 0) return ctx.out.error("ERR offset is out of range");
+  std::string_view value = ctx.args[3];
+  KeyLock k(ctx, ctx.args[1]);
+  Entry* e = k.find();
+  size_t old_len = e ? e->value_len : 0;
+  if (value.empty()) return ctx.out.integer(static_cast<int64_t>(old_len));
+  uint64_t end = static_cast<uint64_t>(*offset) + value.size();
+  if (!within_max_size(ctx, end)) return;
+  if (e == nullptr) e = k.put("");
+  size_t new_len = std::max<size_t>(old_len, end);
+  e = k.shard().resize_value(e, new_len);
+  if (static_cast<size_t>(*offset) > old_len) {
+    std::memset(e->value_data() + old_len, 0, static_cast<size_t>(*offset) - old_len);
+  }
+  std::memcpy(e->value_data() + *offset, value.data(), value.size());
+  ctx.out.integer(static_cast<int64_t>(new_len));
+}
+
+constexpr uint32_t kW = kWrite | kDenyOom;
+constexpr uint32_t kR = kReadonly | kFast;
+
+const CommandSpec kCommands[] = {
+    {"get", 2, kR, 1, 1, 1, cmd_get, "string", "Returns the string value of a key.", "1.0.0"},
+    {"set", -3, kW, 1, 1, 1, cmd_set, "string", "Sets the string value of a key.", "1.0.0"},
+    {"setnx", 3, kW | kFast, 1, 1, 1, cmd_setnx, "string",
+     "Set the string value of a key only when the key doesn't exist.", "1.0.0"},
+    {"setex", 4, kW, 1, 1, 1, cmd_setex, "string",
+     "Sets the string value and expiration time of a key.", "2.0.0"},
+    {"psetex", 4, kW, 1, 1, 1, cmd_psetex, "string",
+     "Sets the string value and expiration time in milliseconds of a key.", "2.6.0"},
+    {"getset", 3, kW | kFast, 1, 1, 1, cmd_getset, "string",
+     "Returns the previous string value of a key after setting it to a new value.", "1.0.0"},
+    {"getdel", 2, kWrite | kFast, 1, 1, 1, cmd_getdel, "string",
+     "Returns the string value of a key after deleting the key.", "6.2.0"},
+    {"getex", -2, kWrite | kFast, 1, 1, 1, cmd_getex, "string",
+     "Returns the string value of a key after setting its expiration time.", "6.2.0"},
+    {"mget", -2, kR, 1, -1, 1, cmd_mget, "string",
+     "Atomically returns the string values of one or more keys.", "1.0.0"},
+    {"mset", -3, kW, 1, -1, 2, cmd_mset, "string",
+     "Atomically creates or modifies the string values of one or more keys.", "1.0.1"},
+    {"msetnx", -3, kW, 1, -1, 2, cmd_msetnx, "string",
+     "Atomically modifies the string values of one or more keys only when all keys don't exist.",
+     "1.0.1"},
+    {"incr", 2, kW | kFast, 1, 1, 1, cmd_incr, "string",
+     "Increments the integer value of a key by one.", "1.0.0"},
+    {"decr", 2, kW | kFast, 1, 1, 1, cmd_decr, "string",
+     "Decrements the integer value of a key by one.", "1.0.0"},
+    {"incrby", 3, kW | kFast, 1, 1, 1, cmd_incrby, "string",
+     "Increments the integer value of a key by a number.", "1.0.0"},
+    {"decrby", 3, kW | kFast, 1, 1, 1, cmd_decrby, "string",
+     "Decrements a number from the integer value of a key.", "1.0.0"},
+    {"incrbyfloat", 3, kW | kFast, 1, 1, 1, cmd_incrbyfloat, "string",
+     "Increment the floating point value of a key by a number.", "2.6.0"},
+    {"append", 3, kW | kFast, 1, 1, 1, cmd_append, "string",
+     "Appends a string to the value of a key. Creates the key if it doesn't exist.", "2.0.0"},
+    {"strlen", 2, kR, 1, 1, 1, cmd_strlen, "string", "Returns the length of a string value.",
+     "2.2.0"},
+    {"getrange", 4, kReadonly, 1, 1, 1, cmd_getrange, "string",
+     "Returns a substring of the string stored at a key.", "2.4.0"},
+    {"setrange", 4, kW, 1, 1, 1, cmd_setrange, "string",
+     "Overwrites a part of a string value with another by an offset.", "2.2.0"},
+};
+
+}  // namespace
+
+std::span<const CommandSpec> string_commands() { return kCommands; }
+
+}  // namespace cachet::server

@@ -1,0 +1,211 @@
+#include "server/config.h"
+
+#include <fmt/format.h>
+#include <strings.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <fstream>
+
+#include "resp/parser.h"
+
+namespace cachet::server {
+namespace {
+
+constexpr std::array<std::string_view, 8> kPolicies = {
+    "noeviction",     "allkeys-lru",     "allkeys-lfu",     "allkeys-random",
+    "volatile-lru",   "volatile-lfu",    "volatile-random", "volatile-ttl"};
+
+// redis.conf directives that make no sense for an in-memory cache; accepted and ignored so an
+// existing redis.conf loads.
+constexpr std::array<std::string_view, 12> kIgnored = {
+    "save",        "appendonly",     "dir",      "dbfilename", "logfile",   "loglevel",
+    "protected-mode", "tcp-keepalive", "daemonize", "supervised", "pidfile", "always-show-logo"};
+
+bool equals_nocase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+template <typename T>
+bool parse_int(std::string_view s, T& out) {
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && ptr == s.data() + s.size();
+}
+
+std::string one_value(std::span<const std::string> v) {
+  return v.size() == 1 ? "" : "wrong number of arguments";
+}
+
+template <typename T>
+std::string set_int(std::span<const std::string> v, T& field, T lo, T hi) {
+  if (auto err = one_value(v); !err.empty()) return err;
+  T n;
+  if (!parse_int(v[0], n)) return "argument couldn't be parsed into an integer";
+  if (n < lo || n > hi) return fmt::format("argument must be between {} and {} inclusive", lo, hi);
+  field = n;
+  return "";
+}
+
+std::string set_memory(std::span<const std::string> v, uint64_t& field) {
+  if (auto err = one_value(v); !err.empty()) return err;
+  if (!parse_memory(v[0], field)) return "argument must be a memory value";
+  return "";
+}
+
+std::string set_policy(Config& c, std::span<const std::string> v) {
+  if (auto err = one_value(v); !err.empty()) return err;
+  for (std::string_view p : kPolicies) {
+    if (equals_nocase(p, v[0])) {
+      c.maxmemory_policy = std::string(p);
+      return "";
+    }
+  }
+  return "argument(s) must be one of the following: noeviction, allkeys-lru, allkeys-lfu, "
+         "allkeys-random, volatile-lru, volatile-lfu, volatile-random, volatile-ttl";
+}
+
+std::string set_bind(Config& c, std::span<const std::string> v) {
+  if (v.empty()) return "wrong number of arguments";
+  c.bind.clear();
+  // Redis's "-" prefix marks an optional address; cachet binds it like any other.
+  for (const std::string& a : v) c.bind.push_back(a.starts_with('-') ? a.substr(1) : a);
+  return "";
+}
+
+const std::array<OptionSpec, 11> kOptions = {{
+    {"port", false, [](const Config& c) { return std::to_string(c.port); },
+     [](Config& c, std::span<const std::string> v) {
+       return set_int<uint16_t>(v, c.port, 0, 65535);
+     }},
+    {"bind", false,
+     [](const Config& c) { return fmt::format("{}", fmt::join(c.bind, " ")); }, set_bind},
+    {"threads", false, [](const Config& c) { return std::to_string(c.threads); },
+     [](Config& c, std::span<const std::string> v) { return set_int(v, c.threads, 0, 128); }},
+    {"requirepass", true, [](const Config& c) { return c.requirepass; },
+     [](Config& c, std::span<const std::string> v) {
+       if (auto err = one_value(v); !err.empty()) return err;
+       c.requirepass = v[0];
+       return std::string();
+     }},
+    {"maxmemory", true, [](const Config& c) { return std::to_string(c.maxmemory); },
+     [](Config& c, std::span<const std::string> v) { return set_memory(v, c.maxmemory); }},
+    {"maxmemory-policy", true, [](const Config& c) { return c.maxmemory_policy; }, set_policy},
+    {"maxclients", true, [](const Config& c) { return std::to_string(c.maxclients); },
+     [](Config& c, std::span<const std::string> v) {
+       return set_int<uint64_t>(v, c.maxclients, 1, 1'000'000);
+     }},
+    {"databases", false, [](const Config& c) { return std::to_string(c.databases); },
+     [](Config& c, std::span<const std::string> v) { return set_int(v, c.databases, 1, 1024); }},
+    {"proto-max-bulk-len", true,
+     [](const Config& c) { return std::to_string(c.proto_max_bulk_len); },
+     [](Config& c, std::span<const std::string> v) {
+       std::string err = set_memory(v, c.proto_max_bulk_len);
+       if (err.empty() && c.proto_max_bulk_len < 1024 * 1024) {
+         return std::string("argument must be a memory value of at least 1mb");
+       }
+       return err;
+     }},
+    {"client-query-buffer-limit", true,
+     [](const Config& c) { return std::to_string(c.client_query_buffer_limit); },
+     [](Config& c, std::span<const std::string> v) {
+       std::string err = set_memory(v, c.client_query_buffer_limit);
+       if (err.empty() && c.client_query_buffer_limit < 1024 * 1024) {
+         return std::string("argument must be a memory value of at least 1mb");
+       }
+       return err;
+     }},
+    {"hz", true, [](const Config& c) { return std::to_string(c.hz); },
+     [](Config& c, std::span<const std::string> v) { return set_int(v, c.hz, 1, 500); }},
+}};
+
+}  // namespace
+
+std::span<const OptionSpec> config_options() { return kOptions; }
+
+const OptionSpec* find_option(std::string_view name) {
+  for (const OptionSpec& o : kOptions) {
+    if (equals_nocase(o.name, name)) return &o;
+  }
+  return nullptr;
+}
+
+bool parse_memory(std::string_view text, uint64_t& out) {
+  static constexpr std::array<std::pair<std::string_view, uint64_t>, 8> kUnits = {{
+      {"kb", 1024}, {"mb", 1024 * 1024}, {"gb", 1024ull * 1024 * 1024}, {"k", 1000},
+      {"m", 1000 * 1000}, {"g", 1000ull * 1000 * 1000}, {"b", 1}, {"", 1}}};
+  for (auto [suffix, mul] : kUnits) {
+    if (text.size() <= suffix.size() ||
+        !equals_nocase(text.substr(text.size() - suffix.size()), suffix)) {
+      continue;
+    }
+    uint64_t n;
+    if (!parse_int(text.substr(0, text.size() - suffix.size()), n)) return false;
+    if (n > UINT64_MAX / mul) return false;
+    out = n * mul;
+    return true;
+  }
+  return false;
+}
+
+std::string apply_directive(Config& config, std::span<const std::string> words) {
+  std::string_view name = words[0];
+  if (std::any_of(kIgnored.begin(), kIgnored.end(),
+                  [&](std::string_view n) { return equals_nocase(n, name); })) {
+    return "";
+  }
+  const OptionSpec* option = find_option(name);
+  if (option == nullptr) return "Bad directive or wrong number of arguments";
+  return option->set(config, words.subspan(1));
+}
+
+bool load_config_file(const std::string& path, Config& config, std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = fmt::format("Fatal error, can't open config file '{}'", path);
+    return false;
+  }
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    std::vector<std::string> words;
+    if (!resp::split_inline_args(line, words)) {
+      error = fmt::format("Reading the configuration file, at line {}\n>>> '{}'\nUnbalanced quotes",
+                          number, line);
+      return false;
+    }
+    if (words.empty() || words[0].starts_with('#')) continue;
+    if (std::string err = apply_directive(config, words); !err.empty()) {
+      error = fmt::format("Reading the configuration file, at line {}\n>>> '{}'\n{}", number, line,
+                          err);
+      return false;
+    }
+  }
+  config.config_file = path;
+  return true;
+}
+
+bool parse_command_line(std::span<const char* const> args, Config& config, std::string& error) {
+  size_t i = 0;
+  if (i < args.size() && !std::string_view(args[i]).starts_with("--")) {
+    if (!load_config_file(args[i], config, error)) return false;
+    ++i;
+  }
+  while (i < args.size()) {
+    std::string_view flag = args[i];
+    if (!flag.starts_with("--") || flag.size() == 2) {
+      error = fmt::format("Invalid argument '{}': options are --name value", flag);
+      return false;
+    }
+    std::vector<std::string> words{std::string(flag.substr(2))};
+    for (++i; i < args.size() && !std::string_view(args[i]).starts_with("--"); ++i) {
+      words.emplace_back(args[i]);
+    }
+    if (std::string err = apply_directive(config, words); !err.empty()) {
+      error = fmt::format("Invalid option '--{}': {}", words[0], err);
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace cachet::server

@@ -1,0 +1,49 @@
+// Server configuration: defaults, redis.conf-style files, command-line flags and the option
+// table behind CONFIG GET/SET.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cachet::server {
+
+struct Config {
+  uint16_t port = 6379;
+  std::vector<std::string> bind = {"127.0.0.1"};
+  int threads = 0;  // 0: one per core
+  std::string requirepass;
+  uint64_t maxmemory = 0;  // 0: unlimited
+  std::string maxmemory_policy = "noeviction";
+  uint64_t maxclients = 10000;
+  int databases = 16;
+  uint64_t proto_max_bulk_len = 512ull * 1024 * 1024;
+  uint64_t client_query_buffer_limit = 1024ull * 1024 * 1024;
+  int hz = 10;
+  std::string config_file;
+};
+
+struct OptionSpec {
+  std::string_view name;
+  bool mutable_at_runtime;
+  std::string (*get)(const Config&);
+  // Applies the value; returns an error message, empty on success.
+  std::string (*set)(Config&, std::span<const std::string> values);
+};
+
+std::span<const OptionSpec> config_options();
+const OptionSpec* find_option(std::string_view name);
+
+// Parses "100", "1k" (1000), "1kb" (1024), "1mb", "1gb"... like redis.conf; false when invalid.
+bool parse_memory(std::string_view text, uint64_t& out);
+
+// Applies one redis.conf directive; returns an error message, empty on success.
+std::string apply_directive(Config& config, std::span<const std::string> words);
+// Reads a redis.conf-syntax file. On failure returns false with `error` set.
+bool load_config_file(const std::string& path, Config& config, std::string& error);
+// `cachet-server [config-file] [--name value ...]`. On failure returns false with `error` set.
+bool parse_command_line(std::span<const char* const> args, Config& config, std::string& error);
+
+}  // namespace cachet::server

@@ -1,0 +1,81 @@
+#include "server/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+namespace cachet::server {
+namespace {
+
+TEST(Config, MemoryUnitsLikeRedis) {
+  uint64_t n = 0;
+  ASSERT_TRUE(parse_memory("1gb", n));
+  EXPECT_EQ(n, 1024ull * 1024 * 1024);
+  ASSERT_TRUE(parse_memory("1G", n));
+  EXPECT_EQ(n, 1000ull * 1000 * 1000);
+  ASSERT_TRUE(parse_memory("100mb", n));
+  EXPECT_EQ(n, 100ull * 1024 * 1024);
+  ASSERT_TRUE(parse_memory("12345", n));
+  EXPECT_EQ(n, 12345u);
+  EXPECT_FALSE(parse_memory("lots", n));
+  EXPECT_FALSE(parse_memory("-1", n));
+}
+
+TEST(Config, CommandLineFlags) {
+  Config c;
+  std::string error;
+  const char* args[] = {"--port", "7000", "--maxmemory", "1mb", "--bind", "127.0.0.1", "::1"};
+  ASSERT_TRUE(parse_command_line(args, c, error)) << error;
+  EXPECT_EQ(c.port, 7000);
+  EXPECT_EQ(c.maxmemory, 1024u * 1024);
+  EXPECT_EQ(c.bind, (std::vector<std::string>{"127.0.0.1", "::1"}));
+}
+
+TEST(Config, UnknownOptionIsAnError) {
+  Config c;
+  std::string error;
+  const char* args[] = {"--no-such-option", "1"};
+  EXPECT_FALSE(parse_command_line(args, c, error));
+  EXPECT_NE(error.find("no-such-option"), std::string::npos);
+  const char* bad_value[] = {"--port", "99999"};
+  EXPECT_FALSE(parse_command_line(bad_value, c, error));
+  const char* bad_policy[] = {"--maxmemory-policy", "sometimes"};
+  EXPECT_FALSE(parse_command_line(bad_policy, c, error));
+}
+
+TEST(Config, RedisConfFile) {
+  std::string path = testing::TempDir() + "cachet_test.conf";
+  {
+    std::ofstream f(path);
+    f << "# comment\nport 6390\nmaxmemory 2gb\nmaxmemory-policy allkeys-lru\n"
+         "requirepass \"se cret\"\nsave 900 1\n\n";
+  }
+  Config c;
+  std::string error;
+  const char* args[] = {path.c_str(), "--port", "6391"};
+  ASSERT_TRUE(parse_command_line(args, c, error)) << error;
+  EXPECT_EQ(c.port, 6391);  // flags override the file
+  EXPECT_EQ(c.maxmemory, 2ull * 1024 * 1024 * 1024);
+  EXPECT_EQ(c.maxmemory_policy, "allkeys-lru");
+  EXPECT_EQ(c.requirepass, "se cret");
+  std::remove(path.c_str());
+}
+
+TEST(Config, FileErrorsNameTheLine) {
+  std::string path = testing::TempDir() + "cachet_bad.conf";
+  {
+    std::ofstream f(path);
+    f << "port 6390\nbogus-directive yes\n";
+  }
+  Config c;
+  std::string error;
+  EXPECT_FALSE(load_config_file(path, c, error));
+  EXPECT_NE(error.find("line 2"), std::string::npos);
+  EXPECT_NE(error.find("Bad directive"), std::string::npos);
+  std::remove(path.c_str());
+  EXPECT_FALSE(load_config_file(path, c, error));
+}
+
+}  // namespace
+}  // namespace cachet::server

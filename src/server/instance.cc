@@ -1,0 +1,171 @@
+#include "server/instance.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <utility>
+
+#include "server/command.h"
+
+namespace cachet::server {
+namespace {
+
+size_t stripe() {
+  static std::atomic<size_t> next{0};
+  thread_local size_t slot = next.fetch_add(1, std::memory_order_relaxed);
+  return slot;
+}
+
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+std::string to_upper(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::toupper(c); });
+  return out;
+}
+
+void reply_unknown_command(std::span<const std::string_view> args, resp::Writer& out) {
+  std::string list;
+  for (size_t i = 1; i < args.size() && list.size() < 128; ++i) {
+    list += fmt::format("'{}' ", args[i].substr(0, 128 - list.size()));
+  }
+  out.error(fmt::format("ERR unknown command '{}', with args beginning: {}",
+                        args[0].substr(0, 128), list));
+}
+
+bool arity_ok(const CommandSpec& spec, size_t argc) {
+  return spec.arity >= 0 ? argc == static_cast<size_t>(spec.arity)
+                         : argc >= static_cast<size_t>(-spec.arity);
+}
+
+}  // namespace
+
+void StripedCounter::add(uint64_t n) {
+  slots_[stripe() % slots_.size()].value.fetch_add(n, std::memory_order_relaxed);
+}
+
+uint64_t StripedCounter::total() const {
+  uint64_t sum = 0;
+  for (const Slot& s : slots_) sum += s.value.load(std::memory_order_relaxed);
+  return sum;
+}
+
+void StripedCounter::reset() {
+  for (Slot& s : slots_) s.value.store(0, std::memory_order_relaxed);
+}
+
+Instance::Instance(Config config, const store::Clock& clock)
+    : clock_(clock),
+      store_(clock, config.databases),
+      start_ms_(clock.now_ms()),
+      config_(std::move(config)),
+      maxmemory_(config_.maxmemory),
+      proto_max_bulk_len_(config_.proto_max_bulk_len) {}
+
+Config Instance::config() const {
+  std::lock_guard lock(config_mutex_);
+  return config_;
+}
+
+void Instance::set_listening_port(uint16_t port) {
+  std::lock_guard lock(config_mutex_);
+  config_.port = port;
+}
+
+void Instance::reset_stats() {
+  stats_.commands.reset();
+  stats_.connections_received.store(0);
+  stats_.rejected_connections.store(0);
+  store_.reset_stats();
+}
+
+std::string Instance::set_config(std::span<const std::string_view> pairs) {
+  Config updated;
+  {
+    std::lock_guard lock(config_mutex_);
+    updated = config_;
+    for (size_t i = 0; i + 1 < pairs.size(); i += 2) {
+      const OptionSpec* option = find_option(pairs[i]);
+      if (option == nullptr) {
+        return fmt::format("Unknown option or number of arguments for CONFIG SET - '{}'",
+                           pairs[i]);
+      }
+      std::string name = to_lower(pairs[i]);
+      if (!option->mutable_at_runtime) {
+        return fmt::format("CONFIG SET failed (possibly related to argument '{}') - can't set "
+                           "immutable config", name);
+      }
+      std::string value(pairs[i + 1]);
+      if (std::string err = option->set(updated, std::span(&value, 1)); !err.empty()) {
+        return fmt::format("CONFIG SET failed (possibly related to argument '{}') - {}", name, err);
+      }
+    }
+    config_ = updated;
+    maxmemory_.store(updated.maxmemory, std::memory_order_relaxed);
+    proto_max_bulk_len_.store(updated.proto_max_bulk_len, std::memory_order_relaxed);
+  }
+  if (config_hook_) config_hook_(updated);
+  return "";
+}
+
+void Instance::on_config_change(std::function<void(const Config&)> hook) {
+  config_hook_ = std::move(hook);
+}
+
+bool Instance::password_required() const {
+  std::lock_guard lock(config_mutex_);
+  return !config_.requirepass.empty();
+}
+
+bool Instance::check_password(std::string_view password) const {
+  std::lock_guard lock(config_mutex_);
+  return config_.requirepass == password;
+}
+
+void Instance::request_shutdown() {
+  if (shutdown_hook_) shutdown_hook_();
+}
+
+bool Instance::over_maxmemory() const {
+  uint64_t limit = maxmemory_.load(std::memory_order_relaxed);
+  return limit != 0 && static_cast<uint64_t>(store_.used_bytes()) > limit;
+}
+
+void Instance::execute(Session& session, std::span<const std::string_view> args,
+                       resp::Writer& out) {
+  const CommandSpec* spec = find_command(args[0]);
+  if (spec == nullptr) return reply_unknown_command(args, out);
+  const CommandSpec* parent = nullptr;
+  if (!spec->subcommands.empty() && args.size() >= 2) {
+    const CommandSpec* sub = find_subcommand(*spec, args[1]);
+    if (sub == nullptr) {
+      return out.error(fmt::format("ERR unknown subcommand '{}'. Try {} HELP.",
+                                   args[1].substr(0, 128), to_upper(args[0])));
+    }
+    parent = std::exchange(spec, sub);
+  }
+  if (!arity_ok(*spec, args.size())) {
+    return out.error(
+        fmt::format("ERR wrong number of arguments for '{}' command", full_name(*spec, parent)));
+  }
+  uint32_t flags = spec->flags;
+  if (!session.authenticated && !(flags & kNoAuth)) {
+    return out.error("NOAUTH Authentication required.");
+  }
+  if ((flags & kDenyOom) && over_maxmemory()) {
+    return out.error("OOM command not allowed when used memory > 'maxmemory'.");
+  }
+  Context ctx{*this, session, args, out, *spec, parent};
+  spec->fn(ctx);
+  stats_.commands.add();
+  if (session.info) {
+    session.info->last_command.store(spec->name.data(), std::memory_order_relaxed);
+  }
+}
+
+}  // namespace cachet::server

@@ -1,0 +1,96 @@
+// A cache server instance: the keyspace, configuration, connected clients and statistics, and
+// the dispatcher that runs one command for one client. Knows no sockets: the RESP handler feeds it
+// parsed commands, and tests can drive it directly.
+//
+// Thread-safety: execute() may be called from any worker thread concurrently (each Session by one
+// thread at a time). Configuration is guarded by config_mutex_; hot settings are mirrored in atomics.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "resp/writer.h"
+#include "server/clients.h"
+#include "server/config.h"
+#include "server/session.h"
+#include "store/clock.h"
+#include "store/store.h"
+
+namespace cachet::server {
+
+// A counter incremented by many threads without sharing a cache line on the hot path.
+class StripedCounter {
+ public:
+  void add(uint64_t n = 1);
+  uint64_t total() const;
+  void reset();
+
+ private:
+  struct alignas(64) Slot {
+    std::atomic<uint64_t> value{0};
+  };
+  std::array<Slot, 16> slots_;
+};
+
+struct Stats {
+  StripedCounter commands;
+  std::atomic<uint64_t> connections_received{0};
+  std::atomic<uint64_t> rejected_connections{0};
+};
+
+class Instance {
+ public:
+  Instance(Config config, const store::Clock& clock);
+
+  store::Store& store() { return store_; }
+  ClientRegistry& clients() { return clients_; }
+  Stats& stats() { return stats_; }
+  const store::Clock& clock() const { return clock_; }
+  int64_t start_ms() const { return start_ms_; }
+
+  Config config() const;
+  // Records the port actually listened on (it differs from the configured one with port 0).
+  void set_listening_port(uint16_t port);
+  // CONFIG RESETSTAT: zeroes the counters INFO stats reports.
+  void reset_stats();
+  // CONFIG SET of `pairs` (name, value, name, value...), all or nothing. Returns Redis's error
+  // message (without "ERR "), empty on success.
+  std::string set_config(std::span<const std::string_view> pairs);
+  // Called after a setting changed at runtime (e.g. to resize the connection limit).
+  void on_config_change(std::function<void(const Config&)> hook);
+
+  uint64_t proto_max_bulk_len() const { return proto_max_bulk_len_.load(std::memory_order_relaxed); }
+
+  bool password_required() const;
+  bool check_password(std::string_view password) const;
+
+  // Runs one command and appends its reply to `out`.
+  void execute(Session& session, std::span<const std::string_view> args, resp::Writer& out);
+
+  // Asks the process to shut down gracefully (SHUTDOWN). The hook is set by whoever owns the
+  // process (main); without one, the request is ignored.
+  void on_shutdown(std::function<void()> hook) { shutdown_hook_ = std::move(hook); }
+  void request_shutdown();
+
+ private:
+  bool over_maxmemory() const;
+
+  const store::Clock& clock_;
+  store::Store store_;
+  ClientRegistry clients_;
+  Stats stats_;
+  int64_t start_ms_;
+  mutable std::mutex config_mutex_;
+  Config config_;  // guarded by config_mutex_
+  std::function<void(const Config&)> config_hook_;
+  std::atomic<uint64_t> maxmemory_;
+  std::atomic<uint64_t> proto_max_bulk_len_;
+  std::function<void()> shutdown_hook_;
+};
+
+}  // namespace cachet::server

@@ -1,0 +1,31 @@
+#include "store/entry.h"
+
+#include <malloc.h>
+
+#include <cstdlib>
+#include <cstring>
+
+namespace cachet::store {
+
+Entry* new_entry(uint32_t hash, std::string_view key, std::string_view value, size_t value_cap) {
+  void* mem = std::malloc(sizeof(Entry) + key.size() + value_cap);
+  if (mem == nullptr) std::abort();  // like Redis: running out of memory is fatal
+  auto* e = static_cast<Entry*>(mem);
+  e->next = nullptr;
+  e->expire_at = 0;
+  e->hash = hash;
+  e->key_len = static_cast<uint32_t>(key.size());
+  e->value_len = static_cast<uint32_t>(value.size());
+  // The allocator may hand out more than asked; use it as value capacity.
+  e->value_cap = static_cast<uint32_t>(malloc_usable_size(mem) - sizeof(Entry) - key.size());
+  e->type = ValueType::kString;
+  if (!key.empty()) std::memcpy(e->data(), key.data(), key.size());
+  if (!value.empty()) std::memcpy(e->value_data(), value.data(), value.size());
+  return e;
+}
+
+void free_entry(Entry* e) { std::free(e); }
+
+size_t entry_bytes(const Entry* e) { return malloc_usable_size(const_cast<Entry*>(e)); }
+
+}  // namespace cachet::store

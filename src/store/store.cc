@@ -1,0 +1,230 @@
+#include "store/store.h"
+
+#include <xxhash.h>
+
+#include <cstring>
+#include <random>
+
+namespace cachet::store {
+
+uint64_t hash_key(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
+
+namespace {
+
+constexpr size_t kExpireBuckets = 32;  // buckets examined per active-expiry step
+
+// Value capacity to allocate when a value grows to `len`: doubling below 1 MB, +1 MB above
+// (like Redis's sds), so repeated APPENDs are amortized O(1).
+size_t grown_capacity(size_t len) {
+  constexpr size_t kMb = 1024 * 1024;
+  return len < kMb ? len * 2 : len + kMb;
+}
+
+bool expired(const Entry* e, int64_t now) { return e->expire_at != 0 && e->expire_at <= now; }
+
+}  // namespace
+
+void Shard::account(int64_t delta) {
+  if (used_bytes_ != nullptr) used_bytes_->fetch_add(delta, std::memory_order_relaxed);
+}
+
+void Shard::remove(Entry* e) {
+  if (e->expire_at != 0) --volatile_;
+  account(-static_cast<int64_t>(entry_bytes(e)));
+  free_entry(e);
+}
+
+Entry* Shard::find(std::string_view key, uint64_t hash, int64_t now) {
+  Entry* e = table_.find(key, static_cast<uint32_t>(hash));
+  if (e == nullptr || !expired(e, now)) return e;
+  int64_t before = table_.bucket_bytes();
+  table_.unlink(key, static_cast<uint32_t>(hash));
+  ++stats_.expired;
+  remove(e);
+  table_.maybe_shrink();
+  account(static_cast<int64_t>(table_.bucket_bytes()) - before);
+  return nullptr;
+}
+
+Entry* Shard::find_read(std::string_view key, uint64_t hash, int64_t now) {
+  Entry* e = find(key, hash, now);
+  ++(e != nullptr ? stats_.hits : stats_.misses);
+  return e;
+}
+
+Entry* Shard::put(std::string_view key, uint64_t hash, std::string_view value, int64_t expire_at) {
+  Entry* old = table_.find(key, static_cast<uint32_t>(hash));
+  // Reuse the old allocation when it fits and would not waste much.
+  if (old != nullptr && old->value_cap >= value.size() && old->value_cap <= 2 * value.size() + 64) {
+    if (!value.empty()) std::memcpy(old->value_data(), value.data(), value.size());
+    old->value_len = static_cast<uint32_t>(value.size());
+    set_expire(old, expire_at);
+    return old;
+  }
+  Entry* e = new_entry(static_cast<uint32_t>(hash), key, value, value.size());
+  account(static_cast<int64_t>(entry_bytes(e)));
+  if (old != nullptr) {
+    table_.replace(old, e);
+    remove(old);
+  } else {
+    int64_t before = table_.bucket_bytes();
+    table_.insert(e);
+    account(static_cast<int64_t>(table_.bucket_bytes()) - before);
+  }
+  set_expire(e, expire_at);
+  return e;
+}
+
+bool Shard::erase(std::string_view key, uint64_t hash, int64_t now) {
+  if (find(key, hash, now) == nullptr) return false;
+  int64_t before = table_.bucket_bytes();
+  remove(table_.unlink(key, static_cast<uint32_t>(hash)));
+  table_.maybe_shrink();
+  account(static_cast<int64_t>(table_.bucket_bytes()) - before);
+  return true;
+}
+
+void Shard::set_expire(Entry* e, int64_t expire_at) {
+  volatile_ += (expire_at != 0) - (e->expire_at != 0);
+  e->expire_at = expire_at;
+}
+
+Entry* Shard::resize_value(Entry* e, size_t len) {
+  if (len <= e->value_cap) {
+    e->value_len = static_cast<uint32_t>(len);
+    return e;
+  }
+  Entry* grown = new_entry(e->hash, e->key(), e->value(), grown_capacity(len));
+  grown->expire_at = e->expire_at;
+  grown->value_len = static_cast<uint32_t>(len);
+  account(static_cast<int64_t>(entry_bytes(grown)) - static_cast<int64_t>(entry_bytes(e)));
+  table_.replace(e, grown);
+  free_entry(e);
+  return grown;
+}
+
+void Shard::clear() {
+  int64_t bytes = table_.bucket_bytes();
+  table_.sweep(0, table_.bucket_count(), [](const Entry*) { return true; },
+               [&](Entry* e) {
+                 bytes += static_cast<int64_t>(entry_bytes(e));
+                 free_entry(e);
+               });
+  table_.clear();
+  volatile_ = 0;
+  account(-bytes);
+}
+
+std::pair<size_t, size_t> Shard::expire_step(int64_t now, size_t buckets) {
+  size_t removed = 0, with_ttl = 0;
+  int64_t before = table_.bucket_bytes();
+  expire_cursor_ = table_.sweep(
+      expire_cursor_, buckets,
+      [&](const Entry* e) {
+        with_ttl += e->expire_at != 0;
+        return expired(e, now);
+      },
+      [&](Entry* e) {
+        ++removed;
+        remove(e);
+      });
+  stats_.expired += removed;
+  if (removed > 0) table_.maybe_shrink();
+  account(static_cast<int64_t>(table_.bucket_bytes()) - before);
+  return {removed, with_ttl};
+}
+
+Locked::Locked(Database& db, uint64_t shard_mask) : db_(db), mask_(shard_mask) {
+  for (uint64_t m = mask_; m != 0; m &= m - 1) db_[__builtin_ctzll(m)].mutex_.lock();
+}
+
+Locked::~Locked() {
+  for (uint64_t m = mask_; m != 0; m &= m - 1) db_[__builtin_ctzll(m)].mutex_.unlock();
+}
+
+Store::Store(const Clock& clock, int databases) : clock_(clock) {
+  for (int i = 0; i < databases; ++i) {
+    dbs_.push_back(std::make_unique<Database>());
+    for (Shard& shard : *dbs_.back()) shard.used_bytes_ = &used_bytes_;
+  }
+}
+
+Locked Store::lock(int db, std::span<const uint64_t> hashes) {
+  uint64_t mask = 0;
+  for (uint64_t h : hashes) mask |= bit(h);
+  return Locked(*dbs_[db], mask);
+}
+
+size_t Store::dbsize(int db) {
+  size_t n = 0;
+  for_each_shard(db, [&](Shard& s) { n += s.size(); });
+  return n;
+}
+
+size_t Store::volatile_count(int db) {
+  size_t n = 0;
+  for_each_shard(db, [&](Shard& s) { n += s.volatile_count(); });
+  return n;
+}
+
+void Store::flush(int db) {
+  for_each_shard(db, [](Shard& s) { s.clear(); });
+}
+
+void Store::flush_all() {
+  for (int db = 0; db < databases(); ++db) flush(db);
+}
+
+ShardStats Store::stats() {
+  ShardStats total;
+  for (int db = 0; db < databases(); ++db) {
+    for_each_shard(db, [&](Shard& s) {
+      total.hits += s.stats().hits;
+      total.misses += s.stats().misses;
+      total.expired += s.stats().expired;
+    });
+  }
+  return total;
+}
+
+void Store::reset_stats() {
+  for (int db = 0; db < databases(); ++db) for_each_shard(db, [](Shard& s) { s.stats_ = {}; });
+}
+
+std::optional<std::string> Store::random_key(int db) {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  int64_t now = this->now();
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    Shard& s = (*dbs_[db])[random() % kShards];
+    std::lock_guard lock(s.mutex_);
+    const Entry* e = s.table_.random_entry(random);
+    if (e != nullptr && !expired(e, now)) return std::string(e->key());
+  }
+  // Sparse or mostly expired: fall back to the first live key.
+  std::optional<std::string> found;
+  scan(db, 0, 1, [&](const Entry* e) { found = std::string(e->key()); });
+  return found;
+}
+
+size_t Store::active_expire(int part, int of, std::chrono::microseconds budget) {
+  auto deadline = std::chrono::steady_clock::now() + budget;
+  int64_t now = this->now();
+  size_t total = 0;
+  for (int db = 0; db < databases(); ++db) {
+    for (int i = part; i < kShards; i += of) {
+      Shard& s = (*dbs_[db])[i];
+      while (true) {
+        std::lock_guard lock(s.mutex_);
+        if (s.volatile_ == 0) break;
+        auto [removed, with_ttl] = s.expire_step(now, kExpireBuckets);
+        total += removed;
+        // Keep sweeping this shard while over a quarter of what we sampled had expired.
+        if (removed * 4 <= with_ttl || with_ttl == 0) break;
+        if (std::chrono::steady_clock::now() > deadline) return total;
+      }
+    }
+  }
+  return total;
+}
+
+}  // namespace cachet::store

@@ -1,0 +1,172 @@
+// The keyspace: numbered databases, each split into kShards shards with their own lock.
+//
+// Threading: a Shard is touched only while its mutex is held, through a Locked guard from
+// Store::lock(). Lock order: shards of one database in ascending index order (Locked does this);
+// never two databases at once, and nothing else is locked while a shard lock is held.
+// Store-wide counters (used_bytes) are atomics.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/clock.h"
+#include "store/entry.h"
+#include "store/table.h"
+
+namespace cachet::store {
+
+constexpr int kShardBits = 6;
+constexpr int kShards = 1 << kShardBits;
+
+// 64-bit hash of a key: the top kShardBits bits pick the shard, the low 32 bits the bucket.
+uint64_t hash_key(std::string_view key);
+inline int shard_of(uint64_t hash) { return static_cast<int>(hash >> (64 - kShardBits)); }
+
+struct ShardStats {
+  uint64_t hits = 0;
+  uint64_t misses = 0;
+  uint64_t expired = 0;
+};
+
+class Shard {
+ public:
+  // Every member below requires the shard's lock (see Store::lock).
+
+  // The live entry for `key`, or null. Deletes the entry if it has expired by `now`.
+  Entry* find(std::string_view key, uint64_t hash, int64_t now);
+  // Like find(), and counts a keyspace hit or miss.
+  Entry* find_read(std::string_view key, uint64_t hash, int64_t now);
+  // Sets `key` to `value` with expiry `expire_at` (0: none), replacing any previous entry.
+  Entry* put(std::string_view key, uint64_t hash, std::string_view value, int64_t expire_at);
+  // Deletes `key`; false when absent (expired keys count as absent).
+  bool erase(std::string_view key, uint64_t hash, int64_t now);
+  void set_expire(Entry* e, int64_t expire_at);
+  // Sets the value length to `len`, moving the entry if its capacity is too small (the result
+  // replaces `e`). Bytes past the old length are uninitialized. Grows capacity geometrically.
+  Entry* resize_value(Entry* e, size_t len);
+
+  size_t size() const { return table_.size(); }
+  size_t volatile_count() const { return volatile_; }
+  const Table& table() const { return table_; }
+  const ShardStats& stats() const { return stats_; }
+  // Deletes every entry.
+  void clear();
+  // Deletes expired entries among the next `buckets` buckets; returns {expired, with_ttl seen}.
+  std::pair<size_t, size_t> expire_step(int64_t now, size_t buckets);
+
+ private:
+  friend class Store;
+  friend class Locked;
+  void remove(Entry* e);  // unlinked already: update counters and free
+  void account(int64_t delta);
+
+  std::mutex mutex_;
+  Table table_;
+  size_t volatile_ = 0;
+  size_t expire_cursor_ = 0;
+  ShardStats stats_;
+  std::atomic<int64_t>* used_bytes_ = nullptr;
+};
+
+using Database = std::array<Shard, kShards>;
+
+// Holds the locks of a set of shards of one database, taken in ascending order.
+class Locked {
+ public:
+  Locked(Database& db, uint64_t shard_mask);
+  ~Locked();
+  Locked(const Locked&) = delete;
+  Locked& operator=(const Locked&) = delete;
+  // The shard owning `hash`; it must be one of the locked shards.
+  Shard& shard(uint64_t hash) { return db_[shard_of(hash)]; }
+
+ private:
+  Database& db_;
+  uint64_t mask_;
+};
+
+class Store {
+ public:
+  explicit Store(const Clock& clock, int databases = 16);
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  int databases() const { return static_cast<int>(dbs_.size()); }
+  int64_t now() const { return clock_.now_ms(); }
+
+  // Locks the shards owning the given key hashes in database `db`.
+  [[nodiscard]] Locked lock(int db, std::span<const uint64_t> hashes);
+  [[nodiscard]] Locked lock(int db, uint64_t hash) { return Locked(*dbs_[db], bit(hash)); }
+
+  // Calls fn(Shard&) for each shard of `db` in turn, each under its own lock.
+  template <typename Fn>
+  void for_each_shard(int db, Fn&& fn);
+
+  size_t dbsize(int db);
+  size_t volatile_count(int db);
+  void flush(int db);
+  void flush_all();
+  ShardStats stats();
+  void reset_stats();
+  // Bytes held by entries and tables (what maxmemory compares against).
+  int64_t used_bytes() const { return used_bytes_.load(std::memory_order_relaxed); }
+
+  // One SCAN step over `db`: calls fn(const Entry*) for live entries; returns the next cursor
+  // (0 when done). `count` is the number of entries to aim for, as in Redis.
+  template <typename Fn>
+  uint64_t scan(int db, uint64_t cursor, size_t count, Fn&& fn);
+  // A random live key of `db`, or nothing when it is empty.
+  std::optional<std::string> random_key(int db);
+
+  // Active expiry for the shards this caller handles (shard number % of == part): deletes expired
+  // keys, sampling more of a shard while many of its samples have expired, until `budget` is
+  // spent. Returns the number of keys deleted.
+  size_t active_expire(int part, int of, std::chrono::microseconds budget);
+
+ private:
+  static uint64_t bit(uint64_t hash) { return uint64_t{1} << shard_of(hash); }
+
+  const Clock& clock_;
+  std::vector<std::unique_ptr<Database>> dbs_;
+  std::atomic<int64_t> used_bytes_{0};
+};
+
+template <typename Fn>
+void Store::for_each_shard(int db, Fn&& fn) {
+  for (Shard& shard : *dbs_[db]) {
+    std::lock_guard lock(shard.mutex_);
+    fn(shard);
+  }
+}
+
+template <typename Fn>
+uint64_t Store::scan(int db, uint64_t cursor, size_t count, Fn&& fn) {
+  int shard = static_cast<int>(cursor & (kShards - 1));
+  uint64_t bucket = cursor >> kShardBits;
+  size_t seen = 0;
+  int64_t now = this->now();
+  for (size_t steps = 0; seen < count && steps < count * 10 + 10; ++steps) {
+    Shard& s = (*dbs_[db])[shard];
+    {
+      std::lock_guard lock(s.mutex_);
+      bucket = s.table_.scan(bucket, [&](const Entry* e) {
+        if (e->expire_at != 0 && e->expire_at <= now) return;
+        fn(e);
+        ++seen;
+      });
+    }
+    if (bucket == 0 && ++shard == kShards) return 0;
+  }
+  return (bucket << kShardBits) | static_cast<uint64_t>(shard);
+}
+
+}  // namespace cachet::store

@@ -1,0 +1,134 @@
+#include "store/store.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <set>
+#include <string>
+
+namespace cachet::store {
+namespace {
+
+using namespace std::chrono_literals;
+
+void put(Store& s, const std::string& key, const std::string& value, int64_t expire_at = 0) {
+  uint64_t h = hash_key(key);
+  auto lock = s.lock(0, h);
+  lock.shard(h).put(key, h, value, expire_at);
+}
+
+bool exists(Store& s, const std::string& key) {
+  uint64_t h = hash_key(key);
+  auto lock = s.lock(0, h);
+  return lock.shard(h).find(key, h, s.now()) != nullptr;
+}
+
+TEST(Store, PutFindOverwrite) {
+  ManualClock clock;
+  Store s(clock);
+  put(s, "a", "1");
+  put(s, "a", std::string(1000, 'x'));
+  uint64_t h = hash_key("a");
+  auto lock = s.lock(0, h);
+  EXPECT_EQ(lock.shard(h).find("a", h, s.now())->value(), std::string(1000, 'x'));
+}
+
+TEST(Store, DatabasesAreSeparate) {
+  ManualClock clock;
+  Store s(clock);
+  put(s, "a", "1");
+  EXPECT_EQ(s.dbsize(0), 1u);
+  EXPECT_EQ(s.dbsize(1), 0u);
+}
+
+TEST(Store, LazyExpiryOnAccess) {
+  ManualClock clock;
+  Store s(clock);
+  put(s, "a", "1", clock.now_ms() + 1000);
+  EXPECT_TRUE(exists(s, "a"));
+  clock.advance(1001ms);
+  EXPECT_FALSE(exists(s, "a"));
+  EXPECT_EQ(s.stats().expired, 1u);
+  EXPECT_EQ(s.dbsize(0), 0u);
+}
+
+// Many short-TTL keys: once they expire, the active sweep alone (no access) brings DBSIZE to
+// zero and gives the memory back.
+TEST(Store, ActiveExpiryFreesMemory) {
+  ManualClock clock;
+  Store s(clock);
+  put(s, "persistent", "stays");
+  int64_t baseline = s.used_bytes();
+  for (int i = 0; i < 100000; ++i) put(s, "k" + std::to_string(i), "value", clock.now_ms() + 100);
+  int64_t loaded = s.used_bytes();
+  EXPECT_GT(loaded, baseline + 100000 * 32);
+  EXPECT_EQ(s.volatile_count(0), 100000u);
+
+  EXPECT_EQ(s.active_expire(0, 1, 10s), 0u);  // nothing has expired yet
+  clock.advance(101ms);
+  size_t removed = 0;
+  for (int cycle = 0; cycle < 1000 && s.dbsize(0) > 1; ++cycle) {
+    removed += s.active_expire(0, 1, 10s);
+  }
+  EXPECT_EQ(removed, 100000u);
+  EXPECT_EQ(s.dbsize(0), 1u);
+  EXPECT_EQ(s.volatile_count(0), 0u);
+  EXPECT_EQ(s.stats().expired, 100000u);
+  EXPECT_LT(s.used_bytes(), baseline + 64 * 1024);  // only near-empty bucket arrays remain
+  EXPECT_TRUE(exists(s, "persistent"));
+}
+
+TEST(Store, ActiveExpirySplitsShardsBetweenWorkers) {
+  ManualClock clock;
+  Store s(clock);
+  for (int i = 0; i < 1000; ++i) put(s, "k" + std::to_string(i), "v", clock.now_ms() + 1);
+  clock.advance(2ms);
+  size_t removed = 0;
+  for (int cycle = 0; cycle < 100; ++cycle) {
+    removed += s.active_expire(0, 2, 10s) + s.active_expire(1, 2, 10s);
+  }
+  EXPECT_EQ(removed, 1000u);
+}
+
+TEST(Store, ScanVisitsEveryKeyOnce) {
+  ManualClock clock;
+  Store s(clock);
+  for (int i = 0; i < 5000; ++i) put(s, "k" + std::to_string(i), "v");
+  std::set<std::string> seen;
+  uint64_t cursor = 0;
+  size_t calls = 0;
+  do {
+    cursor = s.scan(0, cursor, 100, [&](const Entry* e) { seen.emplace(e->key()); });
+    ++calls;
+  } while (cursor != 0);
+  EXPECT_EQ(seen.size(), 5000u);
+  EXPECT_GT(calls, 10u);
+}
+
+TEST(Store, FlushAndRandomKey) {
+  ManualClock clock;
+  Store s(clock);
+  EXPECT_FALSE(s.random_key(0).has_value());
+  put(s, "only", "v");
+  EXPECT_EQ(s.random_key(0), "only");
+  s.flush_all();
+  EXPECT_EQ(s.dbsize(0), 0u);
+  EXPECT_EQ(s.used_bytes(), 0);
+}
+
+TEST(Store, ResizeValueKeepsKeyAndTtl) {
+  ManualClock clock;
+  Store s(clock);
+  put(s, "k", "ab", clock.now_ms() + 5000);
+  uint64_t h = hash_key("k");
+  auto lock = s.lock(0, h);
+  Shard& shard = lock.shard(h);
+  Entry* e = shard.resize_value(shard.find("k", h, s.now()), 100000);
+  EXPECT_EQ(e->value_len, 100000u);
+  EXPECT_EQ(e->value().substr(0, 2), "ab");
+  EXPECT_EQ(shard.find("k", h, s.now()), e);
+  EXPECT_EQ(e->expire_at, clock.now_ms() + 5000);
+}
+
+}  // namespace
+}  // namespace cachet::store

@@ -1,0 +1,129 @@
+// A chained hash table of Entry nodes with power-of-two bucket counts.
+//
+// Entries are owned by the table. Load factor is kept between 1/8 and 1 (shrinking only above
+// kMinBuckets). Not thread-safe: the owning Shard's lock guards it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "store/entry.h"
+
+namespace cachet::store {
+
+// Reverses the bit order of a 64-bit word.
+constexpr uint64_t reverse_bits(uint64_t v) {
+  v = ((v >> 1) & 0x5555555555555555ull) | ((v & 0x5555555555555555ull) << 1);
+  v = ((v >> 2) & 0x3333333333333333ull) | ((v & 0x3333333333333333ull) << 2);
+  v = ((v >> 4) & 0x0F0F0F0F0F0F0F0Full) | ((v & 0x0F0F0F0F0F0F0F0Full) << 4);
+  return __builtin_bswap64(v);
+}
+
+class Table {
+ public:
+  static constexpr size_t kMinBuckets = 4;
+
+  Table() = default;
+  ~Table() { clear(); }
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
+
+  size_t size() const { return size_; }
+  size_t bucket_count() const { return mask_ + (buckets_ ? 1 : 0); }
+  // Heap bytes held by the bucket array (entries are counted separately).
+  size_t bucket_bytes() const { return buckets_ ? bucket_count() * sizeof(Entry*) : 0; }
+
+  Entry* find(std::string_view key, uint32_t hash) const;
+  // Adds `e`, whose key must not be present.
+  void insert(Entry* e);
+  // Puts `replacement` (same key) where `old` was; does not free `old`.
+  void replace(Entry* old, Entry* replacement);
+  // Removes and returns the entry for `key`, or null. The caller frees it.
+  Entry* unlink(std::string_view key, uint32_t hash);
+  // Frees every entry and the bucket array.
+  void clear();
+
+  // SCAN step (Redis's reverse-binary cursor): calls fn(const Entry*) for every entry of one bucket
+  // (two or more when the table shrank) and returns the next cursor, 0 when done. Every entry present
+  // for the whole scan is visited at least once, even if the table resizes between calls.
+  template <typename Fn>
+  uint64_t scan(uint64_t cursor, Fn&& fn) const;
+
+  // Calls fn(const Entry*) for every entry.
+  template <typename Fn>
+  void for_each(Fn&& fn) const {
+    for (size_t i = 0; buckets_ && i <= mask_; ++i) {
+      for (const Entry* e = buckets_[i]; e != nullptr; e = e->next) fn(e);
+    }
+  }
+
+  // Visits buckets [cursor, cursor + count) and unlinks the entries `remove(e)` selects, passing
+  // each to `removed(e)` (which frees it). Returns the next cursor (wraps to 0).
+  template <typename Pred, typename Sink>
+  size_t sweep(size_t cursor, size_t count, Pred&& remove, Sink&& removed);
+
+  // A uniformly chosen bucket's entry, biased by chain length; null when empty. `random` is any
+  // 64-bit random number generator.
+  template <typename Rng>
+  const Entry* random_entry(Rng& random) const;
+
+  // Shrinks the bucket array if the table has become sparse.
+  void maybe_shrink();
+
+ private:
+  void resize(size_t buckets);
+
+  std::unique_ptr<Entry*[]> buckets_;
+  size_t mask_ = 0;  // bucket_count - 1 when buckets_ is set
+  size_t size_ = 0;
+};
+
+template <typename Fn>
+uint64_t Table::scan(uint64_t cursor, Fn&& fn) const {
+  if (!buckets_) return 0;
+  for (const Entry* e = buckets_[cursor & mask_]; e != nullptr; e = e->next) fn(e);
+  // Increment the reversed cursor: higher bits first, so a resize never skips a bucket.
+  cursor |= ~static_cast<uint64_t>(mask_);
+  cursor = reverse_bits(cursor);
+  cursor++;
+  return reverse_bits(cursor);
+}
+
+template <typename Pred, typename Sink>
+size_t Table::sweep(size_t cursor, size_t count, Pred&& remove, Sink&& removed) {
+  if (!buckets_) return 0;
+  if (cursor > mask_) cursor = 0;
+  for (size_t n = 0; n < count; ++n) {
+    Entry** link = &buckets_[cursor];
+    while (*link != nullptr) {
+      Entry* e = *link;
+      if (remove(e)) {
+        *link = e->next;
+        --size_;
+        removed(e);
+      } else {
+        link = &e->next;
+      }
+    }
+    cursor = (cursor + 1) & mask_;
+    if (cursor == 0) break;
+  }
+  return cursor;
+}
+
+template <typename Rng>
+const Entry* Table::random_entry(Rng& random) const {
+  if (size_ == 0) return nullptr;
+  while (true) {
+    const Entry* e = buckets_[random() & mask_];
+    if (e == nullptr) continue;
+    size_t len = 0;
+    for (const Entry* p = e; p != nullptr; p = p->next) ++len;
+    for (size_t skip = random() % len; skip > 0; --skip) e = e->next;
+    return e;
+  }
+}
+
+}  // namespace cachet::store
