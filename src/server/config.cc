@@ -19,9 +19,9 @@ constexpr std::array<std::string_view, 8> kPolicies = {
 
 // redis.conf directives that make no sense for an in-memory cache; accepted and ignored so an
 // existing redis.conf loads.
-constexpr std::array<std::string_view, 12> kIgnored = {
-    "save",        "appendonly",     "dir",      "dbfilename", "logfile",   "loglevel",
-    "protected-mode", "tcp-keepalive", "daemonize", "supervised", "pidfile", "always-show-logo"};
+constexpr std::array<std::string_view, 10> kIgnored = {
+    "dir",       "dbfilename", "logfile", "loglevel", "protected-mode", "tcp-keepalive",
+    "daemonize", "supervised", "pidfile", "always-show-logo"};
 
 bool equals_nocase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
@@ -73,7 +73,7 @@ std::string set_bind(Config& c, std::span<const std::string> v) {
   return "";
 }
 
-const std::array<OptionSpec, 11> kOptions = {{
+const std::array<OptionSpec, 13> kOptions = {{
     {"port", false, [](const Config& c) { return std::to_string(c.port); },
      [](Config& c, std::span<const std::string> v) {
        return set_int<uint16_t>(v, c.port, 0, 65535);
@@ -117,6 +117,16 @@ const std::array<OptionSpec, 11> kOptions = {{
      }},
     {"hz", true, [](const Config& c) { return std::to_string(c.hz); },
      [](Config& c, std::span<const std::string> v) { return set_int(v, c.hz, 1, 500); }},
+    {"save", true, [](const Config& c) { return c.save; },
+     [](Config& c, std::span<const std::string> v) {
+       c.save = fmt::format("{}", fmt::join(v, " "));
+       return std::string();
+     }},
+    {"appendonly", true, [](const Config&) { return std::string("no"); },
+     [](Config&, std::span<const std::string> v) {
+       if (v.size() == 1 && equals_nocase(v[0], "no")) return std::string();
+       return std::string("cachet is an in-memory cache and keeps no append-only file");
+     }},
 }};
 
 }  // namespace

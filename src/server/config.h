@@ -22,6 +22,7 @@ struct Config {
   uint64_t proto_max_bulk_len = 512ull * 1024 * 1024;
   uint64_t client_query_buffer_limit = 1024ull * 1024 * 1024;
   int hz = 10;
+  std::string save;  // accepted for redis.conf compatibility; cachet writes no snapshots
   std::string config_file;
 };
 

@@ -160,12 +160,13 @@ void Instance::execute(Session& session, std::span<const std::string_view> args,
   if ((flags & kDenyOom) && over_maxmemory()) {
     return out.error("OOM command not allowed when used memory > 'maxmemory'.");
   }
+  if (session.info) {
+    session.info->last_command.store((parent ? parent : spec)->name.data(),
+                                     std::memory_order_relaxed);
+  }
   Context ctx{*this, session, args, out, *spec, parent};
   spec->fn(ctx);
   stats_.commands.add();
-  if (session.info) {
-    session.info->last_command.store(spec->name.data(), std::memory_order_relaxed);
-  }
 }
 
 }  // namespace cachet::server

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package cachet needs to build, test and benchmark (idempotent).
+# Usage: scripts/install-deps.sh          (as root, or with sudo available)
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  build-essential cmake ninja-build ccache pkg-config libfmt-dev libxxhash-dev
+  # unit tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # fuzzing (libFuzzer ships with clang's runtime)
+  clang-14 libclang-rt-14-dev
+  # real clients and peers for integration tests and benchmarks
+  redis-server redis-tools python3 python3-pytest python3-redis libhiredis-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+echo "Installing: ${missing[*]}"
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs dependencies, then builds and runs the whole test suite twice: optimized (release) and
+# under AddressSanitizer + UndefinedBehaviorSanitizer (dev); then builds the libFuzzer targets
+# with clang and runs each over its seed corpus for a bounded number of inputs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+
+for preset in release dev; do
+  echo "=== build and test: $preset"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset"
+  ctest --preset "$preset"
+done
+
+echo "=== fuzz smoke run"
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz
+for target in build/fuzz/bin/*_fuzz; do
+  name=$(basename "$target")
+  corpus="fuzz/corpus/${name%_fuzz}"
+  work=$(mktemp -d)
+  "$target" -runs=200000 -max_len=4096 "$work" "$corpus" 2>&1 | tail -n 1
+  rm -rf "$work"
+done
+echo "all tests passed"
