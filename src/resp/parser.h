@@ -18,7 +18,7 @@ namespace cachet::resp {
 
 struct Limits {
   size_t max_bulk_len = 512ull * 1024 * 1024;  // proto-max-bulk-len
-  size_t max_multibulk_len = 1024ull * 1024 * 1024;
+  size_t max_multibulk_len = 2147483647;  // INT_MAX, like Redis
   size_t max_inline_len = 64 * 1024;  // PROTO_INLINE_MAX_SIZE
   // Tighter limits while a client has not authenticated (as Redis does with requirepass).
   size_t unauthenticated_multibulk_len = 10;

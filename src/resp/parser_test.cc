@@ -100,7 +100,7 @@ TEST_P(ParserErrors, ReportsRedisMessage) {
 INSTANTIATE_TEST_SUITE_P(
     Redis, ParserErrors,
     testing::Values(BadInput{"*x\r\n", "Protocol error: invalid multibulk length"},
-                    BadInput{"*2000000000\r\n", "Protocol error: invalid multibulk length"},
+                    BadInput{"*3000000000\r\n", "Protocol error: invalid multibulk length"},
                     BadInput{"*1\r\n:3\r\n", "Protocol error: expected '$', got ':'"},
                     BadInput{"*1\r\n$-1\r\n", "Protocol error: invalid bulk length"},
                     BadInput{"*1\r\n$abc\r\n", "Protocol error: invalid bulk length"},

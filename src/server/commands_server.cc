@@ -260,7 +260,7 @@ void cmd_command_info(Context& ctx) {
     if (spec) {
       write_command_info(ctx.out, *spec, nullptr);
     } else {
-      ctx.out.null_array();
+      ctx.out.null();
     }
   }
 }

@@ -159,7 +159,7 @@ TEST_F(CommandsTest, KeysScanAndSelect) {
 
 TEST_F(CommandsTest, UnknownCommandsAndSubcommands) {
   EXPECT_EQ(run({"FOO", "a", "b"}),
-            "-ERR unknown command 'FOO', with args beginning: 'a' 'b' \r\n");
+            "-ERR unknown command 'FOO', with args beginning with: 'a' 'b' \r\n");
   EXPECT_EQ(run({"CLIENT", "FOO"}), "-ERR unknown subcommand 'FOO'. Try CLIENT HELP.\r\n");
   EXPECT_EQ(run({"CLIENT"}), "-ERR wrong number of arguments for 'client' command\r\n");
   EXPECT_EQ(run({"CLIENT", "SETNAME"}),

@@ -14,8 +14,8 @@ namespace cachet::server {
 namespace {
 
 constexpr std::array<std::string_view, 8> kPolicies = {
-    "noeviction",     "allkeys-lru",     "allkeys-lfu",     "allkeys-random",
-    "volatile-lru",   "volatile-lfu",    "volatile-random", "volatile-ttl"};
+    "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+    "allkeys-lru",  "allkeys-lfu",  "allkeys-random",  "noeviction"};
 
 // redis.conf directives that make no sense for an in-memory cache; accepted and ignored so an
 // existing redis.conf loads.
@@ -61,8 +61,7 @@ std::string set_policy(Config& c, std::span<const std::string> v) {
       return "";
     }
   }
-  return "argument(s) must be one of the following: noeviction, allkeys-lru, allkeys-lfu, "
-         "allkeys-random, volatile-lru, volatile-lfu, volatile-random, volatile-ttl";
+  return fmt::format("argument(s) must be one of the following: {}", fmt::join(kPolicies, ", "));
 }
 
 std::string set_bind(Config& c, std::span<const std::string> v) {

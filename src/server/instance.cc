@@ -34,7 +34,7 @@ void reply_unknown_command(std::span<const std::string_view> args, resp::Writer&
   for (size_t i = 1; i < args.size() && list.size() < 128; ++i) {
     list += fmt::format("'{}' ", args[i].substr(0, 128 - list.size()));
   }
-  out.error(fmt::format("ERR unknown command '{}', with args beginning: {}",
+  out.error(fmt::format("ERR unknown command '{}', with args beginning with: {}",
                         args[0].substr(0, 128), list));
 }
 

@@ -194,15 +194,26 @@ void Store::reset_stats() {
 std::optional<std::string> Store::random_key(int db) {
   thread_local std::mt19937_64 random{std::random_device{}()};
   int64_t now = this->now();
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    Shard& s = (*dbs_[db])[random() % kShards];
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    // Pick a shard with probability proportional to its size, then an entry within it.
+    std::array<size_t, kShards> sizes{};
+    size_t total = 0;
+    for_each_shard(db, [&](Shard& s) { total += sizes[&s - dbs_[db]->data()] = s.size(); });
+    if (total == 0) return std::nullopt;
+    size_t pick = random() % total, i = 0;
+    while (pick >= sizes[i]) pick -= sizes[i++];
+    Shard& s = (*dbs_[db])[i];
     std::lock_guard lock(s.mutex_);
     const Entry* e = s.table_.random_entry(random);
     if (e != nullptr && !expired(e, now)) return std::string(e->key());
   }
-  // Sparse or mostly expired: fall back to the first live key.
+  // Mostly expired keys: the first live one will do.
   std::optional<std::string> found;
-  scan(db, 0, 1, [&](const Entry* e) { found = std::string(e->key()); });
+  for_each_shard(db, [&](Shard& s) {
+    s.table_.for_each([&](const Entry* e) {
+      if (!found && !expired(e, now)) found = std::string(e->key());
+    });
+  });
   return found;
 }
 

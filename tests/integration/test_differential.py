@@ -1,0 +1,70 @@
+"""The same command sequence against Debian's redis-server and cachet-server: every reply must
+be byte-for-byte identical (values, types, and exact error strings)."""
+import pytest
+
+from support import Cachet, Conn, Redis
+
+# Deterministic commands only (no INFO, ids, times or random keys).
+SCRIPT = [
+    ["SET", "k", "v"], ["GET", "k"], ["GET", "missing"], ["SET", "k", "w", "NX"],
+    ["SET", "k", "w", "XX", "GET"], ["SET", "k", "v", "NX", "XX"], ["SET", "k", "v", "EX", "0"],
+    ["SET", "k", "v", "EX", "abc"], ["SET", "k", "v", "PX", "-5"], ["SET", "k", "v", "EX"],
+    ["SET", "k", "v", "KEEPTTL", "EX", "5"], ["SET", "k", "v", "EX", "9223372036854775807"],
+    ["SET", "k", "v", "GET", "NX"], ["SET", "k"], ["SETNX", "k", "x"], ["SETNX", "n1", "x"],
+    ["SETEX", "k", "0", "v"], ["SETEX", "k", "x", "v"], ["PSETEX", "k", "-1", "v"],
+    ["SETEX", "e", "100", "v"], ["TTL", "e"], ["PERSIST", "e"], ["TTL", "e"], ["TTL", "nope"],
+    ["PTTL", "k"], ["EXPIRE", "k", "100", "XX"], ["EXPIRE", "k", "100", "NX"],
+    ["EXPIRE", "k", "50", "GT"], ["EXPIRE", "k", "50", "LT"], ["TTL", "k"],
+    ["EXPIRE", "k", "50", "NX", "XX"], ["EXPIRE", "k", "50", "GT", "LT"],
+    ["EXPIRE", "k", "50", "FOO"], ["EXPIRE", "k", "abc"], ["EXPIRE", "k"],
+    ["EXPIRE", "k", "9223372036854775807"], ["PEXPIREAT", "k", "1"], ["EXISTS", "k"],
+    ["EXPIRETIME", "missing"], ["MSET", "a", "1", "b", "2"], ["MSET", "a", "1", "b"],
+    ["MGET", "a", "nope", "b"], ["MSETNX", "a", "1", "c", "3"], ["MSETNX", "c", "3", "d", "4"],
+    ["INCR", "a"], ["INCRBY", "a", "10"], ["DECR", "a"], ["DECRBY", "a", "5"],
+    ["INCRBY", "a", "x"], ["INCR", "k2"], ["SET", "s", "abc"], ["INCR", "s"],
+    ["SET", "big", "9223372036854775807"], ["INCR", "big"], ["DECRBY", "a", "-9223372036854775808"],
+    ["SET", "f", "10.50"], ["INCRBYFLOAT", "f", "0.1"], ["INCRBYFLOAT", "f", "-5.0e3"],
+    ["INCRBYFLOAT", "f", "abc"], ["INCRBYFLOAT", "s", "1"], ["INCRBYFLOAT", "f", "1e400"],
+    ["SET", "g", "5.0e3"], ["INCRBYFLOAT", "g", "2.0e2"], ["INCRBYFLOAT", "g", "3"],
+    ["APPEND", "ap", "Hello"], ["APPEND", "ap", " World"], ["STRLEN", "ap"], ["STRLEN", "nope"],
+    ["GETRANGE", "ap", "0", "4"], ["GETRANGE", "ap", "-5", "-1"], ["GETRANGE", "ap", "5", "1"],
+    ["GETRANGE", "ap", "-1", "-5"], ["GETRANGE", "ap", "0", "100"], ["GETRANGE", "nope", "0", "1"],
+    ["GETRANGE", "ap", "a", "1"], ["SETRANGE", "ap", "6", "Redis"], ["GET", "ap"],
+    ["SETRANGE", "z", "3", "x"], ["GET", "z"], ["SETRANGE", "z", "-1", "x"],
+    ["SETRANGE", "z2", "0", ""], ["EXISTS", "z2"], ["SETRANGE", "z", "536870911", "xx"],
+    ["GETSET", "gs", "1"], ["GETSET", "gs", "2"], ["GETDEL", "gs"], ["GETDEL", "gs"],
+    ["GETEX", "a", "EX", "100"], ["TTL", "a"], ["GETEX", "a", "PERSIST"], ["TTL", "a"],
+    ["GETEX", "a", "EX", "1", "PX", "1"], ["GETEX", "a", "FOO"], ["GETEX", "nope"],
+    ["DEL", "a", "b", "nope"], ["UNLINK", "c"], ["EXISTS", "d", "d", "nope"], ["TOUCH", "d", "x"],
+    ["TYPE", "d"], ["TYPE", "nope"], ["RENAME", "nope", "x"], ["RENAME", "d", "d"],
+    ["RENAME", "d", "d2"], ["GET", "d2"], ["RENAMENX", "d2", "ap"], ["RENAMENX", "d2", "d2"],
+    ["RENAMENX", "d2", "d3"], ["SELECT", "16"], ["SELECT", "x"], ["SELECT", "-1"],
+    ["SELECT", "3"], ["DBSIZE"], ["SET", "in3", "x"], ["KEYS", "*"], ["SCAN", "0"],
+    ["SCAN", "x"], ["SCAN", "0", "COUNT", "0"], ["SCAN", "0", "COUNT", "x"], ["SCAN", "0", "FOO"],
+    ["SCAN", "0", "MATCH"], ["RANDOMKEY"], ["FLUSHDB", "BAD"], ["FLUSHDB"], ["DBSIZE"],
+    ["RANDOMKEY"], ["SELECT", "0"], ["PING"], ["PING", "hello"], ["PING", "a", "b"],
+    ["ECHO", "hi"], ["ECHO"], ["NOSUCHCMD", "a", "b"], ["get"], ["CLIENT", "NOSUCH"],
+    ["CLIENT", "SETNAME", "bad name"], ["CLIENT", "SETNAME", "good"], ["CLIENT", "GETNAME"],
+    ["CLIENT", "SETNAME", ""], ["CLIENT", "GETNAME"], ["CLIENT", "KILL", "1.2.3.4:5"],
+    ["CLIENT", "KILL", "ID", "0"], ["CLIENT", "KILL", "ID", "999999"], ["CLIENT", "KILL", "FOO", "x"],
+    ["CONFIG", "GET", "maxmemory"], ["CONFIG", "SET", "maxmemory", "lots"],
+    ["CONFIG", "SET", "nosuch", "1"], ["CONFIG", "SET", "maxmemory"],
+    ["CONFIG", "SET", "maxmemory-policy", "sometimes"], ["CONFIG", "GET", "maxmemory-policy"],
+    ["AUTH", "x"], ["AUTH", "default", "x"], ["AUTH", "a", "b", "c"], ["HELLO", "4"],
+    ["HELLO", "x"], ["HELLO", "2", "FOO"], ["SHUTDOWN", "ABORT"], ["SHUTDOWN", "BAD"],
+    ["COMMAND", "INFO", "nosuch"], ["MGET"], ["DEL"], ["KEYS"], ["FLUSHALL"], ["DBSIZE"],
+]
+
+
+@pytest.fixture(scope="module")
+def replies():
+    with Redis() as redis_server, Cachet() as cachet:
+        ours, theirs = Conn(cachet.port), Conn(redis_server.port)
+        yield [(cmd, theirs.call(*cmd), ours.call(*cmd)) for cmd in SCRIPT]
+        assert cachet.stop() == 0
+
+
+@pytest.mark.parametrize("index", range(len(SCRIPT)), ids=[" ".join(c) for c in SCRIPT])
+def test_same_reply_as_redis(replies, index):
+    command, expected, actual = replies[index]
+    assert actual == expected, f"{command}: redis {expected!r}, cachet {actual!r}"
