@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""cachet-server vs redis-server under the same redis-benchmark load, in one run.
+
+For each server, pipeline depth and command (SET, GET): redis-benchmark with 50 clients over a
+1M-key space; requests/s from redis-benchmark, server CPU seconds per million requests from
+/proc/PID/stat. Each cell is repeated (servers alternating) and the median reported, with the
+ratio cachet/redis. Usage: bench/redis_compare.py [--repeat 3] [--threads N]
+"""
+import argparse
+import os
+import pathlib
+import socket
+import statistics
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+CACHET = ROOT / "build/release/bin/cachet-server"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(proc, stream, marker):
+    for line in stream:
+        if marker in line:
+            return
+    sys.exit(f"server exited ({proc.wait()}) before printing '{marker}'")
+
+
+def start_redis():
+    port = free_port()
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                             "--save", "", "--appendonly", "no"],
+                            stdout=subprocess.PIPE, text=True)
+    wait_for(proc, proc.stdout, "Ready to accept connections")
+    return proc, port
+
+
+def start_cachet(threads):
+    port = free_port()
+    args = [str(CACHET), "--port", str(port)] + (["--threads", str(threads)] if threads else [])
+    proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True)
+    wait_for(proc, proc.stderr, "ready to accept connections")
+    return proc, port
+
+
+def cpu_seconds(pid):
+    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+
+def run_load(port, test, pipeline, requests):
+    out = subprocess.run(
+        ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-t", test, "-n", str(requests),
+         "-c", "50", "-P", str(pipeline), "-r", "1000000", "--csv"],
+        capture_output=True, text=True, check=True).stdout
+    row = [line for line in out.splitlines() if line.startswith(f'"{test.upper()}"')][0]
+    return float(row.split(",")[1].strip('"'))
+
+
+def measure(server, test, pipeline, requests):
+    proc, port = server
+    before = cpu_seconds(proc.pid)
+    rps = run_load(port, test, pipeline, requests)
+    cpu = cpu_seconds(proc.pid) - before
+    return rps, cpu / requests * 1e6
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=0, help="cachet worker threads (0: cores)")
+    opts = parser.parse_args()
+    servers = {"redis": start_redis(), "cachet": start_cachet(opts.threads)}
+    results = {}
+    try:
+        for pipeline, requests in ((1, 300_000), (16, 2_000_000)):
+            for test in ("set", "get"):
+                for rep in range(opts.repeat):
+                    order = ["redis", "cachet"] if rep % 2 == 0 else ["cachet", "redis"]
+                    for name in order:
+                        r = measure(servers[name], test, pipeline, requests)
+                        results.setdefault((name, test, pipeline), []).append(r)
+    finally:
+        for proc, _ in servers.values():
+            proc.terminate()
+            proc.wait()
+    print(f"redis-benchmark, 50 clients, 1M-key space, median of {opts.repeat}; "
+          f"cachet threads={opts.threads or os.cpu_count()}, {os.cpu_count()} cores")
+    print("| test | pipeline | redis req/s | cachet req/s | throughput ratio | "
+          "redis CPU s/M req | cachet CPU s/M req | CPU ratio |")
+    print("|---|---|---|---|---|---|---|---|")
+    for pipeline in (1, 16):
+        for test in ("set", "get"):
+            red = results[("redis", test, pipeline)]
+            cac = results[("cachet", test, pipeline)]
+            r_rps, c_rps = (statistics.median(x[0] for x in v) for v in (red, cac))
+            r_cpu, c_cpu = (statistics.median(x[1] for x in v) for v in (red, cac))
+            print(f"| {test.upper()} | {pipeline} | {r_rps:,.0f} | {c_rps:,.0f} | "
+                  f"{c_rps / r_rps:.2f}x | {r_cpu:.2f} | {c_cpu:.2f} | {c_cpu / r_cpu:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
