@@ -105,7 +105,7 @@ const std::array<OptionSpec, 13> kOptions = {{
        }
        return err;
      }},
-    {"client-query-buffer-limit", true,
+    {"client-query-buffer-limit", false,
      [](const Config& c) { return std::to_string(c.client_query_buffer_limit); },
      [](Config& c, std::span<const std::string> v) {
        std::string err = set_memory(v, c.client_query_buffer_limit);
@@ -114,7 +114,7 @@ const std::array<OptionSpec, 13> kOptions = {{
        }
        return err;
      }},
-    {"hz", true, [](const Config& c) { return std::to_string(c.hz); },
+    {"hz", false, [](const Config& c) { return std::to_string(c.hz); },
      [](Config& c, std::span<const std::string> v) { return set_int(v, c.hz, 1, 500); }},
     {"save", true, [](const Config& c) { return c.save; },
      [](Config& c, std::span<const std::string> v) {
