@@ -95,7 +95,19 @@ int main(int argc, char** argv) {
     return 1;
   }
   instance.set_listening_port(net.port());
-  instance.on_config_change([&net](const Config& c) { net.set_max_connections(c.maxclients); });
+  instance.on_config_change([&net](const Config& before, Config& after) -> std::string {
+    if (after.port != before.port) {
+      std::string err;
+      if (!net.rebind(after.port, err)) {
+        return "CONFIG SET failed (possibly related to argument 'port') - Unable to listen on "
+               "this port";
+      }
+      after.port = net.port();
+      log("Now listening on port {}", after.port);
+    }
+    net.set_max_connections(after.maxclients);
+    return "";
+  });
   instance.on_shutdown([] { kill(getpid(), SIGTERM); });
   add_expiry_timers(net, instance, config.hz);
   net.start();

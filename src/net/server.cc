@@ -58,25 +58,43 @@ Server::Server(ServerOptions options, HandlerFactory factory)
   }
 }
 
-Server::~Server() {
-  stop();
-  for (int fd : listen_fds_) ::close(fd);
+Server::~Server() { stop(); }
+
+std::shared_ptr<const ListenSet> Server::open_listeners(uint16_t port, std::string& error) const {
+  auto set = std::make_shared<ListenSet>();
+  for (const std::string& host : options_.bind) {
+    int fd = listen_on(host, port, error);
+    if (fd < 0) return nullptr;  // the set closes what it already opened
+    set->fds.push_back(fd);
+    port = bound_port(fd);  // with port 0, every address gets the port the first one got
+  }
+  return set;
 }
 
 bool Server::listen(std::string& error) {
-  uint16_t port = options_.port;
-  for (const std::string& host : options_.bind) {
-    int fd = listen_on(host, port, error);
-    if (fd < 0) return false;
-    listen_fds_.push_back(fd);
-    port = bound_port(fd);  // with port 0, every address gets the port the first one got
+  auto set = open_listeners(options_.port, error);
+  if (!set) return false;
+  std::lock_guard lock(listeners_mutex_);
+  listeners_ = std::move(set);
+  bound_port_ = bound_port(listeners_->fds.front());
+  return true;
+}
+
+bool Server::rebind(uint16_t port, std::string& error) {
+  auto set = open_listeners(port, error);
+  if (!set) return false;
+  std::lock_guard lock(listeners_mutex_);
+  for (auto& worker : workers_) {
+    worker->post([w = worker.get(), set] { w->set_listeners(set); });
   }
-  bound_port_ = port;
+  listeners_ = std::move(set);
+  bound_port_ = bound_port(listeners_->fds.front());
   return true;
 }
 
 void Server::start() {
-  for (auto& worker : workers_) worker->start(listen_fds_);
+  std::lock_guard lock(listeners_mutex_);
+  for (auto& worker : workers_) worker->start(listeners_);
 }
 
 void Server::stop() {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -38,8 +39,12 @@ class Server {
 
   // Binds and listens on every address; on failure returns false and sets `error`.
   [[nodiscard]] bool listen(std::string& error);
+  // Listens on `port` instead of the current port (0: any free port), on every bind address. The
+  // new sockets are opened first, so on failure nothing changes. Thread-safe, never blocks a
+  // worker: each switches on its next loop turn and the old sockets close after the last one.
+  [[nodiscard]] bool rebind(uint16_t port, std::string& error);
   // The port actually bound (useful with port 0).
-  uint16_t port() const { return bound_port_; }
+  uint16_t port() const { return bound_port_.load(); }
   // Starts the worker threads. Timers must be added to workers before this.
   void start();
   // Stops accepting, writes pending replies (up to a short deadline), closes every connection and
@@ -58,8 +63,11 @@ class Server {
 
   ServerOptions options_;
   HandlerFactory factory_;
-  std::vector<int> listen_fds_;
-  uint16_t bound_port_ = 0;
+  std::shared_ptr<const ListenSet> open_listeners(uint16_t port, std::string& error) const;
+
+  std::mutex listeners_mutex_;
+  std::shared_ptr<const ListenSet> listeners_;  // guarded by listeners_mutex_
+  std::atomic<uint16_t> bound_port_{0};
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<size_t> connections_{0};
   std::atomic<size_t> max_connections_;

@@ -26,6 +26,10 @@ constexpr uint64_t kListenTag = 1;
 
 }  // namespace
 
+ListenSet::~ListenSet() {
+  for (int fd : fds) ::close(fd);
+}
+
 Connection::Connection(Worker& worker, int fd, uint64_t id, std::string peer, std::string local)
     : worker_(worker), fd_(fd), id_(id), peer_(std::move(peer)), local_(std::move(local)) {}
 
@@ -65,13 +69,21 @@ void Worker::add_timer(std::chrono::milliseconds interval, std::function<void()>
   timers_.push_back({interval, std::chrono::steady_clock::now() + interval, std::move(fn)});
 }
 
-void Worker::start(const std::vector<int>& listen_fds) {
-  listen_fds_ = listen_fds;
-  for (int fd : listen_fds_) {
+void Worker::start(std::shared_ptr<const ListenSet> listeners) {
+  set_listeners(std::move(listeners));
+  thread_ = std::thread([this] { run(); });
+}
+
+void Worker::set_listeners(std::shared_ptr<const ListenSet> listeners) {
+  if (listeners_) {
+    for (int fd : listeners_->fds) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  }
+  listeners_ = std::move(listeners);
+  if (draining_) return;
+  for (int fd : listeners_->fds) {
     epoll_event ev{EPOLLIN | EPOLLEXCLUSIVE, {.u64 = kListenTag}};
     epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
   }
-  thread_ = std::thread([this] { run(); });
 }
 
 void Worker::request_stop() {
@@ -136,12 +148,13 @@ void Worker::run() {
   }
   while (!connections_.empty()) close_connection(*connections_.begin()->second);
   dead_.clear();
+  listeners_.reset();
 }
 
 void Worker::begin_drain() {
   draining_ = true;
   drain_deadline_ = std::chrono::steady_clock::now() + kDrainTimeout;
-  for (int fd : listen_fds_) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  for (int fd : listeners_->fds) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
   std::vector<Connection*> all;
   for (auto& [id, conn] : connections_) all.push_back(conn.get());
   for (Connection* conn : all) {
@@ -151,7 +164,7 @@ void Worker::begin_drain() {
 }
 
 void Worker::accept_all() {
-  for (int listen_fd : listen_fds_) {
+  for (int listen_fd : listeners_->fds) {
     while (true) {
       sockaddr_storage addr;
       socklen_t len = sizeof(addr);
@@ -207,8 +220,8 @@ void Worker::process_input(Connection& conn) {
 
 void Worker::flush(Connection& conn) {
   while (conn.sent_ < conn.output_.size()) {
-    ssize_t n = ::send(conn.fd_, conn.output_.data() + conn.sent_,
-                       conn.output_.size() - conn.sent_, MSG_NOSIGNAL);
+    ssize_t n = ::send(conn.fd_, conn.output_.data() + conn.sent_, conn.output_.size() - conn.sent_,
+                       MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EAGAIN) break;
       if (errno == EINTR) continue;

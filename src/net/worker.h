@@ -37,6 +37,15 @@ class Handler {
 
 class Worker;
 
+// A set of listening sockets, closed when the last worker using it lets go.
+struct ListenSet {
+  std::vector<int> fds;
+  ListenSet() = default;
+  ListenSet(const ListenSet&) = delete;
+  ListenSet& operator=(const ListenSet&) = delete;
+  ~ListenSet();
+};
+
 class Connection {
  public:
   Connection(Worker& worker, int fd, uint64_t id, std::string peer, std::string local);
@@ -99,7 +108,9 @@ class Worker {
     std::function<void()> fn;
   };
 
-  void start(const std::vector<int>& listen_fds);
+  void start(std::shared_ptr<const ListenSet> listeners);
+  // Stops accepting on the current sockets and accepts on `listeners` instead. Worker thread only.
+  void set_listeners(std::shared_ptr<const ListenSet> listeners);
   void run();
   void request_stop();
   void wake();
@@ -119,7 +130,7 @@ class Worker {
   WorkerLimits limits_;
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
-  std::vector<int> listen_fds_;
+  std::shared_ptr<const ListenSet> listeners_;
   std::thread thread_;
   std::mutex posted_mutex_;
   std::vector<std::function<void()>> posted_;  // guarded by posted_mutex_

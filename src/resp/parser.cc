@@ -116,7 +116,8 @@ ParseStatus Parser::parse_multibulk(std::string_view input, bool authenticated) 
 ParseStatus Parser::parse_inline(std::string_view input) {
   const void* nl = std::memchr(input.data(), '\n', input.size());
   if (nl == nullptr) {
-    if (input.size() > limits_.max_inline_len) return fail("Protocol error: too big inline request");
+    if (input.size() > limits_.max_inline_len)
+      return fail("Protocol error: too big inline request");
     return need(input.size() + 1);
   }
   size_t end = static_cast<const char*>(nl) - input.data();
@@ -136,16 +137,24 @@ namespace {
 
 bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
 int hex_value(char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; }
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
 
 char unescape(char c) {
   switch (c) {
-    case 'n': return '\n';
-    case 'r': return '\r';
-    case 't': return '\t';
-    case 'b': return '\b';
-    case 'a': return '\a';
-    default: return c;
+    case 'n':
+      return '\n';
+    case 'r':
+      return '\r';
+    case 't':
+      return '\t';
+    case 'b':
+      return '\b';
+    case 'a':
+      return '\a';
+    default:
+      return c;
   }
 }
 

@@ -18,8 +18,8 @@ namespace cachet::resp {
 
 struct Limits {
   size_t max_bulk_len = 512ull * 1024 * 1024;  // proto-max-bulk-len
-  size_t max_multibulk_len = 2147483647;  // INT_MAX, like Redis
-  size_t max_inline_len = 64 * 1024;  // PROTO_INLINE_MAX_SIZE
+  size_t max_multibulk_len = 2147483647;       // INT_MAX, like Redis
+  size_t max_inline_len = 64 * 1024;           // PROTO_INLINE_MAX_SIZE
   // Tighter limits while a client has not authenticated (as Redis does with requirepass).
   size_t unauthenticated_multibulk_len = 10;
   size_t unauthenticated_bulk_len = 16384;
@@ -39,7 +39,8 @@ class Parser {
   // Parses the command at the front of `input`. `authenticated` selects the limits to apply.
   [[nodiscard]] ParseStatus parse(std::string_view input, bool authenticated = true);
 
-  // Bytes of the command (or empty line) just parsed: drop them from the input before the next call.
+  // Bytes of the command (or empty line) just parsed: drop them from the input before the next
+  // call.
   size_t consumed() const { return consumed_; }
   // The arguments of the command just parsed; views into the input (or into the parser for inline
   // commands with quotes). Valid until the next parse() or until the input changes.

@@ -8,9 +8,7 @@
 namespace cachet::resp {
 namespace {
 
-std::vector<std::string> args_of(const Parser& p) {
-  return {p.args().begin(), p.args().end()};
-}
+std::vector<std::string> args_of(const Parser& p) { return {p.args().begin(), p.args().end()}; }
 
 TEST(Parser, ParsesMultibulk) {
   Parser p;
@@ -105,7 +103,8 @@ INSTANTIATE_TEST_SUITE_P(
                     BadInput{"*1\r\n$-1\r\n", "Protocol error: invalid bulk length"},
                     BadInput{"*1\r\n$abc\r\n", "Protocol error: invalid bulk length"},
                     BadInput{"*1\r\n$600000000\r\n", "Protocol error: invalid bulk length"},
-                    BadInput{"*1\r\n$3\r\nabcXY", "Protocol error: expected '\\r\\n' after bulk data"},
+                    BadInput{"*1\r\n$3\r\nabcXY",
+                             "Protocol error: expected '\\r\\n' after bulk data"},
                     BadInput{"set \"a\r\n", "Protocol error: unbalanced quotes in request"}));
 
 TEST(Parser, OverlongLinesAreErrors) {

@@ -21,17 +21,18 @@ class Writer {
 
   void simple(std::string_view s);  // +s (must not contain CR or LF)
   void ok() { out_->append("+OK\r\n"); }
-  // -message; `message` starts with the error code ("ERR ...", "WRONGTYPE ..."). CR/LF become spaces.
+  // -message; `message` starts with the error code ("ERR ...", "WRONGTYPE ..."). CR/LF become
+  // spaces.
   void error(std::string_view message);
   void integer(int64_t n);
   void bulk(std::string_view s);
   void null();        // missing value: `$-1` (RESP2) or `_` (RESP3)
   void null_array();  // missing aggregate: `*-1` (RESP2) or `_` (RESP3)
   void array(size_t n);
-  void map(size_t pairs);  // RESP3 `%`; RESP2 array of 2*pairs
-  void set(size_t n);      // RESP3 `~`; RESP2 array
-  void boolean(bool b);    // RESP3 `#`; RESP2 integer 1/0
-  void dbl(double d);      // RESP3 `,`; RESP2 bulk string
+  void map(size_t pairs);                // RESP3 `%`; RESP2 array of 2*pairs
+  void set(size_t n);                    // RESP3 `~`; RESP2 array
+  void boolean(bool b);                  // RESP3 `#`; RESP2 integer 1/0
+  void dbl(double d);                    // RESP3 `,`; RESP2 bulk string
   void verbatim(std::string_view text);  // RESP3 `=` txt; RESP2 bulk string
 
  private:

@@ -17,7 +17,8 @@ TEST(Writer, Resp2Encodings) {
   w.boolean(true);
   w.dbl(1.5);
   w.error("ERR bad\r\nthing");
-  EXPECT_EQ(out, "+OK\r\n:-42\r\n$2\r\nhi\r\n$-1\r\n*-1\r\n*2\r\n:1\r\n$3\r\n1.5\r\n-ERR bad  thing\r\n");
+  EXPECT_EQ(
+      out, "+OK\r\n:-42\r\n$2\r\nhi\r\n$-1\r\n*-1\r\n*2\r\n:1\r\n$3\r\n1.5\r\n-ERR bad  thing\r\n");
 }
 
 TEST(Writer, Resp3Encodings) {

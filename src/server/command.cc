@@ -20,8 +20,8 @@ struct Table {
 const Table& table() {
   static const Table t = [] {
     Table t;
-    for (auto family : {connection_commands(), string_commands(), key_commands(),
-                        server_commands()}) {
+    for (auto family :
+         {connection_commands(), string_commands(), key_commands(), server_commands()}) {
       for (const CommandSpec& spec : family) {
         t.ordered.push_back(&spec);
         t.by_name.emplace(spec.name, &spec);
@@ -59,7 +59,9 @@ std::string full_name(const CommandSpec& spec, const CommandSpec* parent) {
 }
 
 void reply_syntax_error(Context& ctx) { ctx.out.error("ERR syntax error"); }
-void reply_not_integer(Context& ctx) { ctx.out.error("ERR value is not an integer or out of range"); }
+void reply_not_integer(Context& ctx) {
+  ctx.out.error("ERR value is not an integer or out of range");
+}
 void reply_wrong_arity(Context& ctx, std::string_view name) {
   ctx.out.error(fmt::format("ERR wrong number of arguments for '{}' command", name));
 }

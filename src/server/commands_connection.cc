@@ -12,7 +12,8 @@
 namespace cachet::server {
 namespace {
 
-constexpr std::string_view kWrongPass = "WRONGPASS invalid username-password pair or user is disabled.";
+constexpr std::string_view kWrongPass =
+    "WRONGPASS invalid username-password pair or user is disabled.";
 
 void cmd_ping(Context& ctx) {
   if (ctx.args.size() > 2) return reply_wrong_arity(ctx, "ping");
@@ -90,10 +91,11 @@ void cmd_hello(Context& ctx) {
     }
   }
   if (!ctx.session.authenticated) {
-    return ctx.out.error("NOAUTH HELLO must be called with the client already authenticated, "
-                         "otherwise the HELLO <proto> AUTH <user> <pass> option can be used to "
-                         "authenticate the client and select the RESP protocol version at the "
-                         "same time");
+    return ctx.out.error(
+        "NOAUTH HELLO must be called with the client already authenticated, "
+        "otherwise the HELLO <proto> AUTH <user> <pass> option can be used to "
+        "authenticate the client and select the RESP protocol version at the "
+        "same time");
   }
   if (has_name && !set_client_name(ctx, name)) return;
   set_protocol(ctx, protocol);
@@ -276,18 +278,21 @@ const CommandSpec kClientCommands[] = {
      "Returns information about the connection.", "6.2.0"},
     {"kill", -3, kClient | kAdmin, 0, 0, 0, cmd_client_kill, "connection",
      "Terminates open connections.", "2.4.0"},
-    {"help", 2, kClient, 0, 0, 0, reply_help, "connection", "Returns helpful text about the "
-     "different subcommands.", "5.0.0"},
+    {"help", 2, kClient, 0, 0, 0, reply_help, "connection",
+     "Returns helpful text about the "
+     "different subcommands.",
+     "5.0.0"},
 };
 
 const CommandSpec kCommands[] = {
-    {"ping", -1, kFast, 0, 0, 0, cmd_ping, "connection", "Returns the server's liveliness "
-     "response.", "1.0.0"},
+    {"ping", -1, kFast, 0, 0, 0, cmd_ping, "connection",
+     "Returns the server's liveliness "
+     "response.",
+     "1.0.0"},
     {"echo", 2, kFast, 0, 0, 0, cmd_echo, "connection", "Returns the given string.", "1.0.0"},
     {"hello", -1, kConn, 0, 0, 0, cmd_hello, "connection", "Handshakes with the Redis server.",
      "6.0.0"},
-    {"auth", -2, kConn, 0, 0, 0, cmd_auth, "connection", "Authenticates the connection.",
-     "1.0.0"},
+    {"auth", -2, kConn, 0, 0, 0, cmd_auth, "connection", "Authenticates the connection.", "1.0.0"},
     {"select", 2, kFast | kLoading | kStale, 0, 0, 0, cmd_select, "connection",
      "Changes the selected database.", "1.0.0"},
     {"quit", -1, kConn, 0, 0, 0, cmd_quit, "connection", "Closes the connection.", "1.0.0"},

@@ -293,8 +293,10 @@ const CommandSpec kCommands[] = {
      "Returns the expiration time of a key as a Unix milliseconds timestamp.", "7.0.0"},
     {"persist", 2, kWrite | kFast, 1, 1, 1, cmd_persist, "keyspace",
      "Removes the expiration time of a key.", "2.2.0"},
-    {"rename", 3, kWrite, 1, 2, 1, cmd_rename, "keyspace", "Renames a key and overwrites the "
-     "destination.", "1.0.0"},
+    {"rename", 3, kWrite, 1, 2, 1, cmd_rename, "keyspace",
+     "Renames a key and overwrites the "
+     "destination.",
+     "1.0.0"},
     {"renamenx", 3, kWrite | kFast, 1, 2, 1, cmd_renamenx, "keyspace",
      "Renames a key only when the target key name doesn't exist.", "1.0.0"},
     {"keys", 2, kReadonly, 0, 0, 0, cmd_keys, "keyspace",
@@ -303,8 +305,8 @@ const CommandSpec kCommands[] = {
      "Iterates over the key names in the database.", "2.8.0"},
     {"randomkey", 1, kReadonly, 0, 0, 0, cmd_randomkey, "keyspace",
      "Returns a random key name from the database.", "1.0.0"},
-    {"dbsize", 1, kR, 0, 0, 0, cmd_dbsize, "server",
-     "Returns the number of keys in the database.", "1.0.0"},
+    {"dbsize", 1, kR, 0, 0, 0, cmd_dbsize, "server", "Returns the number of keys in the database.",
+     "1.0.0"},
     {"flushdb", -1, kWrite, 0, 0, 0, cmd_flushdb, "server",
      "Remove all keys from the current database.", "1.0.0"},
     {"flushall", -1, kWrite, 0, 0, 0, cmd_flushall, "server",

@@ -116,9 +116,10 @@ struct InfoSection {
 };
 
 constexpr InfoSection kSections[] = {
-    {"server", info_server},           {"clients", info_clients}, {"memory", info_memory},
-    {"persistence", info_persistence}, {"stats", info_stats},     {"replication", info_replication},
-    {"cpu", info_cpu},                 {"keyspace", info_keyspace},
+    {"server", info_server}, {"clients", info_clients},
+    {"memory", info_memory}, {"persistence", info_persistence},
+    {"stats", info_stats},   {"replication", info_replication},
+    {"cpu", info_cpu},       {"keyspace", info_keyspace},
 };
 
 bool section_wanted(std::span<const std::string_view> asked, std::string_view name) {
@@ -199,7 +200,7 @@ void cmd_shutdown(Context& ctx) {
 // tips, key specs, subcommands).
 void write_command_info(resp::Writer& out, const CommandSpec& spec, const CommandSpec* parent) {
   static constexpr std::pair<CommandFlag, std::string_view> kFlagNames[] = {
-      {kWrite, "write"},   {kReadonly, "readonly"}, {kDenyOom, "denyoom"}, {kAdmin, "admin"},
+      {kWrite, "write"},    {kReadonly, "readonly"}, {kDenyOom, "denyoom"}, {kAdmin, "admin"},
       {kNoAuth, "no_auth"}, {kFast, "fast"},         {kLoading, "loading"}, {kStale, "stale"}};
   out.array(10);
   out.bulk(full_name(spec, parent));
@@ -242,7 +243,9 @@ void cmd_command(Context& ctx) {
   for (const CommandSpec* spec : all) write_command_info(ctx.out, *spec, nullptr);
 }
 
-void cmd_command_count(Context& ctx) { ctx.out.integer(static_cast<int64_t>(all_commands().size())); }
+void cmd_command_count(Context& ctx) {
+  ctx.out.integer(static_cast<int64_t>(all_commands().size()));
+}
 
 void cmd_command_list(Context& ctx) {
   if (ctx.args.size() != 2) return reply_syntax_error(ctx);
@@ -280,10 +283,12 @@ constexpr uint32_t kAdm = kAdmin | kLoading | kStale;
 const CommandSpec kConfigCommands[] = {
     {"get", -3, kAdm, 0, 0, 0, cmd_config_get, "server",
      "Returns the effective values of configuration parameters.", "2.0.0"},
-    {"set", -4, kAdm, 0, 0, 0, cmd_config_set, "server",
-     "Sets configuration parameters in-flight.", "2.0.0"},
-    {"resetstat", 2, kAdm, 0, 0, 0, cmd_config_resetstat, "server", "Resets the server's "
-     "statistics.", "2.0.0"},
+    {"set", -4, kAdm, 0, 0, 0, cmd_config_set, "server", "Sets configuration parameters in-flight.",
+     "2.0.0"},
+    {"resetstat", 2, kAdm, 0, 0, 0, cmd_config_resetstat, "server",
+     "Resets the server's "
+     "statistics.",
+     "2.0.0"},
     {"help", 2, kLoading | kStale, 0, 0, 0, reply_help, "server",
      "Returns helpful text about the different subcommands.", "5.0.0"},
 };
@@ -306,8 +311,8 @@ const CommandSpec kCommands[] = {
      "Returns information and statistics about the server.", "1.0.0"},
     {"config", -2, 0, 0, 0, 0, nullptr, "server", "A container for server configuration commands.",
      "2.0.0", kConfigCommands},
-    {"time", 1, kFast | kLoading | kStale, 0, 0, 0, cmd_time, "server",
-     "Returns the server time.", "2.6.0"},
+    {"time", 1, kFast | kLoading | kStale, 0, 0, 0, cmd_time, "server", "Returns the server time.",
+     "2.6.0"},
     {"shutdown", -1, kAdm, 0, 0, 0, cmd_shutdown, "server",
      "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0"},
     {"command", -1, kLoading | kStale, 0, 0, 0, cmd_command, "server",

@@ -213,8 +213,7 @@ TEST_F(CommandsTest, ConfigGetSet) {
 TEST_F(CommandsTest, MaxmemoryRefusesWrites) {
   run({"CONFIG", "SET", "maxmemory", "1"});
   EXPECT_EQ(run({"SET", "a", "1"}), "+OK\r\n");  // the first write fits: memory was empty
-  EXPECT_EQ(run({"SET", "b", "1"}),
-            "-OOM command not allowed when used memory > 'maxmemory'.\r\n");
+  EXPECT_EQ(run({"SET", "b", "1"}), "-OOM command not allowed when used memory > 'maxmemory'.\r\n");
   EXPECT_EQ(run({"GET", "a"}), "$1\r\n1\r\n");  // reads still work
   EXPECT_EQ(run({"DEL", "a"}), ":1\r\n");       // and so do deletes
 }

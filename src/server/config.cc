@@ -20,8 +20,8 @@ constexpr std::array<std::string_view, 8> kPolicies = {
 // redis.conf directives that make no sense for an in-memory cache; accepted and ignored so an
 // existing redis.conf loads.
 constexpr std::array<std::string_view, 10> kIgnored = {
-    "dir",       "dbfilename", "logfile", "loglevel", "protected-mode", "tcp-keepalive",
-    "daemonize", "supervised", "pidfile", "always-show-logo"};
+    "dir",           "dbfilename", "logfile",    "loglevel", "protected-mode",
+    "tcp-keepalive", "daemonize",  "supervised", "pidfile",  "always-show-logo"};
 
 bool equals_nocase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
@@ -73,12 +73,12 @@ std::string set_bind(Config& c, std::span<const std::string> v) {
 }
 
 const std::array<OptionSpec, 13> kOptions = {{
-    {"port", false, [](const Config& c) { return std::to_string(c.port); },
+    {"port", true, [](const Config& c) { return std::to_string(c.port); },
      [](Config& c, std::span<const std::string> v) {
        return set_int<uint16_t>(v, c.port, 0, 65535);
      }},
-    {"bind", false,
-     [](const Config& c) { return fmt::format("{}", fmt::join(c.bind, " ")); }, set_bind},
+    {"bind", false, [](const Config& c) { return fmt::format("{}", fmt::join(c.bind, " ")); },
+     set_bind},
     {"threads", false, [](const Config& c) { return std::to_string(c.threads); },
      [](Config& c, std::span<const std::string> v) { return set_int(v, c.threads, 0, 128); }},
     {"requirepass", true, [](const Config& c) { return c.requirepass; },
@@ -140,9 +140,15 @@ const OptionSpec* find_option(std::string_view name) {
 }
 
 bool parse_memory(std::string_view text, uint64_t& out) {
-  static constexpr std::array<std::pair<std::string_view, uint64_t>, 8> kUnits = {{
-      {"kb", 1024}, {"mb", 1024 * 1024}, {"gb", 1024ull * 1024 * 1024}, {"k", 1000},
-      {"m", 1000 * 1000}, {"g", 1000ull * 1000 * 1000}, {"b", 1}, {"", 1}}};
+  static constexpr std::array<std::pair<std::string_view, uint64_t>, 8> kUnits = {
+      {{"kb", 1024},
+       {"mb", 1024 * 1024},
+       {"gb", 1024ull * 1024 * 1024},
+       {"k", 1000},
+       {"m", 1000 * 1000},
+       {"g", 1000ull * 1000 * 1000},
+       {"b", 1},
+       {"", 1}}};
   for (auto [suffix, mul] : kUnits) {
     if (text.size() <= suffix.size() ||
         !equals_nocase(text.substr(text.size() - suffix.size()), suffix)) {

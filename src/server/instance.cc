@@ -19,13 +19,15 @@ size_t stripe() {
 
 std::string to_lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return out;
 }
 
 std::string to_upper(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::toupper(c); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::toupper(c); });
   return out;
 }
 
@@ -85,37 +87,35 @@ void Instance::reset_stats() {
 }
 
 std::string Instance::set_config(std::span<const std::string_view> pairs) {
-  Config updated;
-  {
-    std::lock_guard lock(config_mutex_);
-    updated = config_;
-    for (size_t i = 0; i + 1 < pairs.size(); i += 2) {
-      const OptionSpec* option = find_option(pairs[i]);
-      if (option == nullptr) {
-        return fmt::format("Unknown option or number of arguments for CONFIG SET - '{}'",
-                           pairs[i]);
-      }
-      std::string name = to_lower(pairs[i]);
-      if (!option->mutable_at_runtime) {
-        return fmt::format("CONFIG SET failed (possibly related to argument '{}') - can't set "
-                           "immutable config", name);
-      }
-      std::string value(pairs[i + 1]);
-      if (std::string err = option->set(updated, std::span(&value, 1)); !err.empty()) {
-        return fmt::format("CONFIG SET failed (possibly related to argument '{}') - {}", name, err);
-      }
+  std::lock_guard lock(config_mutex_);
+  Config updated = config_;
+  for (size_t i = 0; i + 1 < pairs.size(); i += 2) {
+    const OptionSpec* option = find_option(pairs[i]);
+    if (option == nullptr) {
+      return fmt::format("Unknown option or number of arguments for CONFIG SET - '{}'", pairs[i]);
     }
-    config_ = updated;
-    maxmemory_.store(updated.maxmemory, std::memory_order_relaxed);
-    proto_max_bulk_len_.store(updated.proto_max_bulk_len, std::memory_order_relaxed);
+    std::string name = to_lower(pairs[i]);
+    if (!option->mutable_at_runtime) {
+      return fmt::format(
+          "CONFIG SET failed (possibly related to argument '{}') - can't set "
+          "immutable config",
+          name);
+    }
+    std::string value(pairs[i + 1]);
+    if (std::string err = option->set(updated, std::span(&value, 1)); !err.empty()) {
+      return fmt::format("CONFIG SET failed (possibly related to argument '{}') - {}", name, err);
+    }
   }
-  if (config_hook_) config_hook_(updated);
+  if (config_hook_) {
+    if (std::string err = config_hook_(config_, updated); !err.empty()) return err;
+  }
+  config_ = updated;
+  maxmemory_.store(updated.maxmemory, std::memory_order_relaxed);
+  proto_max_bulk_len_.store(updated.proto_max_bulk_len, std::memory_order_relaxed);
   return "";
 }
 
-void Instance::on_config_change(std::function<void(const Config&)> hook) {
-  config_hook_ = std::move(hook);
-}
+void Instance::on_config_change(ConfigHook hook) { config_hook_ = std::move(hook); }
 
 bool Instance::password_required() const {
   std::lock_guard lock(config_mutex_);

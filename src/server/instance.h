@@ -3,7 +3,8 @@
 // parsed commands, and tests can drive it directly.
 //
 // Thread-safety: execute() may be called from any worker thread concurrently (each Session by one
-// thread at a time). Configuration is guarded by config_mutex_; hot settings are mirrored in atomics.
+// thread at a time). Configuration is guarded by config_mutex_; hot settings are mirrored in
+// atomics.
 #pragma once
 
 #include <array>
@@ -61,10 +62,15 @@ class Instance {
   // CONFIG SET of `pairs` (name, value, name, value...), all or nothing. Returns Redis's error
   // message (without "ERR "), empty on success.
   std::string set_config(std::span<const std::string_view> pairs);
-  // Called after a setting changed at runtime (e.g. to resize the connection limit).
-  void on_config_change(std::function<void(const Config&)> hook);
+  // Applies a CONFIG SET to the rest of the process (rebinding the port, resizing the connection
+  // limit) before it takes effect; called with the config lock held. The hook may adjust `after`
+  // (e.g. the port actually bound) and returns an error message to refuse the change.
+  using ConfigHook = std::function<std::string(const Config& before, Config& after)>;
+  void on_config_change(ConfigHook hook);
 
-  uint64_t proto_max_bulk_len() const { return proto_max_bulk_len_.load(std::memory_order_relaxed); }
+  uint64_t proto_max_bulk_len() const {
+    return proto_max_bulk_len_.load(std::memory_order_relaxed);
+  }
 
   bool password_required() const;
   bool check_password(std::string_view password) const;
@@ -87,7 +93,7 @@ class Instance {
   int64_t start_ms_;
   mutable std::mutex config_mutex_;
   Config config_;  // guarded by config_mutex_
-  std::function<void(const Config&)> config_hook_;
+  ConfigHook config_hook_;
   std::atomic<uint64_t> maxmemory_;
   std::atomic<uint64_t> proto_max_bulk_len_;
   std::function<void()> shutdown_hook_;

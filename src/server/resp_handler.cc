@@ -51,8 +51,7 @@ class RespHandler final : public net::Handler {
       if (status == resp::ParseStatus::kOk) instance_.execute(session_, parser_.args(), out);
       pos += parser_.consumed();
     }
-    session_.info->last_interaction_ms.store(instance_.clock().now_ms(),
-                                              std::memory_order_relaxed);
+    session_.info->last_interaction_ms.store(instance_.clock().now_ms(), std::memory_order_relaxed);
     if (session_.close_after_reply) conn.close_after_reply();
     return pos;
   }

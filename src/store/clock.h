@@ -27,7 +27,9 @@ class ManualClock final : public Clock {
  public:
   explicit ManualClock(int64_t start_ms = 1'700'000'000'000) : now_(start_ms) {}
   int64_t now_ms() const override { return now_.load(std::memory_order_relaxed); }
-  void advance(std::chrono::milliseconds d) { now_.fetch_add(d.count(), std::memory_order_relaxed); }
+  void advance(std::chrono::milliseconds d) {
+    now_.fetch_add(d.count(), std::memory_order_relaxed);
+  }
 
  private:
   std::atomic<int64_t> now_;

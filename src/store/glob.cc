@@ -37,8 +37,11 @@ bool match_class(std::string_view pattern, size_t& p, char c, bool nocase) {
 // Matches a single non-star pattern element at pattern[p] against c; advances p on success.
 bool match_one(std::string_view pattern, size_t& p, char c, bool nocase) {
   switch (pattern[p]) {
-    case '?': ++p; return true;
-    case '[': return match_class(pattern, p, c, nocase);
+    case '?':
+      ++p;
+      return true;
+    case '[':
+      return match_class(pattern, p, c, nocase);
     case '\\':
       if (p + 1 < pattern.size()) {
         if (pattern[p + 1] != c) return false;

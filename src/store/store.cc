@@ -105,11 +105,12 @@ Entry* Shard::resize_value(Entry* e, size_t len) {
 
 void Shard::clear() {
   int64_t bytes = table_.bucket_bytes();
-  table_.sweep(0, table_.bucket_count(), [](const Entry*) { return true; },
-               [&](Entry* e) {
-                 bytes += static_cast<int64_t>(entry_bytes(e));
-                 free_entry(e);
-               });
+  table_.sweep(
+      0, table_.bucket_count(), [](const Entry*) { return true; },
+      [&](Entry* e) {
+        bytes += static_cast<int64_t>(entry_bytes(e));
+        free_entry(e);
+      });
   table_.clear();
   volatile_ = 0;
   account(-bytes);

@@ -46,8 +46,8 @@ class Table {
   void clear();
 
   // SCAN step (Redis's reverse-binary cursor): calls fn(const Entry*) for every entry of one bucket
-  // (two or more when the table shrank) and returns the next cursor, 0 when done. Every entry present
-  // for the whole scan is visited at least once, even if the table resizes between calls.
+  // (two or more when the table shrank) and returns the next cursor, 0 when done. Every entry
+  // present for the whole scan is visited at least once, even if the table resizes between calls.
   template <typename Fn>
   uint64_t scan(uint64_t cursor, Fn&& fn) const;
 

@@ -2,7 +2,7 @@
 import signal
 import subprocess
 
-from support import CACHET, Cachet, Conn
+from support import CACHET, Cachet, Conn, free_port
 
 
 def test_sigterm_and_sigint_exit_zero():
@@ -63,3 +63,19 @@ def test_port_in_use_exits_1():
         assert result.returncode == 1
         assert "could not listen" in result.stderr
         assert s.stop() == 0
+
+
+def test_config_set_port_rebinds():
+    with Cachet() as s, Cachet() as other:
+        c = Conn(s.port)
+        assert c.call("SET", "k", "v") == b"+OK\r\n"
+        taken = str(other.port)
+        assert c.call("CONFIG", "SET", "port", taken) == (
+            b"-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on "
+            b"this port\r\n")
+        new_port = str(free_port())
+        assert c.call("CONFIG", "SET", "port", new_port) == b"+OK\r\n"
+        moved = Conn(int(new_port))
+        assert moved.call("GET", "k") == b"$1\r\nv\r\n"
+        assert c.call("PING") == b"+PONG\r\n"  # existing clients stay connected
+        assert s.stop() == 0 and other.stop() == 0
