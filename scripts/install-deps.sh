@@ -12,6 +12,8 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev
   # real clients and peers for integration tests and benchmarks
   redis-server redis-tools python3 python3-pytest python3-redis libhiredis-dev
+  # allocator
+  libjemalloc-dev
 )
 
 missing=()

@@ -1,6 +1,5 @@
 // Server commands: INFO CONFIG TIME SHUTDOWN COMMAND.
 #include <fmt/format.h>
-#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -12,6 +11,7 @@
 #include "server/args.h"
 #include "server/command.h"
 #include "server/instance.h"
+#include "store/allocator.h"
 #include "store/glob.h"
 
 namespace cachet::server {
@@ -35,12 +35,6 @@ uint64_t rss_bytes() {
   return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
 }
 
-// Bytes the allocator has handed out and not yet had back (glibc's own accounting).
-uint64_t allocated_bytes() {
-  struct mallinfo2 mi = mallinfo2();
-  return mi.uordblks + mi.hblkhd;
-}
-
 std::string info_server(Instance& in, const Config& c) {
   utsname u{};
   uname(&u);
@@ -60,16 +54,16 @@ std::string info_clients(Instance& in, const Config& c) {
 }
 
 std::string info_memory(Instance& in, const Config& c) {
-  uint64_t used = allocated_bytes(), rss = rss_bytes();
+  uint64_t used = store::allocator_allocated_bytes(), rss = rss_bytes();
   uint64_t dataset = static_cast<uint64_t>(std::max<int64_t>(0, in.store().used_bytes()));
   return fmt::format(
       "# Memory\r\nused_memory:{}\r\nused_memory_human:{}\r\nused_memory_rss:{}\r\n"
       "used_memory_rss_human:{}\r\nused_memory_dataset:{}\r\nmaxmemory:{}\r\n"
       "maxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_fragmentation_ratio:{:.2f}\r\n"
-      "mem_allocator:libc\r\n",
+      "mem_allocator:{}\r\n",
       used, human_bytes(used), rss, human_bytes(rss), dataset, c.maxmemory,
       human_bytes(c.maxmemory), c.maxmemory_policy,
-      used ? static_cast<double>(rss) / static_cast<double>(used) : 0.0);
+      used ? static_cast<double>(rss) / static_cast<double>(used) : 0.0, store::allocator_name());
 }
 
 std::string info_persistence(Instance&, const Config&) {

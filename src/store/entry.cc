@@ -11,7 +11,7 @@ Entry* new_entry(uint32_t hash, std::string_view key, std::string_view value, si
   void* mem = std::malloc(sizeof(Entry) + key.size() + value_cap);
   if (mem == nullptr) std::abort();  // like Redis: running out of memory is fatal
   auto* e = static_cast<Entry*>(mem);
-  e->next = nullptr;
+  e->next = 0;
   e->expire_at = 0;
   e->hash = hash;
   e->key_len = static_cast<uint32_t>(key.size());

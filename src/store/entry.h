@@ -11,8 +11,12 @@ namespace cachet::store {
 
 enum class ValueType : uint8_t { kString = 0 };
 
+// A chain link: a pointer to an Entry with 16 bits of that entry's hash in the (unused) top 16
+// bits of the word, so a lookup skips non-matching entries without touching their memory.
+using Link = uintptr_t;
+
 struct Entry {
-  Entry* next;
+  Link next;
   int64_t expire_at;  // ms since the epoch; 0 = no expiry
   uint32_t hash;      // low 32 bits of the key's hash (bucket index and quick compare)
   uint32_t key_len;
@@ -26,6 +30,18 @@ struct Entry {
   const char* data() const { return reinterpret_cast<const char*>(this + 1); }
   char* data() { return reinterpret_cast<char*>(this + 1); }
 };
+
+constexpr int kTagShift = 48;
+inline uint16_t tag_of_hash(uint32_t hash) { return static_cast<uint16_t>(hash >> 16); }
+inline Link link_to(Entry* e) {
+  return e == nullptr ? 0
+                      : (static_cast<Link>(tag_of_hash(e->hash)) << kTagShift) |
+                            reinterpret_cast<Link>(e);
+}
+inline Entry* entry_of(Link link) {
+  return reinterpret_cast<Entry*>(link & ((Link{1} << kTagShift) - 1));
+}
+inline uint16_t tag_of(Link link) { return static_cast<uint16_t>(link >> kTagShift); }
 
 // Allocates an entry holding `key` and `value` with room for `value_cap` value bytes
 // (value_cap >= value.size()). Never returns null (aborts when out of memory).

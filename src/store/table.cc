@@ -6,8 +6,11 @@ namespace cachet::store {
 
 Entry* Table::find(std::string_view key, uint32_t hash) const {
   if (!buckets_) return nullptr;
-  for (Entry* e = buckets_[hash & mask_]; e != nullptr; e = e->next) {
-    if (e->hash == hash && e->key() == key) return e;
+  uint16_t tag = tag_of_hash(hash);
+  for (Link l = buckets_[hash & mask_]; l != 0;) {
+    Entry* e = entry_of(l);
+    if (tag_of(l) == tag && e->hash == hash && e->key() == key) return e;
+    l = e->next;
   }
   return nullptr;
 }
@@ -18,24 +21,25 @@ void Table::insert(Entry* e) {
   } else if (size_ >= bucket_count()) {
     resize(bucket_count() * 2);
   }
-  Entry*& head = buckets_[e->hash & mask_];
+  Link& head = buckets_[e->hash & mask_];
   e->next = head;
-  head = e;
+  head = link_to(e);
   ++size_;
 }
 
 void Table::replace(Entry* old, Entry* replacement) {
-  Entry** link = &buckets_[old->hash & mask_];
-  while (*link != old) link = &(*link)->next;
+  Link* link = &buckets_[old->hash & mask_];
+  while (entry_of(*link) != old) link = &entry_of(*link)->next;
   replacement->next = old->next;
-  *link = replacement;
+  *link = link_to(replacement);
 }
 
 Entry* Table::unlink(std::string_view key, uint32_t hash) {
   if (!buckets_) return nullptr;
-  for (Entry** link = &buckets_[hash & mask_]; *link != nullptr; link = &(*link)->next) {
-    Entry* e = *link;
-    if (e->hash == hash && e->key() == key) {
+  uint16_t tag = tag_of_hash(hash);
+  for (Link* link = &buckets_[hash & mask_]; *link != 0; link = &entry_of(*link)->next) {
+    Entry* e = entry_of(*link);
+    if (tag_of(*link) == tag && e->hash == hash && e->key() == key) {
       *link = e->next;
       --size_;
       return e;
@@ -47,10 +51,10 @@ Entry* Table::unlink(std::string_view key, uint32_t hash) {
 void Table::clear() {
   if (!buckets_) return;
   for (size_t i = 0; i <= mask_; ++i) {
-    for (Entry* e = buckets_[i]; e != nullptr;) {
-      Entry* next = e->next;
+    for (Link l = buckets_[i]; l != 0;) {
+      Entry* e = entry_of(l);
+      l = e->next;
       free_entry(e);
-      e = next;
     }
   }
   buckets_.reset();
@@ -65,17 +69,16 @@ void Table::maybe_shrink() {
 }
 
 void Table::resize(size_t buckets) {
-  auto fresh = std::make_unique<Entry*[]>(buckets);  // zeroed
+  auto fresh = std::make_unique<Link[]>(buckets);  // zeroed
   size_t mask = buckets - 1;
-  if (buckets_) {
-    for (size_t i = 0; i <= mask_; ++i) {
-      for (Entry* e = buckets_[i]; e != nullptr;) {
-        Entry* next = e->next;
-        Entry*& head = fresh[e->hash & mask];
-        e->next = head;
-        head = e;
-        e = next;
-      }
+  for (size_t i = 0; buckets_ && i <= mask_; ++i) {
+    for (Link l = buckets_[i]; l != 0;) {
+      Entry* e = entry_of(l);
+      Link next = e->next;
+      Link& head = fresh[e->hash & mask];
+      e->next = head;
+      head = l;
+      l = next;
     }
   }
   buckets_ = std::move(fresh);

@@ -1,4 +1,5 @@
-// A chained hash table of Entry nodes with power-of-two bucket counts.
+// A chained hash table of Entry nodes with power-of-two bucket counts. Links carry a 16-bit hash
+// tag (see entry.h), so a lookup dereferences only entries whose tag matches.
 //
 // Entries are owned by the table. Load factor is kept between 1/8 and 1 (shrinking only above
 // kMinBuckets). Not thread-safe: the owning Shard's lock guards it.
@@ -33,7 +34,7 @@ class Table {
   size_t size() const { return size_; }
   size_t bucket_count() const { return mask_ + (buckets_ ? 1 : 0); }
   // Heap bytes held by the bucket array (entries are counted separately).
-  size_t bucket_bytes() const { return buckets_ ? bucket_count() * sizeof(Entry*) : 0; }
+  size_t bucket_bytes() const { return buckets_ ? bucket_count() * sizeof(Link) : 0; }
 
   Entry* find(std::string_view key, uint32_t hash) const;
   // Adds `e`, whose key must not be present.
@@ -55,7 +56,7 @@ class Table {
   template <typename Fn>
   void for_each(Fn&& fn) const {
     for (size_t i = 0; buckets_ && i <= mask_; ++i) {
-      for (const Entry* e = buckets_[i]; e != nullptr; e = e->next) fn(e);
+      for (Link l = buckets_[i]; l != 0; l = entry_of(l)->next) fn(entry_of(l));
     }
   }
 
@@ -75,7 +76,7 @@ class Table {
  private:
   void resize(size_t buckets);
 
-  std::unique_ptr<Entry*[]> buckets_;
+  std::unique_ptr<Link[]> buckets_;
   size_t mask_ = 0;  // bucket_count - 1 when buckets_ is set
   size_t size_ = 0;
 };
@@ -83,7 +84,7 @@ class Table {
 template <typename Fn>
 uint64_t Table::scan(uint64_t cursor, Fn&& fn) const {
   if (!buckets_) return 0;
-  for (const Entry* e = buckets_[cursor & mask_]; e != nullptr; e = e->next) fn(e);
+  for (Link l = buckets_[cursor & mask_]; l != 0; l = entry_of(l)->next) fn(entry_of(l));
   // Increment the reversed cursor: higher bits first, so a resize never skips a bucket.
   cursor |= ~static_cast<uint64_t>(mask_);
   cursor = reverse_bits(cursor);
@@ -96,9 +97,9 @@ size_t Table::sweep(size_t cursor, size_t count, Pred&& remove, Sink&& removed) 
   if (!buckets_) return 0;
   if (cursor > mask_) cursor = 0;
   for (size_t n = 0; n < count; ++n) {
-    Entry** link = &buckets_[cursor];
-    while (*link != nullptr) {
-      Entry* e = *link;
+    Link* link = &buckets_[cursor];
+    while (*link != 0) {
+      Entry* e = entry_of(*link);
       if (remove(e)) {
         *link = e->next;
         --size_;
@@ -117,12 +118,12 @@ template <typename Rng>
 const Entry* Table::random_entry(Rng& random) const {
   if (size_ == 0) return nullptr;
   while (true) {
-    const Entry* e = buckets_[random() & mask_];
-    if (e == nullptr) continue;
+    Link head = buckets_[random() & mask_];
+    if (head == 0) continue;
     size_t len = 0;
-    for (const Entry* p = e; p != nullptr; p = p->next) ++len;
-    for (size_t skip = random() % len; skip > 0; --skip) e = e->next;
-    return e;
+    for (Link l = head; l != 0; l = entry_of(l)->next) ++len;
+    for (size_t skip = random() % len; skip > 0; --skip) head = entry_of(head)->next;
+    return entry_of(head);
   }
 }
 
