@@ -27,6 +27,7 @@ size_t find_crlf(std::string_view input, size_t from) {
 ParseStatus Parser::parse(std::string_view input, bool authenticated) {
   consumed_ = 0;
   args_.clear();
+  inline_args_.clear();
   if (input.empty()) return need(1);
   if (input[0] == '*') return parse_multibulk(input, authenticated);
   return parse_inline(input);
@@ -123,7 +124,6 @@ ParseStatus Parser::parse_inline(std::string_view input) {
   size_t end = static_cast<const char*>(nl) - input.data();
   std::string_view line = input.substr(0, end);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  inline_args_.clear();
   if (!split_inline_args(line, inline_args_)) {
     return fail("Protocol error: unbalanced quotes in request");
   }

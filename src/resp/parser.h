@@ -45,6 +45,9 @@ class Parser {
   // The arguments of the command just parsed; views into the input (or into the parser for inline
   // commands with quotes). Valid until the next parse() or until the input changes.
   std::span<const std::string_view> args() const { return args_; }
+  // Whether the command just parsed was an inline one; its args() then live in the parser and
+  // are overwritten by the next parse().
+  bool is_inline() const { return !inline_args_.empty(); }
   // After kIncomplete: the input length from which parsing can make progress (a lower bound).
   size_t bytes_needed() const { return needed_; }
   // After kError: Redis's message, without the "ERR " prefix.

@@ -2,6 +2,7 @@
 
 #include "resp/parser.h"
 #include "resp/writer.h"
+#include "store/store.h"
 
 namespace cachet::server {
 namespace {
@@ -32,6 +33,8 @@ class RespHandler final : public net::Handler {
     instance.stats().connections_received.fetch_add(1, std::memory_order_relaxed);
   }
 
+  // Parses every complete command first and prefetches each one's key, then runs them in order:
+  // the memory loads of a pipelined batch overlap instead of stalling one after another.
   size_t on_input(net::Connection& conn, std::string_view input) override {
     resp::Writer out(conn.output(), session_.protocol);
     size_t pos = 0;
@@ -43,17 +46,27 @@ class RespHandler final : public net::Handler {
         break;
       }
       if (status == resp::ParseStatus::kError) {
-        out.error("ERR " + parser_.error());
+        run_batch(out);
+        if (!session_.close_after_reply) out.error("ERR " + parser_.error());
         session_.close_after_reply = true;
-        pos = input.size();
         break;
       }
-      if (status == resp::ParseStatus::kOk) instance_.execute(session_, parser_.args(), out);
       pos += parser_.consumed();
+      if (status == resp::ParseStatus::kEmpty) continue;
+      // Inline arguments live in the parser until the next parse, and AUTH changes the limits
+      // the next command is parsed with: such commands run at once, after the batch.
+      if (parser_.is_inline() || !session_.authenticated) {
+        run_batch(out);
+        if (!session_.close_after_reply) instance_.execute(session_, parser_.args(), out);
+      } else {
+        queue(out, parser_.args());
+      }
     }
+    run_batch(out);
     session_.info->last_interaction_ms.store(instance_.clock().now_ms(), std::memory_order_relaxed);
-    if (session_.close_after_reply) conn.close_after_reply();
-    return pos;
+    if (!session_.close_after_reply) return pos;
+    conn.close_after_reply();
+    return input.size();
   }
 
   size_t input_needed() const override { return needed_; }
@@ -61,10 +74,34 @@ class RespHandler final : public net::Handler {
   void on_close(net::Connection&) override { instance_.clients().remove(session_.info->id); }
 
  private:
+  static constexpr size_t kMaxBatch = 64;
+
+  void queue(resp::Writer& out, std::span<const std::string_view> args) {
+    batch_.push_back(
+        {static_cast<uint32_t>(batch_args_.size()), static_cast<uint32_t>(args.size())});
+    batch_args_.insert(batch_args_.end(), args.begin(), args.end());
+    if (args.size() >= 2) instance_.store().prefetch(session_.db, store::hash_key(args[1]));
+    if (batch_.size() == kMaxBatch) run_batch(out);
+  }
+
+  // Runs the queued commands in order, stopping if one closes the connection.
+  void run_batch(resp::Writer& out) {
+    for (auto [first, count] : batch_) {
+      if (session_.close_after_reply) break;
+      instance_.execute(session_, std::span(batch_args_).subspan(first, count), out);
+    }
+    batch_.clear();
+    batch_args_.clear();
+  }
+
   Instance& instance_;
   Session session_;
   resp::Parser parser_;
   size_t needed_ = 0;
+  // Parsed commands not yet run: (first argument, argument count) into batch_args_, whose views
+  // point into the connection's input.
+  std::vector<std::pair<uint32_t, uint32_t>> batch_;
+  std::vector<std::string_view> batch_args_;
 };
 
 }  // namespace

@@ -34,9 +34,9 @@ struct Entry {
 constexpr int kTagShift = 48;
 inline uint16_t tag_of_hash(uint32_t hash) { return static_cast<uint16_t>(hash >> 16); }
 inline Link link_to(Entry* e) {
-  return e == nullptr ? 0
-                      : (static_cast<Link>(tag_of_hash(e->hash)) << kTagShift) |
-                            reinterpret_cast<Link>(e);
+  return e == nullptr
+             ? 0
+             : (static_cast<Link>(tag_of_hash(e->hash)) << kTagShift) | reinterpret_cast<Link>(e);
 }
 inline Entry* entry_of(Link link) {
   return reinterpret_cast<Entry*>(link & ((Link{1} << kTagShift) - 1));

@@ -107,6 +107,11 @@ class Store {
   [[nodiscard]] Locked lock(int db, std::span<const uint64_t> hashes);
   [[nodiscard]] Locked lock(int db, uint64_t hash) { return Locked(*dbs_[db], bit(hash)); }
 
+  // Hints that the key with `hash` in `db` is about to be looked up (no lock, no effect on data).
+  void prefetch(int db, uint64_t hash) const {
+    (*dbs_[db])[shard_of(hash)].table_.prefetch(static_cast<uint32_t>(hash));
+  }
+
   // Calls fn(Shard&) for each shard of `db` in turn, each under its own lock.
   template <typename Fn>
   void for_each_shard(int db, Fn&& fn);

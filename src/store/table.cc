@@ -60,6 +60,12 @@ void Table::clear() {
   buckets_.reset();
   mask_ = 0;
   size_ = 0;
+  publish();
+}
+
+void Table::publish() {
+  published_.store(buckets_.get(), std::memory_order_relaxed);
+  published_mask_.store(mask_, std::memory_order_relaxed);
 }
 
 void Table::maybe_shrink() {
@@ -83,6 +89,7 @@ void Table::resize(size_t buckets) {
   }
   buckets_ = std::move(fresh);
   mask_ = mask;
+  publish();
 }
 
 }  // namespace cachet::store

@@ -5,6 +5,7 @@
 // kMinBuckets). Not thread-safe: the owning Shard's lock guards it.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -73,10 +74,21 @@ class Table {
   // Shrinks the bucket array if the table has become sparse.
   void maybe_shrink();
 
+  // Prefetches the bucket `hash` maps to. Safe without the lock: it reads only the published
+  // array address and mask (atomics) and never dereferences them.
+  void prefetch(uint32_t hash) const {
+    Link* buckets = published_.load(std::memory_order_relaxed);
+    size_t mask = published_mask_.load(std::memory_order_relaxed);
+    if (buckets != nullptr) __builtin_prefetch(buckets + (hash & mask));
+  }
+
  private:
   void resize(size_t buckets);
+  void publish();
 
   std::unique_ptr<Link[]> buckets_;
+  std::atomic<Link*> published_{nullptr};  // buckets_.get(), for lock-free prefetch()
+  std::atomic<size_t> published_mask_{0};
   size_t mask_ = 0;  // bucket_count - 1 when buckets_ is set
   size_t size_ = 0;
 };
