@@ -18,18 +18,23 @@ SAFETY_TIMEOUT = 30
 
 
 def _wait_for_line(stream, marker, proc):
-    """Reads lines from `stream` until one contains `marker`; returns that line."""
-    seen = []
+    """Reads `stream` (an unbuffered pipe) until a line contains `marker`; returns that line.
+
+    Reads the raw file descriptor so that select() never waits on data already buffered.
+    """
+    fd, data = stream.fileno(), b""
     while True:
-        ready, _, _ = select.select([stream], [], [], SAFETY_TIMEOUT)
+        lines = data.split(b"\n")
+        for line in lines[:-1]:
+            if marker.encode() in line:
+                return line.decode()
+        ready, _, _ = select.select([fd], [], [], SAFETY_TIMEOUT)
         if not ready:
-            raise TimeoutError(f"no '{marker}' line; output so far: {seen}")
-        line = stream.readline()
-        if not line:
-            raise RuntimeError(f"server exited ({proc.wait()}) before '{marker}': {seen}")
-        seen.append(line)
-        if marker in line:
-            return line
+            raise TimeoutError(f"no '{marker}' line; output so far: {data!r}")
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            raise RuntimeError(f"server exited ({proc.wait()}) before '{marker}': {data!r}")
+        data += chunk
 
 
 class Cachet:
@@ -38,7 +43,7 @@ class Cachet:
     def __init__(self, *args):
         # A config file must come first; "--port 0" last so it wins.
         self.proc = subprocess.Popen([CACHET, *args, "--port", "0"], stderr=subprocess.PIPE,
-                                     stdout=subprocess.DEVNULL, text=True)
+                                     stdout=subprocess.DEVNULL, bufsize=0)
         line = _wait_for_line(self.proc.stderr, "ready to accept connections", self.proc)
         self.port = int(line.split(" on port ")[1].split()[0])
 
@@ -70,7 +75,7 @@ class Redis:
         self.port = free_port()
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"], stdout=subprocess.PIPE, text=True)
+             "--appendonly", "no"], stdout=subprocess.PIPE, bufsize=0)
         _wait_for_line(self.proc.stdout, "Ready to accept connections", self.proc)
 
     def __enter__(self):
