@@ -139,7 +139,7 @@ void Worker::run() {
       } else {
         auto* conn = reinterpret_cast<Connection*>(tag);
         if (conn->closed_) continue;
-        if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) on_readable(*conn);
+        if (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) on_readable(*conn);
         if (!conn->closed_ && (events[i].events & EPOLLOUT)) flush(*conn);
       }
     }
@@ -183,32 +183,40 @@ void Worker::accept_all() {
       auto conn = std::make_unique<Connection>(*this, fd, server_.next_id(), peer_address(fd),
                                                local_address(fd));
       conn->handler_ = server_.factory_(*conn);
-      epoll_event ev{EPOLLIN, {.u64 = reinterpret_cast<uint64_t>(conn.get())}};
+      // Edge-triggered, registered once: no epoll_ctl per write, and no re-poll of every ready
+      // socket on each epoll_wait as level-triggered mode does.
+      epoll_event ev{EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+                     {.u64 = reinterpret_cast<uint64_t>(conn.get())}};
       epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
       connections_.emplace(conn->id(), std::move(conn));
     }
   }
 }
 
+// Reads until the socket is drained (a short read proves it: any later arrival raises a new
+// edge), handling each chunk as it comes. Stops early while reading is paused.
 void Worker::on_readable(Connection& conn) {
-  if (!conn.reading_) return;
-  size_t want = std::max(kReadChunk, conn.handler_->input_needed() > conn.input_.size()
-                                         ? conn.handler_->input_needed() - conn.input_.size()
-                                         : 0);
-  char* dst = conn.input_.prepare(want);
-  ssize_t n = ::recv(conn.fd_, dst, want, 0);
-  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-    close_connection(conn);
-    return;
+  while (conn.reading_ && !conn.closed_) {
+    size_t needed = conn.handler_->input_needed();
+    size_t want =
+        std::max(kReadChunk, needed > conn.input_.size() ? needed - conn.input_.size() : 0);
+    char* dst = conn.input_.prepare(want);
+    ssize_t n = ::recv(conn.fd_, dst, want, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    if (n <= 0) {
+      close_connection(conn);
+      return;
+    }
+    conn.input_.commit(static_cast<size_t>(n));
+    if (conn.input_.size() > limits_.max_input_buffer) {
+      close_connection(conn);  // client-query-buffer-limit, as Redis closes such a client
+      return;
+    }
+    process_input(conn);
+    if (!conn.closed_) flush(conn);
+    if (static_cast<size_t>(n) < want) return;
   }
-  if (n < 0) return;
-  conn.input_.commit(static_cast<size_t>(n));
-  if (conn.input_.size() > limits_.max_input_buffer) {
-    close_connection(conn);  // client-query-buffer-limit, as Redis closes such a client
-    return;
-  }
-  process_input(conn);
-  if (!conn.closed_) flush(conn);
 }
 
 void Worker::process_input(Connection& conn) {
@@ -223,7 +231,7 @@ void Worker::flush(Connection& conn) {
     ssize_t n = ::send(conn.fd_, conn.output_.data() + conn.sent_, conn.output_.size() - conn.sent_,
                        MSG_NOSIGNAL);
     if (n < 0) {
-      if (errno == EAGAIN) break;
+      if (errno == EAGAIN) break;  // EPOLLOUT's next edge resumes the write
       if (errno == EINTR) continue;
       close_connection(conn);
       return;
@@ -239,25 +247,14 @@ void Worker::flush(Connection& conn) {
       return;
     }
   }
-  bool paused_before = !conn.reading_;
-  update_interest(conn);
-  // Reading resumed after backpressure: input may already hold whole requests.
-  if (paused_before && conn.reading_ && conn.input_.size() > 0) {
+  // Backpressure: stop reading while too many replies wait to be written. Resuming must read
+  // what arrived meanwhile, since its edge has passed.
+  bool was_reading = conn.reading_;
+  conn.reading_ = !conn.closing_ && conn.output_.size() - conn.sent_ < limits_.pause_reading_output;
+  if (!was_reading && conn.reading_) {
     process_input(conn);
-    if (!conn.closed_) flush(conn);
+    if (!conn.closed_) on_readable(conn);
   }
-}
-
-void Worker::update_interest(Connection& conn) {
-  size_t pending = conn.output_.size() - conn.sent_;
-  bool want_write = pending > 0;
-  bool reading = !conn.closing_ && pending < limits_.pause_reading_output;
-  if (want_write == conn.want_write_ && reading == conn.reading_) return;
-  conn.want_write_ = want_write;
-  conn.reading_ = reading;
-  epoll_event ev{(reading ? EPOLLIN : 0u) | (want_write ? EPOLLOUT : 0u),
-                 {.u64 = reinterpret_cast<uint64_t>(&conn)}};
-  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, conn.fd_, &ev);
 }
 
 void Worker::close(uint64_t id) {

@@ -75,7 +75,6 @@ class Connection {
   std::unique_ptr<Handler> handler_;
   bool closing_ = false;
   bool closed_ = false;
-  bool want_write_ = false;
   bool reading_ = true;
 };
 
@@ -121,7 +120,6 @@ class Worker {
   void on_readable(Connection& conn);
   void process_input(Connection& conn);
   void flush(Connection& conn);
-  void update_interest(Connection& conn);
   void close_connection(Connection& conn);
   void begin_drain();
 
