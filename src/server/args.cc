@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -34,6 +35,18 @@ std::optional<long double> parse_long_double(std::string_view s) {
   if (end != text.c_str() + text.size() || std::isnan(v)) return std::nullopt;
   if (errno == ERANGE && !std::isinf(v) && v != 0) return std::nullopt;
   return v;
+}
+
+std::string format_long_double(long double v) {
+  char buf[5600];
+  int n = std::snprintf(buf, sizeof(buf), "%.17Lf", v);
+  std::string s(buf, n);
+  if (s.find('.') != std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+  }
+  if (s == "-0") s = "0";
+  return s;
 }
 
 }  // namespace cachet::server

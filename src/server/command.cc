@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cmath>
 #include <unordered_map>
 #include <vector>
 
@@ -20,8 +22,8 @@ struct Table {
 const Table& table() {
   static const Table t = [] {
     Table t;
-    for (auto family :
-         {connection_commands(), string_commands(), key_commands(), server_commands()}) {
+    for (auto family : {connection_commands(), string_commands(), key_commands(), hash_commands(),
+                        server_commands()}) {
       for (const CommandSpec& spec : family) {
         t.ordered.push_back(&spec);
         t.by_name.emplace(spec.name, &spec);
@@ -62,8 +64,87 @@ void reply_syntax_error(Context& ctx) { ctx.out.error("ERR syntax error"); }
 void reply_not_integer(Context& ctx) {
   ctx.out.error("ERR value is not an integer or out of range");
 }
+void reply_wrong_type(Context& ctx) {
+  ctx.out.error("WRONGTYPE Operation against a key holding the wrong kind of value");
+}
 void reply_wrong_arity(Context& ctx, std::string_view name) {
   ctx.out.error(fmt::format("ERR wrong number of arguments for '{}' command", name));
+}
+
+std::optional<int64_t> increment_int(Context& ctx, std::optional<std::string_view> current,
+                                     int64_t delta, std::string_view not_integer) {
+  int64_t value = 0;
+  if (current) {
+    auto n = parse_int64(*current);
+    if (!n) {
+      ctx.out.error(not_integer);
+      return std::nullopt;
+    }
+    value = *n;
+  }
+  int64_t result;
+  if (__builtin_add_overflow(value, delta, &result)) {
+    ctx.out.error("ERR increment or decrement would overflow");
+    return std::nullopt;
+  }
+  return result;
+}
+
+std::optional<std::string> increment_float(Context& ctx, std::optional<std::string_view> current,
+                                           long double delta, std::string_view not_float) {
+  long double value = 0;
+  if (current) {
+    auto n = parse_long_double(*current);
+    if (!n) {
+      ctx.out.error(not_float);
+      return std::nullopt;
+    }
+    value = *n;
+  }
+  long double result = value + delta;
+  if (std::isnan(result) || std::isinf(result)) {
+    ctx.out.error("ERR increment would produce NaN or Infinity");
+    return std::nullopt;
+  }
+  return format_long_double(result);
+}
+
+bool parse_scan_arguments(Context& ctx, size_t at, bool allow_type, uint64_t& cursor,
+                          ScanOptions& o) {
+  std::string_view text = ctx.args[at];
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), cursor);
+  if (ec != std::errc() || ptr != text.data() + text.size()) {
+    ctx.out.error("ERR invalid cursor");
+    return false;
+  }
+  for (size_t i = at + 1; i < ctx.args.size(); i += 2) {
+    std::string_view name = ctx.args[i];
+    if (i + 1 >= ctx.args.size()) {
+      reply_syntax_error(ctx);
+      return false;
+    }
+    std::string_view value = ctx.args[i + 1];
+    if (iequals(name, "count")) {
+      auto n = parse_int64(value);
+      if (!n) {
+        reply_not_integer(ctx);
+        return false;
+      }
+      if (*n < 1) {
+        reply_syntax_error(ctx);
+        return false;
+      }
+      o.count = static_cast<size_t>(*n);
+    } else if (iequals(name, "match")) {
+      o.match = value;
+    } else if (allow_type && iequals(name, "type")) {
+      o.type = value;
+    } else {
+      reply_syntax_error(ctx);
+      return false;
+    }
+  }
+  return true;
 }
 
 void reply_help(Context& ctx) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -60,6 +61,7 @@ std::span<const CommandSpec> connection_commands();
 std::span<const CommandSpec> string_commands();
 std::span<const CommandSpec> key_commands();
 std::span<const CommandSpec> server_commands();
+std::span<const CommandSpec> hash_commands();
 
 // Finds a command by name, case-insensitively; null when unknown.
 const CommandSpec* find_command(std::string_view name);
@@ -73,7 +75,28 @@ std::string full_name(const CommandSpec& spec, const CommandSpec* parent);
 // Shared replies for argument errors.
 void reply_syntax_error(Context& ctx);
 void reply_not_integer(Context& ctx);
+void reply_wrong_type(Context& ctx);
 void reply_wrong_arity(Context& ctx, std::string_view full_name);
+// Adds `delta` to the integer in `current` (absent: 0) for INCRBY / HINCRBY. On a non-integer
+// value replies `not_integer`, on overflow Redis's overflow error; returns nothing then.
+std::optional<int64_t> increment_int(Context& ctx, std::optional<std::string_view> current,
+                                     int64_t delta, std::string_view not_integer);
+// Adds `delta` to the number in `current` (absent: 0) for INCRBYFLOAT / HINCRBYFLOAT and returns
+// the result formatted as Redis does; replies with the error and returns nothing on failure.
+std::optional<std::string> increment_float(Context& ctx, std::optional<std::string_view> current,
+                                           long double delta, std::string_view not_float);
+
+struct ScanOptions {
+  std::string_view match;
+  size_t count = 10;
+  std::string_view type;
+};
+
+// Parses the cursor at args[at] and the MATCH / COUNT (and, if `allow_type`, TYPE) options after
+// it, as SCAN, HSCAN... take them. Replies with the error and returns false when invalid.
+bool parse_scan_arguments(Context& ctx, size_t at, bool allow_type, uint64_t& cursor,
+                          ScanOptions& options);
+
 // The HELP subcommand of a container: lists its subcommands.
 void reply_help(Context& ctx);
 

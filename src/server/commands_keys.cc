@@ -1,8 +1,6 @@
 // Keyspace commands: DEL EXISTS TYPE EXPIRE TTL PERSIST RENAME KEYS SCAN RANDOMKEY DBSIZE FLUSH*.
 #include <fmt/format.h>
 
-#include <charconv>
-
 #include "server/args.h"
 #include "server/command.h"
 #include "server/expire.h"
@@ -13,6 +11,8 @@ namespace cachet::server {
 namespace {
 
 using store::Entry;
+
+std::string_view type_name(const Entry* e) { return e->is_string() ? "string" : "hash"; }
 
 void cmd_del(Context& ctx) {
   auto keys = ctx.args.subspan(1);
@@ -40,7 +40,8 @@ void cmd_touch(Context& ctx) {
 
 void cmd_type(Context& ctx) {
   KeyLock k(ctx, ctx.args[1]);
-  ctx.out.simple(k.find() ? "string" : "none");
+  const Entry* e = k.find();
+  ctx.out.simple(e == nullptr ? "none" : type_name(e));
 }
 
 struct ExpireFlags {
@@ -140,8 +141,7 @@ void rename_generic(Context& ctx, bool only_if_absent) {
   if (src == nullptr) return ctx.out.error("ERR no such key");
   if (keys[0] == keys[1]) return only_if_absent ? ctx.out.integer(0) : ctx.out.ok();
   if (only_if_absent && k.find(1) != nullptr) return ctx.out.integer(0);
-  k.put(1, src->value(), src->expire_at);
-  k.erase(0);
+  k.shard(1).move_here(k.shard(0), src, keys[1], k.hash(1));
   if (only_if_absent) {
     ctx.out.integer(1);
   } else {
@@ -167,56 +167,13 @@ void cmd_keys(Context& ctx) {
   for (const std::string& key : keys) ctx.out.bulk(key);
 }
 
-struct ScanOptions {
-  std::string_view match;
-  size_t count = 10;
-  std::string_view type;
-};
-
-bool parse_scan_options(Context& ctx, ScanOptions& o) {
-  for (size_t i = 2; i < ctx.args.size(); i += 2) {
-    std::string_view a = ctx.args[i];
-    if (i + 1 >= ctx.args.size()) {
-      reply_syntax_error(ctx);
-      return false;
-    }
-    std::string_view v = ctx.args[i + 1];
-    if (iequals(a, "count")) {
-      auto n = parse_int64(v);
-      if (!n) {
-        reply_not_integer(ctx);
-        return false;
-      }
-      if (*n < 1) {
-        reply_syntax_error(ctx);
-        return false;
-      }
-      o.count = static_cast<size_t>(*n);
-    } else if (iequals(a, "match")) {
-      o.match = v;
-    } else if (iequals(a, "type")) {
-      o.type = v;
-    } else {
-      reply_syntax_error(ctx);
-      return false;
-    }
-  }
-  return true;
-}
-
 void cmd_scan(Context& ctx) {
   uint64_t cursor = 0;
-  std::string_view text = ctx.args[1];
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), cursor);
-  if (ec != std::errc() || ptr != text.data() + text.size()) {
-    return ctx.out.error("ERR invalid cursor");
-  }
   ScanOptions o;
-  if (!parse_scan_options(ctx, o)) return;
-  // Only strings exist so far: any other TYPE filter matches nothing.
-  bool type_ok = o.type.empty() || iequals(o.type, "string");
+  if (!parse_scan_arguments(ctx, 1, true, cursor, o)) return;
   std::vector<std::string> keys;
   uint64_t next = ctx.instance.store().scan(ctx.session.db, cursor, o.count, [&](const Entry* e) {
+    bool type_ok = o.type.empty() || iequals(o.type, type_name(e));
     if (type_ok && (o.match.empty() || store::glob_match(o.match, e->key()))) {
       keys.emplace_back(e->key());
     }

@@ -64,19 +64,26 @@ bool parse_set_options(Context& ctx, size_t first, OptionsFor mode, SetOptions& 
   return true;
 }
 
-void reply_value(Context& ctx, const Entry* e) {
-  if (e != nullptr) {
-    ctx.out.bulk(e->value());
-  } else {
+// Replies with a string value, null when absent, or WRONGTYPE. Returns false on WRONGTYPE.
+bool reply_value(Context& ctx, const Entry* e) {
+  if (e == nullptr) {
     ctx.out.null();
+  } else if (!e->is_string()) {
+    reply_wrong_type(ctx);
+    return false;
+  } else {
+    ctx.out.bulk(e->value());
   }
+  return true;
 }
+
+bool is_other_type(const Entry* e) { return e != nullptr && !e->is_string(); }
 
 // SET's core once options are parsed: replies OK / null, or the old value with GET.
 void do_set(Context& ctx, std::string_view key, std::string_view value, const SetOptions& o) {
   KeyLock k(ctx, key);
   Entry* old = k.find();
-  if (o.get) reply_value(ctx, old);
+  if (o.get && !reply_value(ctx, old)) return;
   if ((o.nx && old != nullptr) || (o.xx && old == nullptr)) {
     if (!o.get) ctx.out.null();
     return;
@@ -132,8 +139,7 @@ void cmd_getset(Context& ctx) {
 void cmd_getdel(Context& ctx) {
   KeyLock k(ctx, ctx.args[1]);
   Entry* e = k.find_read();
-  reply_value(ctx, e);
-  if (e != nullptr) k.erase();
+  if (reply_value(ctx, e) && e != nullptr) k.erase();
 }
 
 void cmd_getex(Context& ctx) {
@@ -141,8 +147,7 @@ void cmd_getex(Context& ctx) {
   if (!parse_set_options(ctx, 2, OptionsFor::kGetEx, o)) return;
   KeyLock k(ctx, ctx.args[1]);
   Entry* e = k.find_read();
-  reply_value(ctx, e);
-  if (e == nullptr) return;
+  if (!reply_value(ctx, e) || e == nullptr) return;
   if (o.has_expire && o.expire_at <= k.now()) {
     k.erase();
   } else if (o.has_expire || o.persist) {
@@ -154,7 +159,10 @@ void cmd_mget(Context& ctx) {
   auto keys = ctx.args.subspan(1);
   MultiKeyLock k(ctx, keys);
   ctx.out.array(keys.size());
-  for (size_t i = 0; i < keys.size(); ++i) reply_value(ctx, k.find_read(i));
+  for (size_t i = 0; i < keys.size(); ++i) {
+    Entry* e = k.find_read(i);
+    reply_value(ctx, is_other_type(e) ? nullptr : e);  // MGET answers nil for other types
+  }
 }
 
 // Keys of MSET/MSETNX are args[1], args[3], ...; values follow each key.
@@ -194,23 +202,22 @@ void store_keep_ttl(KeyLock& k, Entry* e, std::string_view value) {
   std::memcpy(e->value_data(), value.data(), value.size());
 }
 
+std::optional<std::string_view> value_of(const Entry* e) {
+  if (e == nullptr) return std::nullopt;
+  return e->value();
+}
+
 void incr_by(Context& ctx, std::string_view key, int64_t delta) {
   KeyLock k(ctx, key);
   Entry* e = k.find();
-  int64_t current = 0;
-  if (e != nullptr) {
-    auto n = parse_int64(e->value());
-    if (!n) return reply_not_integer(ctx);
-    current = *n;
-  }
-  int64_t result;
-  if (__builtin_add_overflow(current, delta, &result)) {
-    return ctx.out.error("ERR increment or decrement would overflow");
-  }
+  if (is_other_type(e)) return reply_wrong_type(ctx);
+  auto result =
+      increment_int(ctx, value_of(e), delta, "ERR value is not an integer or out of range");
+  if (!result) return;
   char buf[24];
-  auto end = std::to_chars(buf, buf + sizeof(buf), result).ptr;
+  auto end = std::to_chars(buf, buf + sizeof(buf), *result).ptr;
   store_keep_ttl(k, e, std::string_view(buf, end - buf));
-  ctx.out.integer(result);
+  ctx.out.integer(*result);
 }
 
 void cmd_incr(Context& ctx) { incr_by(ctx, ctx.args[1], 1); }
@@ -229,37 +236,16 @@ void cmd_decrby(Context& ctx) {
   incr_by(ctx, ctx.args[1], -*delta);
 }
 
-// Formats like Redis's ld2string(LD_STR_HUMAN): fixed point, 17 digits, no trailing zeros.
-std::string format_long_double(long double v) {
-  char buf[5600];
-  int n = std::snprintf(buf, sizeof(buf), "%.17Lf", v);
-  std::string s(buf, n);
-  if (s.find('.') != std::string::npos) {
-    while (s.back() == '0') s.pop_back();
-    if (s.back() == '.') s.pop_back();
-  }
-  if (s == "-0") s = "0";
-  return s;
-}
-
 void cmd_incrbyfloat(Context& ctx) {
   auto delta = parse_long_double(ctx.args[2]);
   if (!delta) return ctx.out.error("ERR value is not a valid float");
   KeyLock k(ctx, ctx.args[1]);
   Entry* e = k.find();
-  long double current = 0;
-  if (e != nullptr) {
-    auto n = parse_long_double(e->value());
-    if (!n) return ctx.out.error("ERR value is not a valid float");
-    current = *n;
-  }
-  long double result = current + *delta;
-  if (std::isnan(result) || std::isinf(result)) {
-    return ctx.out.error("ERR increment would produce NaN or Infinity");
-  }
-  std::string text = format_long_double(result);
-  store_keep_ttl(k, e, text);
-  ctx.out.bulk(text);
+  if (is_other_type(e)) return reply_wrong_type(ctx);
+  auto text = increment_float(ctx, value_of(e), *delta, "ERR value is not a valid float");
+  if (!text) return;
+  store_keep_ttl(k, e, *text);
+  ctx.out.bulk(*text);
 }
 
 bool within_max_size(Context& ctx, uint64_t size) {
@@ -272,6 +258,7 @@ void cmd_append(Context& ctx) {
   std::string_view add = ctx.args[2];
   KeyLock k(ctx, ctx.args[1]);
   Entry* e = k.find();
+  if (is_other_type(e)) return reply_wrong_type(ctx);
   if (e == nullptr) {
     k.put(add);
     return ctx.out.integer(static_cast<int64_t>(add.size()));
@@ -286,6 +273,7 @@ void cmd_append(Context& ctx) {
 void cmd_strlen(Context& ctx) {
   KeyLock k(ctx, ctx.args[1]);
   Entry* e = k.find_read();
+  if (is_other_type(e)) return reply_wrong_type(ctx);
   ctx.out.integer(e ? e->value_len : 0);
 }
 
@@ -295,6 +283,7 @@ void cmd_getrange(Context& ctx) {
   if (!start || !end) return reply_not_integer(ctx);
   KeyLock k(ctx, ctx.args[1]);
   Entry* e = k.find_read();
+  if (is_other_type(e)) return reply_wrong_type(ctx);
   std::string_view v = e ? e->value() : std::string_view();
   int64_t len = static_cast<int64_t>(v.size());
   int64_t s = *start, t = *end;
@@ -313,6 +302,7 @@ void cmd_setrange(Context& ctx) {
   std::string_view value = ctx.args[3];
   KeyLock k(ctx, ctx.args[1]);
   Entry* e = k.find();
+  if (is_other_type(e)) return reply_wrong_type(ctx);
   size_t old_len = e ? e->value_len : 0;
   if (value.empty()) return ctx.out.integer(static_cast<int64_t>(old_len));
   uint64_t end = static_cast<uint64_t>(*offset) + value.size();

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -239,6 +240,49 @@ TEST_F(CommandsTest, InfoSections) {
   std::string memory = run({"INFO", "memory"});
   EXPECT_NE(memory.find("used_memory:"), std::string::npos);
   EXPECT_EQ(memory.find("# Server"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cachet::server
+
+namespace cachet::server {
+namespace {
+
+TEST_F(CommandsTest, LargeHashesAndRandomFields) {
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_EQ(run({"HSET", "big", "field" + std::to_string(i), std::to_string(i)}), ":1\r\n");
+  }
+  EXPECT_EQ(run({"HLEN", "big"}), ":300\r\n");
+  EXPECT_EQ(run({"HGET", "big", "field123"}), "$3\r\n123\r\n");
+  EXPECT_EQ(run({"HINCRBY", "big", "field123", "1"}), ":124\r\n");
+  EXPECT_EQ(run({"HRANDFIELD", "big", "5"}).substr(0, 4), "*5\r\n");
+  EXPECT_EQ(run({"HRANDFIELD", "big", "-500"}).substr(0, 6), "*500\r\n");  // repeats allowed
+  EXPECT_EQ(run({"HRANDFIELD", "big", "1000", "WITHVALUES"}).substr(0, 6), "*600\r\n");
+  EXPECT_EQ(run({"HRANDFIELD", "big", "-9223372036854775807"}), "-ERR value is out of range\r\n");
+  session_.protocol = 3;
+  EXPECT_EQ(run({"HRANDFIELD", "big", "2", "WITHVALUES"}).substr(0, 8), "*2\r\n*2\r\n");
+  EXPECT_EQ(run({"HGETALL", "big"}).substr(0, 6), "%300\r\n");
+  session_.protocol = 2;
+  // HSCAN of a table-encoded hash walks every field, a few per call.
+  std::set<std::string> seen;
+  std::string cursor = "0";
+  int calls = 0;
+  do {
+    std::vector<std::string_view> args;
+    std::string reply = run({"HSCAN", "big", cursor, "COUNT", "20"});
+    size_t at = reply.find("\r\n", 4) + 2;  // "*2\r\n$N\r\n" then the cursor
+    size_t end = reply.find("\r\n", at);
+    cursor = reply.substr(at, end - at);
+    for (size_t pos = reply.find("field"); pos != std::string::npos;
+         pos = reply.find("field", pos + 1)) {
+      seen.insert(reply.substr(pos, reply.find("\r\n", pos) - pos));
+    }
+    ++calls;
+  } while (cursor != "0");
+  EXPECT_EQ(seen.size(), 300u);
+  EXPECT_GT(calls, 5);
+  for (int i = 0; i < 300; ++i) run({"HDEL", "big", "field" + std::to_string(i)});
+  EXPECT_EQ(run({"EXISTS", "big"}), ":0\r\n");
 }
 
 }  // namespace

@@ -25,6 +25,8 @@ class KeyLock {
 
   int64_t now() const { return now_; }
   store::Shard& shard() { return shard_; }
+  std::string_view key() const { return key_; }
+  uint64_t hash() const { return hash_; }
   store::Entry* find() { return shard_.find(key_, hash_, now_); }
   store::Entry* find_read() { return shard_.find_read(key_, hash_, now_); }
   store::Entry* put(std::string_view value, int64_t expire_at = 0) {
@@ -50,6 +52,7 @@ class MultiKeyLock {
 
   int64_t now() const { return now_; }
   store::Shard& shard(size_t i) { return lock_.shard(hashes_[i]); }
+  uint64_t hash(size_t i) const { return hashes_[i]; }
   store::Entry* find(size_t i) { return shard(i).find(keys_[i], hashes_[i], now_); }
   store::Entry* find_read(size_t i) { return shard(i).find_read(keys_[i], hashes_[i], now_); }
   store::Entry* put(size_t i, std::string_view value, int64_t expire_at = 0) {

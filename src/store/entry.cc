@@ -5,6 +5,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "store/hash.h"
+#include "store/table.h"
+
 namespace cachet::store {
 
 Entry* new_entry(uint32_t hash, std::string_view key, std::string_view value, size_t value_cap) {
@@ -24,8 +27,19 @@ Entry* new_entry(uint32_t hash, std::string_view key, std::string_view value, si
   return e;
 }
 
-void free_entry(Entry* e) { std::free(e); }
+void free_entry(Entry* e) {
+  if (e->type == ValueType::kHashTable) delete hash_table(e);
+  std::free(e);
+}
 
-size_t entry_bytes(const Entry* e) { return malloc_usable_size(const_cast<Entry*>(e)); }
+size_t entry_bytes(const Entry* e) {
+  size_t bytes = malloc_usable_size(const_cast<Entry*>(e));
+  if (e->type == ValueType::kHashTable) {
+    const Table* fields = hash_table(e);
+    bytes += sizeof(Table) + fields->bucket_bytes();
+    fields->for_each([&](const Entry* f) { bytes += malloc_usable_size(const_cast<Entry*>(f)); });
+  }
+  return bytes;
+}
 
 }  // namespace cachet::store

@@ -9,7 +9,9 @@
 
 namespace cachet::store {
 
-enum class ValueType : uint8_t { kString = 0 };
+// The value's type and encoding. A small hash is packed into the value bytes; a large one is a
+// Table of field entries whose pointer is the value (see hash.h).
+enum class ValueType : uint8_t { kString = 0, kHashPacked = 1, kHashTable = 2 };
 
 // A chain link: a pointer to an Entry with 16 bits of that entry's hash in the (unused) top 16
 // bits of the word, so a lookup skips non-matching entries without touching their memory.
@@ -24,6 +26,8 @@ struct Entry {
   uint32_t value_cap;
   ValueType type;
 
+  bool is_string() const { return type == ValueType::kString; }
+  bool is_hash() const { return type != ValueType::kString; }
   std::string_view key() const { return {data(), key_len}; }
   std::string_view value() const { return {data() + key_len, value_len}; }
   char* value_data() { return data() + key_len; }
@@ -46,8 +50,9 @@ inline uint16_t tag_of(Link link) { return static_cast<uint16_t>(link >> kTagShi
 // Allocates an entry holding `key` and `value` with room for `value_cap` value bytes
 // (value_cap >= value.size()). Never returns null (aborts when out of memory).
 Entry* new_entry(uint32_t hash, std::string_view key, std::string_view value, size_t value_cap);
+// Frees the entry and anything its value owns (a hash's field table).
 void free_entry(Entry* e);
-// Heap bytes the entry really occupies (as the allocator counts them).
+// Heap bytes the entry and its value really occupy (as the allocator counts them).
 size_t entry_bytes(const Entry* e);
 
 }  // namespace cachet::store

@@ -1,7 +1,9 @@
 #include "store/store.h"
 
+#include <malloc.h>
 #include <xxhash.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <random>
 
@@ -54,8 +56,9 @@ Entry* Shard::find_read(std::string_view key, uint64_t hash, int64_t now) {
 
 Entry* Shard::put(std::string_view key, uint64_t hash, std::string_view value, int64_t expire_at) {
   Entry* old = table_.find(key, static_cast<uint32_t>(hash));
-  // Reuse the old allocation when it fits and would not waste much.
-  if (old != nullptr && old->value_cap >= value.size() && old->value_cap <= 2 * value.size() + 64) {
+  // Reuse the old allocation when it holds a string, fits and would not waste much.
+  if (old != nullptr && old->is_string() && old->value_cap >= value.size() &&
+      old->value_cap <= 2 * value.size() + 64) {
     if (!value.empty()) std::memcpy(old->value_data(), value.data(), value.size());
     old->value_len = static_cast<uint32_t>(value.size());
     set_expire(old, expire_at);
@@ -76,12 +79,38 @@ Entry* Shard::put(std::string_view key, uint64_t hash, std::string_view value, i
 }
 
 bool Shard::erase(std::string_view key, uint64_t hash, int64_t now) {
-  if (find(key, hash, now) == nullptr) return false;
+  Entry* e = find(key, hash, now);
+  if (e == nullptr) return false;
+  unlink_shrink(e);
+  remove(e);
+  return true;
+}
+
+void Shard::unlink_shrink(Entry* e) {
   int64_t before = table_.bucket_bytes();
-  remove(table_.unlink(key, static_cast<uint32_t>(hash)));
+  table_.unlink(e->key(), e->hash);
   table_.maybe_shrink();
   account(static_cast<int64_t>(table_.bucket_bytes()) - before);
-  return true;
+}
+
+void Shard::move_here(Shard& from, Entry* src, std::string_view key, uint64_t hash) {
+  from.unlink_shrink(src);
+  int64_t expire_at = src->expire_at;
+  if (expire_at != 0) --from.volatile_;
+  Entry* moved = new_entry(static_cast<uint32_t>(hash), key, src->value(), src->value_len);
+  moved->type = src->type;
+  account(static_cast<int64_t>(malloc_usable_size(moved)) -
+          static_cast<int64_t>(malloc_usable_size(src)));
+  std::free(src);  // only the old shell: the value (a hash's field table) now belongs to `moved`
+  if (Entry* old = table_.find(key, static_cast<uint32_t>(hash))) {
+    table_.replace(old, moved);
+    remove(old);
+  } else {
+    int64_t before = table_.bucket_bytes();
+    table_.insert(moved);
+    account(static_cast<int64_t>(table_.bucket_bytes()) - before);
+  }
+  set_expire(moved, expire_at);
 }
 
 void Shard::set_expire(Entry* e, int64_t expire_at) {
@@ -96,6 +125,7 @@ Entry* Shard::resize_value(Entry* e, size_t len) {
   }
   Entry* grown = new_entry(e->hash, e->key(), e->value(), grown_capacity(len));
   grown->expire_at = e->expire_at;
+  grown->type = e->type;
   grown->value_len = static_cast<uint32_t>(len);
   account(static_cast<int64_t>(entry_bytes(grown)) - static_cast<int64_t>(entry_bytes(e)));
   table_.replace(e, grown);

@@ -60,14 +60,19 @@ class Shard {
   const ShardStats& stats() const { return stats_; }
   // Deletes every entry.
   void clear();
+  // Records a change of `delta` bytes in memory owned by an entry's value (e.g. a hash's fields).
+  void account(int64_t delta);
+  // Moves the entry `src` (live in shard `from`, with the key `from_key`) to `key` in this shard,
+  // replacing whatever `key` held. Keeps the value, its type and its expiry (RENAME).
+  void move_here(Shard& from, Entry* src, std::string_view key, uint64_t hash);
   // Deletes expired entries among the next `buckets` buckets; returns {expired, with_ttl seen}.
   std::pair<size_t, size_t> expire_step(int64_t now, size_t buckets);
 
  private:
   friend class Store;
   friend class Locked;
-  void remove(Entry* e);  // unlinked already: update counters and free
-  void account(int64_t delta);
+  void remove(Entry* e);         // unlinked already: update counters and free
+  void unlink_shrink(Entry* e);  // unlinks a live entry and shrinks the table if sparse
 
   std::mutex mutex_;
   Table table_;

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string_view>
 
@@ -137,6 +138,13 @@ const Entry* Table::random_entry(Rng& random) const {
     for (size_t skip = random() % len; skip > 0; --skip) head = entry_of(head)->next;
     return entry_of(head);
   }
+}
+
+// The field table of a table-encoded hash entry (type kHashTable): the value holds its address.
+inline Table* hash_table(const Entry* e) {
+  Table* t;
+  std::memcpy(&t, e->value().data(), sizeof(t));
+  return t;
 }
 
 }  // namespace cachet::store

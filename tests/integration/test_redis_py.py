@@ -153,3 +153,23 @@ def test_requirepass_and_auth():
         except redis.ResponseError as e:
             assert "invalid username-password pair" in str(e)
         assert s.stop() == 0
+
+
+def test_hashes(server):
+    r = client(server)
+    assert r.hset("user:1", mapping={"name": "ada", "visits": 1}) == 2
+    assert r.hget("user:1", "name") == b"ada"
+    assert r.hincrby("user:1", "visits", 41) == 42
+    assert r.hgetall("user:1") == {b"name": b"ada", b"visits": b"42"}
+    big = {f"f{i}": "x" * (i % 100) for i in range(2000)}
+    r.hset("big", mapping=big)
+    assert r.hlen("big") == 2000
+    assert dict(r.hscan_iter("big", count=100)) == {k.encode(): v.encode() for k, v in big.items()}
+    assert r.hdel("big", *big.keys()) == 2000
+    assert r.exists("big") == 0
+    r.set("plain", "v")
+    try:
+        r.hget("plain", "f")
+        raise AssertionError("HGET on a string must fail")
+    except redis.ResponseError as e:
+        assert str(e).startswith("WRONGTYPE")
