@@ -23,7 +23,7 @@ const Table& table() {
   static const Table t = [] {
     Table t;
     for (auto family : {connection_commands(), string_commands(), key_commands(), hash_commands(),
-                        server_commands()}) {
+                        transaction_commands(), server_commands()}) {
       for (const CommandSpec& spec : family) {
         t.ordered.push_back(&spec);
         t.by_name.emplace(spec.name, &spec);

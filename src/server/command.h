@@ -28,6 +28,8 @@ enum CommandFlag : uint32_t {
   kFast = 1 << 5,
   kLoading = 1 << 6,
   kStale = 1 << 7,
+  kNoQueue = 1 << 8,       // runs at once inside MULTI (EXEC, DISCARD, MULTI, WATCH, QUIT, RESET)
+  kAllDatabases = 1 << 9,  // may touch every database (EXEC then locks them all)
 };
 
 // What a command function gets: the server, the calling client, its arguments (args[0] is the
@@ -62,6 +64,12 @@ std::span<const CommandSpec> string_commands();
 std::span<const CommandSpec> key_commands();
 std::span<const CommandSpec> server_commands();
 std::span<const CommandSpec> hash_commands();
+std::span<const CommandSpec> transaction_commands();
+
+// Stops watching every key the session watches (UNWATCH, EXEC, DISCARD, RESET, disconnect).
+void unwatch_all(Instance& instance, Session& session);
+// Leaves MULTI state, dropping queued commands.
+void discard_transaction(Session& session);
 
 // Finds a command by name, case-insensitively; null when unknown.
 const CommandSpec* find_command(std::string_view name);

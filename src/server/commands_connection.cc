@@ -133,6 +133,8 @@ void cmd_quit(Context& ctx) {
 }
 
 void cmd_reset(Context& ctx) {
+  discard_transaction(ctx.session);
+  unwatch_all(ctx.instance, ctx.session);
   ctx.session.db = 0;
   if (ctx.session.info) {
     ctx.session.info->db.store(0, std::memory_order_relaxed);
@@ -295,8 +297,10 @@ const CommandSpec kCommands[] = {
     {"auth", -2, kConn, 0, 0, 0, cmd_auth, "connection", "Authenticates the connection.", "1.0.0"},
     {"select", 2, kFast | kLoading | kStale, 0, 0, 0, cmd_select, "connection",
      "Changes the selected database.", "1.0.0"},
-    {"quit", -1, kConn, 0, 0, 0, cmd_quit, "connection", "Closes the connection.", "1.0.0"},
-    {"reset", 1, kConn, 0, 0, 0, cmd_reset, "connection", "Resets the connection.", "6.2.0"},
+    {"quit", -1, kConn | kNoQueue, 0, 0, 0, cmd_quit, "connection", "Closes the connection.",
+     "1.0.0"},
+    {"reset", 1, kConn | kNoQueue, 0, 0, 0, cmd_reset, "connection", "Resets the connection.",
+     "6.2.0"},
     {"client", -2, kClient, 0, 0, 0, nullptr, "connection",
      "A container for client connection commands.", "2.4.0", kClientCommands},
 };

@@ -266,7 +266,7 @@ const CommandSpec kCommands[] = {
      "1.0.0"},
     {"flushdb", -1, kWrite, 0, 0, 0, cmd_flushdb, "server",
      "Remove all keys from the current database.", "1.0.0"},
-    {"flushall", -1, kWrite, 0, 0, 0, cmd_flushall, "server",
+    {"flushall", -1, kWrite | kAllDatabases, 0, 0, 0, cmd_flushall, "server",
      "Removes all keys from all databases.", "1.0.0"},
 };
 

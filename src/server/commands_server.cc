@@ -194,8 +194,9 @@ void cmd_shutdown(Context& ctx) {
 // tips, key specs, subcommands).
 void write_command_info(resp::Writer& out, const CommandSpec& spec, const CommandSpec* parent) {
   static constexpr std::pair<CommandFlag, std::string_view> kFlagNames[] = {
-      {kWrite, "write"},    {kReadonly, "readonly"}, {kDenyOom, "denyoom"}, {kAdmin, "admin"},
-      {kNoAuth, "no_auth"}, {kFast, "fast"},         {kLoading, "loading"}, {kStale, "stale"}};
+      {kWrite, "write"},     {kReadonly, "readonly"}, {kDenyOom, "denyoom"},
+      {kAdmin, "admin"},     {kNoAuth, "no_auth"},    {kFast, "fast"},
+      {kLoading, "loading"}, {kStale, "stale"},       {kNoQueue, "no_multi"}};
   out.array(10);
   out.bulk(full_name(spec, parent));
   out.integer(spec.arity);
@@ -279,7 +280,7 @@ const CommandSpec kConfigCommands[] = {
      "Returns the effective values of configuration parameters.", "2.0.0"},
     {"set", -4, kAdm, 0, 0, 0, cmd_config_set, "server", "Sets configuration parameters in-flight.",
      "2.0.0"},
-    {"resetstat", 2, kAdm, 0, 0, 0, cmd_config_resetstat, "server",
+    {"resetstat", 2, kAdm | kAllDatabases, 0, 0, 0, cmd_config_resetstat, "server",
      "Resets the server's "
      "statistics.",
      "2.0.0"},
@@ -301,7 +302,7 @@ const CommandSpec kCommandCommands[] = {
 };
 
 const CommandSpec kCommands[] = {
-    {"info", -1, kLoading | kStale, 0, 0, 0, cmd_info, "server",
+    {"info", -1, kLoading | kStale | kAllDatabases, 0, 0, 0, cmd_info, "server",
      "Returns information and statistics about the server.", "1.0.0"},
     {"config", -2, 0, 0, 0, 0, nullptr, "server", "A container for server configuration commands.",
      "2.0.0", kConfigCommands},

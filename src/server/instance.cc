@@ -31,13 +31,13 @@ std::string to_upper(std::string_view s) {
   return out;
 }
 
-void reply_unknown_command(std::span<const std::string_view> args, resp::Writer& out) {
+std::string unknown_command_error(std::span<const std::string_view> args) {
   std::string list;
   for (size_t i = 1; i < args.size() && list.size() < 128; ++i) {
     list += fmt::format("'{}' ", args[i].substr(0, 128 - list.size()));
   }
-  out.error(fmt::format("ERR unknown command '{}', with args beginning with: {}",
-                        args[0].substr(0, 128), list));
+  return fmt::format("ERR unknown command '{}', with args beginning with: {}",
+                     args[0].substr(0, 128), list);
 }
 
 bool arity_ok(const CommandSpec& spec, size_t argc) {
@@ -136,29 +136,45 @@ bool Instance::over_maxmemory() const {
   return limit != 0 && static_cast<uint64_t>(store_.used_bytes()) > limit;
 }
 
-void Instance::execute(Session& session, std::span<const std::string_view> args,
-                       resp::Writer& out) {
-  const CommandSpec* spec = find_command(args[0]);
-  if (spec == nullptr) return reply_unknown_command(args, out);
-  const CommandSpec* parent = nullptr;
+std::string Instance::resolve(Session& session, std::span<const std::string_view> args,
+                              const CommandSpec*& spec, const CommandSpec*& parent) {
+  parent = nullptr;
+  spec = find_command(args[0]);
+  if (spec == nullptr) return unknown_command_error(args);
   if (!spec->subcommands.empty() && args.size() >= 2) {
     const CommandSpec* sub = find_subcommand(*spec, args[1]);
     if (sub == nullptr) {
-      return out.error(fmt::format("ERR unknown subcommand '{}'. Try {} HELP.",
-                                   args[1].substr(0, 128), to_upper(args[0])));
+      return fmt::format("ERR unknown subcommand '{}'. Try {} HELP.", args[1].substr(0, 128),
+                         to_upper(args[0]));
     }
     parent = std::exchange(spec, sub);
   }
   if (!arity_ok(*spec, args.size())) {
-    return out.error(
-        fmt::format("ERR wrong number of arguments for '{}' command", full_name(*spec, parent)));
+    return fmt::format("ERR wrong number of arguments for '{}' command", full_name(*spec, parent));
   }
-  uint32_t flags = spec->flags;
-  if (!session.authenticated && !(flags & kNoAuth)) {
-    return out.error("NOAUTH Authentication required.");
+  if (!session.authenticated && !(spec->flags & kNoAuth)) return "NOAUTH Authentication required.";
+  if ((spec->flags & kDenyOom) && over_maxmemory()) {
+    return "OOM command not allowed when used memory > 'maxmemory'.";
   }
-  if ((flags & kDenyOom) && over_maxmemory()) {
-    return out.error("OOM command not allowed when used memory > 'maxmemory'.");
+  return "";
+}
+
+void Instance::execute(Session& session, std::span<const std::string_view> args,
+                       resp::Writer& out) {
+  const CommandSpec* spec = nullptr;
+  const CommandSpec* parent = nullptr;
+  if (std::string error = resolve(session, args, spec, parent); !error.empty()) {
+    if (spec != nullptr && spec->name == "exec") {  // Redis: a rejected EXEC aborts the MULTI
+      discard_transaction(session);
+      std::string_view reason = std::string_view(error).substr(error.find(' ') + 1);
+      return out.error(fmt::format("EXECABORT Transaction discarded because of: {}", reason));
+    }
+    session.multi_failed |= session.in_multi;  // Redis flags the transaction: EXEC will abort
+    return out.error(error);
+  }
+  if (session.in_multi && !(spec->flags & kNoQueue)) {
+    session.queued.emplace_back(args.begin(), args.end());
+    return out.simple("QUEUED");
   }
   if (session.info) {
     session.info->last_command.store((parent ? parent : spec)->name.data(),

@@ -44,6 +44,8 @@ struct Stats {
   std::atomic<uint64_t> rejected_connections{0};
 };
 
+struct CommandSpec;
+
 class Instance {
  public:
   Instance(Config config, const store::Clock& clock);
@@ -75,7 +77,7 @@ class Instance {
   bool password_required() const;
   bool check_password(std::string_view password) const;
 
-  // Runs one command and appends its reply to `out`.
+  // Runs one command (or, inside MULTI, queues it) and appends its reply to `out`.
   void execute(Session& session, std::span<const std::string_view> args, resp::Writer& out);
 
   // Asks the process to shut down gracefully (SHUTDOWN). The hook is set by whoever owns the
@@ -85,6 +87,10 @@ class Instance {
 
  private:
   bool over_maxmemory() const;
+  // Looks the command up (setting `spec`, and `parent` for a subcommand) and checks arity,
+  // authentication and memory; returns Redis's error message, empty when it may run.
+  std::string resolve(Session& session, std::span<const std::string_view> args,
+                      const CommandSpec*& spec, const CommandSpec*& parent);
 
   const store::Clock& clock_;
   store::Store store_;

@@ -2,6 +2,7 @@
 
 #include "resp/parser.h"
 #include "resp/writer.h"
+#include "server/command.h"
 #include "store/store.h"
 
 namespace cachet::server {
@@ -71,7 +72,10 @@ class RespHandler final : public net::Handler {
 
   size_t input_needed() const override { return needed_; }
 
-  void on_close(net::Connection&) override { instance_.clients().remove(session_.info->id); }
+  void on_close(net::Connection&) override {
+    unwatch_all(instance_, session_);
+    instance_.clients().remove(session_.info->id);
+  }
 
  private:
   static constexpr size_t kMaxBatch = 64;

@@ -3,6 +3,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/store.h"
 
 namespace cachet::net {
 class Connection;
@@ -19,6 +24,15 @@ struct Session {
   int protocol = 2;
   bool authenticated = false;
   bool close_after_reply = false;
+
+  // MULTI: commands queued for EXEC (owned copies of their arguments).
+  bool in_multi = false;
+  bool multi_failed = false;  // a command failed to queue: EXEC answers EXECABORT
+  std::vector<std::vector<std::string>> queued;
+
+  // WATCH: the keys (database, key) this client watches, and the flag their shards set.
+  std::vector<std::pair<int, std::string>> watched;
+  std::shared_ptr<store::WatchFlag> watch_flag;
 };
 
 }  // namespace cachet::server

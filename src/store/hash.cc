@@ -104,6 +104,7 @@ std::optional<std::string_view> get(const Entry* e, std::string_view field) {
 }
 
 bool set(Shard& shard, Entry*& e, std::string_view field, std::string_view value) {
+  shard.touch(e->key());
   if (e->type == ValueType::kHashPacked) {
     auto record = find_packed(e->value(), field);
     bool fits = field.size() <= kMaxPackedLength && value.size() <= kMaxPackedLength &&
@@ -119,6 +120,7 @@ bool set(Shard& shard, Entry*& e, std::string_view field, std::string_view value
 }
 
 bool remove(Shard& shard, Entry*& e, std::string_view field) {
+  shard.touch(e->key());
   if (e->type == ValueType::kHashPacked) {
     auto record = find_packed(e->value(), field);
     if (!record) return false;

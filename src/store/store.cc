@@ -31,6 +31,7 @@ void Shard::account(int64_t delta) {
 }
 
 void Shard::remove(Entry* e) {
+  touch(e->key());
   if (e->expire_at != 0) --volatile_;
   account(-static_cast<int64_t>(entry_bytes(e)));
   free_entry(e);
@@ -55,6 +56,7 @@ Entry* Shard::find_read(std::string_view key, uint64_t hash, int64_t now) {
 }
 
 Entry* Shard::put(std::string_view key, uint64_t hash, std::string_view value, int64_t expire_at) {
+  touch(key);
   Entry* old = table_.find(key, static_cast<uint32_t>(hash));
   // Reuse the old allocation when it holds a string, fits and would not waste much.
   if (old != nullptr && old->is_string() && old->value_cap >= value.size() &&
@@ -94,6 +96,8 @@ void Shard::unlink_shrink(Entry* e) {
 }
 
 void Shard::move_here(Shard& from, Entry* src, std::string_view key, uint64_t hash) {
+  from.touch(src->key());
+  touch(key);
   from.unlink_shrink(src);
   int64_t expire_at = src->expire_at;
   if (expire_at != 0) --from.volatile_;
@@ -114,11 +118,13 @@ void Shard::move_here(Shard& from, Entry* src, std::string_view key, uint64_t ha
 }
 
 void Shard::set_expire(Entry* e, int64_t expire_at) {
+  touch(e->key());
   volatile_ += (expire_at != 0) - (e->expire_at != 0);
   e->expire_at = expire_at;
 }
 
 Entry* Shard::resize_value(Entry* e, size_t len) {
+  touch(e->key());
   if (len <= e->value_cap) {
     e->value_len = static_cast<uint32_t>(len);
     return e;
@@ -134,6 +140,9 @@ Entry* Shard::resize_value(Entry* e, size_t len) {
 }
 
 void Shard::clear() {
+  for (const auto& [key, flags] : watchers_) {  // like Redis: only keys the flush deletes
+    if (table_.find(key, static_cast<uint32_t>(hash_key(key))) != nullptr) touch_watchers(key);
+  }
   int64_t bytes = table_.bucket_bytes();
   table_.sweep(
       0, table_.bucket_count(), [](const Entry*) { return true; },
@@ -165,7 +174,52 @@ std::pair<size_t, size_t> Shard::expire_step(int64_t now, size_t buckets) {
   return {removed, with_ttl};
 }
 
-Locked::Locked(Database& db, uint64_t shard_mask) : db_(db), mask_(shard_mask) {
+namespace {
+thread_local const std::vector<uint64_t>* t_held = nullptr;  // the thread's TransactionLock
+}  // namespace
+
+uint64_t held_shards(int db) { return t_held != nullptr ? (*t_held)[db] : 0; }
+
+TransactionLock::TransactionLock(Store& store, const std::vector<bool>& databases)
+    : store_(store), held_(store.databases(), 0) {
+  for (int db = 0; db < store.databases(); ++db) {
+    if (!databases[db]) continue;
+    for (Shard& shard : *store.dbs_[db]) shard.mutex_.lock();
+    held_[db] = ~uint64_t{0};
+  }
+  t_held = &held_;
+}
+
+TransactionLock::~TransactionLock() {
+  t_held = nullptr;
+  for (int db = store_.databases() - 1; db >= 0; --db) {
+    if (held_[db] == 0) continue;
+    for (Shard& shard : *store_.dbs_[db]) shard.mutex_.unlock();
+  }
+}
+
+void Shard::watch(std::string_view key, std::shared_ptr<WatchFlag> flag) {
+  auto it = watchers_.find(key);
+  if (it == watchers_.end()) it = watchers_.emplace(std::string(key), 0).first;
+  it->second.push_back(std::move(flag));
+}
+
+void Shard::unwatch(std::string_view key, const WatchFlag* flag) {
+  auto it = watchers_.find(key);
+  if (it == watchers_.end()) return;
+  auto& flags = it->second;
+  std::erase_if(flags, [&](const auto& f) { return f.get() == flag; });
+  if (flags.empty()) watchers_.erase(it);
+}
+
+void Shard::touch_watchers(std::string_view key) {
+  auto it = watchers_.find(key);
+  if (it == watchers_.end()) return;
+  for (const auto& flag : it->second) flag->dirty.store(true, std::memory_order_relaxed);
+}
+
+Locked::Locked(Database& db, int db_index, uint64_t shard_mask)
+    : db_(db), mask_(shard_mask & ~held_shards(db_index)) {
   for (uint64_t m = mask_; m != 0; m &= m - 1) db_[__builtin_ctzll(m)].mutex_.lock();
 }
 
@@ -183,7 +237,7 @@ Store::Store(const Clock& clock, int databases) : clock_(clock) {
 Locked Store::lock(int db, std::span<const uint64_t> hashes) {
   uint64_t mask = 0;
   for (uint64_t h : hashes) mask |= bit(h);
-  return Locked(*dbs_[db], mask);
+  return Locked(*dbs_[db], db, mask);
 }
 
 size_t Store::dbsize(int db) {
@@ -234,7 +288,8 @@ std::optional<std::string> Store::random_key(int db) {
     size_t pick = random() % total, i = 0;
     while (pick >= sizes[i]) pick -= sizes[i++];
     Shard& s = (*dbs_[db])[i];
-    std::lock_guard lock(s.mutex_);
+    std::unique_lock lock(s.mutex_, std::defer_lock);
+    if (!(held_shards(db) >> i & 1)) lock.lock();
     const Entry* e = s.table_.random_entry(random);
     if (e != nullptr && !expired(e, now)) return std::string(e->key());
   }

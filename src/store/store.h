@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "store/clock.h"
@@ -30,6 +31,11 @@ constexpr int kShards = 1 << kShardBits;
 // 64-bit hash of a key: the top kShardBits bits pick the shard, the low 32 bits the bucket.
 uint64_t hash_key(std::string_view key);
 inline int shard_of(uint64_t hash) { return static_cast<int>(hash >> (64 - kShardBits)); }
+
+// Set when a key some client WATCHes changes. Shared by the watching session and the shards.
+struct WatchFlag {
+  std::atomic<bool> dirty{false};
+};
 
 struct ShardStats {
   uint64_t hits = 0;
@@ -62,6 +68,14 @@ class Shard {
   void clear();
   // Records a change of `delta` bytes in memory owned by an entry's value (e.g. a hash's fields).
   void account(int64_t delta);
+  // WATCH support: while `flag` watches `key`, any change to the key (write, delete, expiry,
+  // flush) sets it dirty. Every mutating member calls touch(); code that changes a value in place
+  // through an Entry pointer calls it too.
+  void watch(std::string_view key, std::shared_ptr<WatchFlag> flag);
+  void unwatch(std::string_view key, const WatchFlag* flag);
+  void touch(std::string_view key) {
+    if (!watchers_.empty()) touch_watchers(key);
+  }
   // Moves the entry `src` (live in shard `from`, with the key `from_key`) to `key` in this shard,
   // replacing whatever `key` held. Keeps the value, its type and its expiry (RENAME).
   void move_here(Shard& from, Entry* src, std::string_view key, uint64_t hash);
@@ -71,6 +85,8 @@ class Shard {
  private:
   friend class Store;
   friend class Locked;
+  friend class TransactionLock;
+  void touch_watchers(std::string_view key);
   void remove(Entry* e);         // unlinked already: update counters and free
   void unlink_shrink(Entry* e);  // unlinks a live entry and shrinks the table if sparse
 
@@ -80,14 +96,21 @@ class Shard {
   size_t expire_cursor_ = 0;
   ShardStats stats_;
   std::atomic<int64_t>* used_bytes_ = nullptr;
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view k) const { return std::hash<std::string_view>()(k); }
+  };
+  std::unordered_map<std::string, std::vector<std::shared_ptr<WatchFlag>>, KeyHash, std::equal_to<>>
+      watchers_;
 };
 
 using Database = std::array<Shard, kShards>;
 
-// Holds the locks of a set of shards of one database, taken in ascending order.
+// Holds the locks of a set of shards of one database, taken in ascending order. Shards that a
+// TransactionLock on this thread already holds are skipped.
 class Locked {
  public:
-  Locked(Database& db, uint64_t shard_mask);
+  Locked(Database& db, int db_index, uint64_t shard_mask);
   ~Locked();
   Locked(const Locked&) = delete;
   Locked& operator=(const Locked&) = delete;
@@ -101,6 +124,7 @@ class Locked {
 
 class Store {
  public:
+  friend class TransactionLock;
   explicit Store(const Clock& clock, int databases = 16);
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -110,7 +134,7 @@ class Store {
 
   // Locks the shards owning the given key hashes in database `db`.
   [[nodiscard]] Locked lock(int db, std::span<const uint64_t> hashes);
-  [[nodiscard]] Locked lock(int db, uint64_t hash) { return Locked(*dbs_[db], bit(hash)); }
+  [[nodiscard]] Locked lock(int db, uint64_t hash) { return Locked(*dbs_[db], db, bit(hash)); }
 
   // Hints that the key with `hash` in `db` is about to be looked up (no lock, no effect on data).
   void prefetch(int db, uint64_t hash) const {
@@ -150,10 +174,31 @@ class Store {
   std::atomic<int64_t> used_bytes_{0};
 };
 
+// Holds every shard of a set of databases for a MULTI/EXEC transaction, taken in (database,
+// shard) ascending order, which extends the single-database order. While it lives, locking any
+// of those shards again on this thread is a no-op, so the commands it runs need no other locks.
+class TransactionLock {
+ public:
+  TransactionLock(Store& store, const std::vector<bool>& databases);
+  ~TransactionLock();
+  TransactionLock(const TransactionLock&) = delete;
+  TransactionLock& operator=(const TransactionLock&) = delete;
+
+ private:
+  Store& store_;
+  std::vector<uint64_t> held_;  // per database: mask of shards held
+};
+
+// The shards of `db` a TransactionLock on this thread holds (a bit per shard).
+uint64_t held_shards(int db);
+
 template <typename Fn>
 void Store::for_each_shard(int db, Fn&& fn) {
-  for (Shard& shard : *dbs_[db]) {
-    std::lock_guard lock(shard.mutex_);
+  uint64_t held = held_shards(db);
+  for (int i = 0; i < kShards; ++i) {
+    Shard& shard = (*dbs_[db])[i];
+    std::unique_lock lock(shard.mutex_, std::defer_lock);
+    if (!(held >> i & 1)) lock.lock();
     fn(shard);
   }
 }
@@ -167,7 +212,8 @@ uint64_t Store::scan(int db, uint64_t cursor, size_t count, Fn&& fn) {
   for (size_t steps = 0; seen < count && steps < count * 10 + 10; ++steps) {
     Shard& s = (*dbs_[db])[shard];
     {
-      std::lock_guard lock(s.mutex_);
+      std::unique_lock lock(s.mutex_, std::defer_lock);
+      if (!(held_shards(db) >> shard & 1)) lock.lock();
       bucket = s.table_.scan(bucket, [&](const Entry* e) {
         if (e->expire_at != 0 && e->expire_at <= now) return;
         fn(e);

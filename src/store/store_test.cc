@@ -5,6 +5,7 @@
 #include <chrono>
 #include <set>
 #include <string>
+#include <thread>
 
 namespace cachet::store {
 namespace {
@@ -128,6 +129,62 @@ TEST(Store, ResizeValueKeepsKeyAndTtl) {
   EXPECT_EQ(e->value().substr(0, 2), "ab");
   EXPECT_EQ(shard.find("k", h, s.now()), e);
   EXPECT_EQ(e->expire_at, clock.now_ms() + 5000);
+}
+
+}  // namespace
+}  // namespace cachet::store
+
+namespace cachet::store {
+namespace {
+
+TEST(Store, TransactionLockMakesNestedLocksNoOps) {
+  ManualClock clock;
+  Store s(clock);
+  std::vector<bool> dbs(s.databases(), false);
+  dbs[0] = dbs[3] = true;
+  {
+    TransactionLock held(s, dbs);
+    EXPECT_EQ(held_shards(0), ~uint64_t{0});
+    EXPECT_EQ(held_shards(1), 0u);
+    put(s, "a", "1");            // would self-deadlock if it locked again
+    EXPECT_EQ(s.dbsize(0), 1u);  // for_each_shard skips held shards too
+    EXPECT_EQ(s.random_key(0), "a");
+  }
+  EXPECT_EQ(held_shards(0), 0u);
+  std::thread other([&] { put(s, "b", "2"); });  // released: another thread may lock
+  other.join();
+  EXPECT_EQ(s.dbsize(0), 2u);
+}
+
+TEST(Store, WatchFlagSetByWritesDeletesAndExpiry) {
+  ManualClock clock;
+  Store s(clock);
+  uint64_t h = hash_key("k");
+  auto watch = [&] {
+    auto flag = std::make_shared<WatchFlag>();
+    auto lock = s.lock(0, h);
+    lock.shard(h).watch("k", flag);
+    return flag;
+  };
+  auto unwatch = [&](const std::shared_ptr<WatchFlag>& flag) {
+    auto lock = s.lock(0, h);
+    lock.shard(h).unwatch("k", flag.get());
+  };
+  auto f1 = watch();
+  put(s, "other", "x");
+  EXPECT_FALSE(f1->dirty);
+  put(s, "k", "v", clock.now_ms() + 10);
+  EXPECT_TRUE(f1->dirty);
+  unwatch(f1);
+  auto f2 = watch();
+  clock.advance(std::chrono::milliseconds(11));
+  EXPECT_FALSE(exists(s, "k"));  // the lazy expiry deletes it, which counts as a change
+  EXPECT_TRUE(f2->dirty);
+  unwatch(f2);
+  auto f3 = watch();
+  s.flush(0);  // "k" is gone already: a flush that deletes nothing watched changes nothing
+  EXPECT_FALSE(f3->dirty);
+  unwatch(f3);
 }
 
 }  // namespace

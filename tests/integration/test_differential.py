@@ -78,6 +78,16 @@ SCRIPT = [
     ["MGET", "h2", "str"], ["SETNX", "h2", "x"], ["EXPIRE", "h2", "100"], ["TTL", "h2"],
     ["RENAME", "h2", "h3"], ["HGETALL", "h3"], ["TTL", "h3"], ["RENAME", "str", "h3"], ["TYPE", "h3"],
     ["HSET", "h4", "a", "1"], ["SET", "h4", "now a string"], ["GET", "h4"], ["FLUSHALL"],
+    # transactions
+    ["MULTI"], ["SET", "t", "1"], ["INCR", "t"], ["HSET", "th", "f", "v"], ["GET", "t"], ["EXEC"],
+    ["EXEC"], ["DISCARD"], ["MULTI"], ["MULTI"], ["WATCH", "t"], ["SET", "t", "x"], ["INCR", "t"],
+    ["EXEC"], ["MULTI"], ["NOSUCH"], ["SET", "t", "2"], ["EXEC"], ["GET", "t"], ["MULTI"], ["GET"],
+    ["EXEC"], ["MULTI"], ["SET", "t", "3"], ["DISCARD"], ["GET", "t"], ["WATCH", "t"],
+    ["SET", "t", "4"], ["MULTI"], ["GET", "t"], ["EXEC"], ["WATCH", "t", "nokey"], ["MULTI"],
+    ["GET", "t"], ["EXEC"], ["WATCH", "t"], ["UNWATCH"], ["SET", "t", "5"], ["MULTI"], ["GET", "t"],
+    ["EXEC"], ["MULTI"], ["SELECT", "2"], ["SET", "x", "y"], ["EXEC"], ["GET", "x"], ["SELECT", "0"],
+    ["GET", "x"], ["MULTI"], ["DBSIZE"], ["FLUSHALL"], ["DBSIZE"], ["EXEC"], ["MULTI"], ["EXEC"],
+    ["WATCH"], ["MULTI", "x"], ["EXEC", "x"],
 ]
 
 
