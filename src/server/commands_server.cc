@@ -75,10 +75,10 @@ std::string info_stats(Instance& in, const Config&) {
   store::ShardStats s = in.store().stats();
   return fmt::format(
       "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n"
-      "rejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\n"
+      "rejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\n"
       "keyspace_misses:{}\r\n",
       in.stats().connections_received.load(), in.stats().commands.total(),
-      in.stats().rejected_connections.load(), s.expired, s.hits, s.misses);
+      in.stats().rejected_connections.load(), s.expired, s.evicted, s.hits, s.misses);
 }
 
 std::string info_replication(Instance&, const Config&) {

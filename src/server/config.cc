@@ -72,7 +72,7 @@ std::string set_bind(Config& c, std::span<const std::string> v) {
   return "";
 }
 
-const std::array<OptionSpec, 13> kOptions = {{
+const std::array<OptionSpec, 14> kOptions = {{
     {"port", true, [](const Config& c) { return std::to_string(c.port); },
      [](Config& c, std::span<const std::string> v) {
        return set_int<uint16_t>(v, c.port, 0, 65535);
@@ -90,6 +90,10 @@ const std::array<OptionSpec, 13> kOptions = {{
     {"maxmemory", true, [](const Config& c) { return std::to_string(c.maxmemory); },
      [](Config& c, std::span<const std::string> v) { return set_memory(v, c.maxmemory); }},
     {"maxmemory-policy", true, [](const Config& c) { return c.maxmemory_policy; }, set_policy},
+    {"maxmemory-samples", true, [](const Config& c) { return std::to_string(c.maxmemory_samples); },
+     [](Config& c, std::span<const std::string> v) {
+       return set_int(v, c.maxmemory_samples, 1, 64);
+     }},
     {"maxclients", true, [](const Config& c) { return std::to_string(c.maxclients); },
      [](Config& c, std::span<const std::string> v) {
        return set_int<uint64_t>(v, c.maxclients, 1, 1'000'000);

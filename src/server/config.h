@@ -17,6 +17,7 @@ struct Config {
   std::string requirepass;
   uint64_t maxmemory = 0;  // 0: unlimited
   std::string maxmemory_policy = "noeviction";
+  int maxmemory_samples = 5;
   uint64_t maxclients = 10000;
   int databases = 16;
   uint64_t proto_max_bulk_len = 512ull * 1024 * 1024;

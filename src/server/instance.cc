@@ -67,7 +67,22 @@ Instance::Instance(Config config, const store::Clock& clock)
       start_ms_(clock.now_ms()),
       config_(std::move(config)),
       maxmemory_(config_.maxmemory),
-      proto_max_bulk_len_(config_.proto_max_bulk_len) {}
+      proto_max_bulk_len_(config_.proto_max_bulk_len) {
+  apply_eviction(config_);
+}
+
+void Instance::apply_eviction(const Config& c) {
+  // Config validation accepts only Redis's policy names, all of which the store knows.
+  store_.set_eviction(*store::eviction_policy(c.maxmemory_policy), c.maxmemory_samples);
+}
+
+bool Instance::make_room() {
+  // Inside EXEC this thread holds shard locks, and eviction takes others: no eviction there.
+  for (int i = 0; i < kMaxEvictionsPerCommand && over_maxmemory(); ++i) {
+    if (store::in_transaction() || !store_.evict_one()) break;
+  }
+  return !over_maxmemory();
+}
 
 Config Instance::config() const {
   std::lock_guard lock(config_mutex_);
@@ -112,6 +127,7 @@ std::string Instance::set_config(std::span<const std::string_view> pairs) {
   config_ = updated;
   maxmemory_.store(updated.maxmemory, std::memory_order_relaxed);
   proto_max_bulk_len_.store(updated.proto_max_bulk_len, std::memory_order_relaxed);
+  apply_eviction(updated);
   return "";
 }
 
@@ -153,7 +169,7 @@ std::string Instance::resolve(Session& session, std::span<const std::string_view
     return fmt::format("ERR wrong number of arguments for '{}' command", full_name(*spec, parent));
   }
   if (!session.authenticated && !(spec->flags & kNoAuth)) return "NOAUTH Authentication required.";
-  if ((spec->flags & kDenyOom) && over_maxmemory()) {
+  if ((spec->flags & kDenyOom) && !make_room()) {
     return "OOM command not allowed when used memory > 'maxmemory'.";
   }
   return "";

@@ -87,6 +87,10 @@ class Instance {
 
  private:
   bool over_maxmemory() const;
+  // Evicts keys by the maxmemory policy until memory is under maxmemory; false if it stays over.
+  bool make_room();
+  void apply_eviction(const Config& c);
+  static constexpr int kMaxEvictionsPerCommand = 10000;
   // Looks the command up (setting `spec`, and `parent` for a subcommand) and checks arity,
   // authentication and memory; returns Redis's error message, empty when it may run.
   std::string resolve(Session& session, std::span<const std::string_view> args,

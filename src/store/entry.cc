@@ -21,6 +21,7 @@ Entry* new_entry(uint32_t hash, std::string_view key, std::string_view value, si
   e->value_len = static_cast<uint32_t>(value.size());
   // The allocator may hand out more than asked; use it as value capacity.
   e->value_cap = static_cast<uint32_t>(malloc_usable_size(mem) - sizeof(Entry) - key.size());
+  e->access = 0;
   e->type = ValueType::kString;
   if (!key.empty()) std::memcpy(e->data(), key.data(), key.size());
   if (!value.empty()) std::memcpy(e->value_data(), value.data(), value.size());

@@ -24,6 +24,7 @@ struct Entry {
   uint32_t key_len;
   uint32_t value_len;
   uint32_t value_cap;
+  uint32_t access;  // eviction metadata: LRU clock or LFU counter (see eviction.h)
   ValueType type;
 
   bool is_string() const { return type == ValueType::kString; }

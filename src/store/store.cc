@@ -3,6 +3,7 @@
 #include <malloc.h>
 #include <xxhash.h>
 
+#include <array>
 #include <cstdlib>
 #include <cstring>
 #include <random>
@@ -27,7 +28,7 @@ bool expired(const Entry* e, int64_t now) { return e->expire_at != 0 && e->expir
 }  // namespace
 
 void Shard::account(int64_t delta) {
-  if (used_bytes_ != nullptr) used_bytes_->fetch_add(delta, std::memory_order_relaxed);
+  store_->used_bytes_.fetch_add(delta, std::memory_order_relaxed);
 }
 
 void Shard::remove(Entry* e) {
@@ -39,7 +40,11 @@ void Shard::remove(Entry* e) {
 
 Entry* Shard::find(std::string_view key, uint64_t hash, int64_t now) {
   Entry* e = table_.find(key, static_cast<uint32_t>(hash));
-  if (e == nullptr || !expired(e, now)) return e;
+  if (e == nullptr) return nullptr;
+  if (!expired(e, now)) {
+    note_access(e, store_->eviction_policy(), now, false);
+    return e;
+  }
   int64_t before = table_.bucket_bytes();
   table_.unlink(key, static_cast<uint32_t>(hash));
   ++stats_.expired;
@@ -47,6 +52,11 @@ Entry* Shard::find(std::string_view key, uint64_t hash, int64_t now) {
   table_.maybe_shrink();
   account(static_cast<int64_t>(table_.bucket_bytes()) - before);
   return nullptr;
+}
+
+void Shard::note_put(Entry* e, bool inserted) {
+  EvictionPolicy policy = store_->eviction_policy();
+  if (tracks_access(policy)) note_access(e, policy, store_->now(), inserted);
 }
 
 Entry* Shard::find_read(std::string_view key, uint64_t hash, int64_t now) {
@@ -64,9 +74,11 @@ Entry* Shard::put(std::string_view key, uint64_t hash, std::string_view value, i
     if (!value.empty()) std::memcpy(old->value_data(), value.data(), value.size());
     old->value_len = static_cast<uint32_t>(value.size());
     set_expire(old, expire_at);
+    note_put(old, false);
     return old;
   }
   Entry* e = new_entry(static_cast<uint32_t>(hash), key, value, value.size());
+  note_put(e, true);
   account(static_cast<int64_t>(entry_bytes(e)));
   if (old != nullptr) {
     table_.replace(old, e);
@@ -103,6 +115,7 @@ void Shard::move_here(Shard& from, Entry* src, std::string_view key, uint64_t ha
   if (expire_at != 0) --from.volatile_;
   Entry* moved = new_entry(static_cast<uint32_t>(hash), key, src->value(), src->value_len);
   moved->type = src->type;
+  moved->access = src->access;
   account(static_cast<int64_t>(malloc_usable_size(moved)) -
           static_cast<int64_t>(malloc_usable_size(src)));
   std::free(src);  // only the old shell: the value (a hash's field table) now belongs to `moved`
@@ -131,6 +144,7 @@ Entry* Shard::resize_value(Entry* e, size_t len) {
   }
   Entry* grown = new_entry(e->hash, e->key(), e->value(), grown_capacity(len));
   grown->expire_at = e->expire_at;
+  grown->access = e->access;
   grown->type = e->type;
   grown->value_len = static_cast<uint32_t>(len);
   account(static_cast<int64_t>(entry_bytes(grown)) - static_cast<int64_t>(entry_bytes(e)));
@@ -179,6 +193,7 @@ thread_local const std::vector<uint64_t>* t_held = nullptr;  // the thread's Tra
 }  // namespace
 
 uint64_t held_shards(int db) { return t_held != nullptr ? (*t_held)[db] : 0; }
+bool in_transaction() { return t_held != nullptr; }
 
 TransactionLock::TransactionLock(Store& store, const std::vector<bool>& databases)
     : store_(store), held_(store.databases(), 0) {
@@ -230,7 +245,7 @@ Locked::~Locked() {
 Store::Store(const Clock& clock, int databases) : clock_(clock) {
   for (int i = 0; i < databases; ++i) {
     dbs_.push_back(std::make_unique<Database>());
-    for (Shard& shard : *dbs_.back()) shard.used_bytes_ = &used_bytes_;
+    for (Shard& shard : *dbs_.back()) shard.store_ = this;
   }
 }
 
@@ -267,6 +282,7 @@ ShardStats Store::stats() {
       total.hits += s.stats().hits;
       total.misses += s.stats().misses;
       total.expired += s.stats().expired;
+      total.evicted += s.stats().evicted;
     });
   }
   return total;
@@ -301,6 +317,57 @@ std::optional<std::string> Store::random_key(int db) {
     });
   });
   return found;
+}
+
+void Store::set_eviction(EvictionPolicy policy, int samples) {
+  policy_.store(policy, std::memory_order_relaxed);
+  samples_.store(samples, std::memory_order_relaxed);
+}
+
+struct Store::Candidate {
+  bool found = false;
+  uint64_t score = 0;
+  int db = 0;
+  uint64_t hash = 0;
+  std::string key;
+};
+
+// Samples keys of `db` (shards picked in proportion to their size) into `best`.
+void Store::sample_db(int db, Candidate& best) {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  EvictionPolicy policy = eviction_policy();
+  std::array<size_t, kShards> sizes{};
+  size_t total = 0;
+  for (int i = 0; i < kShards; ++i) total += sizes[i] = (*dbs_[db])[i].table_.size();
+  if (total == 0) return;
+  int64_t now = this->now();
+  for (int n = samples_.load(std::memory_order_relaxed); n > 0; --n) {
+    size_t pick = random() % total, i = 0;
+    while (i + 1 < kShards && pick >= sizes[i]) pick -= sizes[i++];
+    Shard& shard = (*dbs_[db])[i];
+    std::lock_guard lock(shard.mutex_);
+    const Entry* e = shard.table_.random_entry(random);
+    // volatile-*: retry a few times for a key with a TTL.
+    for (int retry = 0; e != nullptr && only_volatile(policy) && e->expire_at == 0 && retry < 16;
+         ++retry) {
+      e = shard.table_.random_entry(random);
+    }
+    if (e == nullptr || (only_volatile(policy) && e->expire_at == 0)) continue;
+    uint64_t score = eviction_score(e, policy, now);
+    if (best.found && score <= best.score) continue;
+    best = {true, score, db, hash_key(e->key()), std::string(e->key())};
+  }
+}
+
+bool Store::evict_one() {
+  if (eviction_policy() == EvictionPolicy::kNoEviction) return false;
+  Candidate best;
+  for (int db = 0; db < databases(); ++db) sample_db(db, best);
+  if (!best.found) return false;
+  Shard& shard = (*dbs_[best.db])[shard_of(best.hash)];
+  std::lock_guard lock(shard.mutex_);
+  if (shard.erase(best.key, best.hash, now())) ++shard.stats_.evicted;
+  return true;  // if another client deleted it first, memory fell all the same
 }
 
 size_t Store::active_expire(int part, int of, std::chrono::microseconds budget) {

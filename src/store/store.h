@@ -21,6 +21,7 @@
 
 #include "store/clock.h"
 #include "store/entry.h"
+#include "store/eviction.h"
 #include "store/table.h"
 
 namespace cachet::store {
@@ -41,7 +42,10 @@ struct ShardStats {
   uint64_t hits = 0;
   uint64_t misses = 0;
   uint64_t expired = 0;
+  uint64_t evicted = 0;
 };
+
+class Store;
 
 class Shard {
  public:
@@ -87,15 +91,16 @@ class Shard {
   friend class Locked;
   friend class TransactionLock;
   void touch_watchers(std::string_view key);
-  void remove(Entry* e);         // unlinked already: update counters and free
-  void unlink_shrink(Entry* e);  // unlinks a live entry and shrinks the table if sparse
+  void note_put(Entry* e, bool inserted);  // eviction metadata for a write
+  void remove(Entry* e);                   // unlinked already: update counters and free
+  void unlink_shrink(Entry* e);            // unlinks a live entry and shrinks the table if sparse
 
   std::mutex mutex_;
   Table table_;
   size_t volatile_ = 0;
   size_t expire_cursor_ = 0;
   ShardStats stats_;
-  std::atomic<int64_t>* used_bytes_ = nullptr;
+  Store* store_ = nullptr;
   struct KeyHash {
     using is_transparent = void;
     size_t operator()(std::string_view k) const { return std::hash<std::string_view>()(k); }
@@ -161,6 +166,14 @@ class Store {
   // A random live key of `db`, or nothing when it is empty.
   std::optional<std::string> random_key(int db);
 
+  // maxmemory policy and how many keys each eviction samples (thread-safe).
+  void set_eviction(EvictionPolicy policy, int samples);
+  EvictionPolicy eviction_policy() const { return policy_.load(std::memory_order_relaxed); }
+  // Deletes one key chosen by the eviction policy (sampling, as Redis does). Returns false when
+  // the policy allows no victim (noeviction, or no key with a TTL for volatile-*). Takes shard
+  // locks one at a time: call it holding none.
+  bool evict_one();
+
   // Active expiry for the shards this caller handles (shard number % of == part): deletes expired
   // keys, sampling more of a shard while many of its samples have expired, until `budget` is
   // spent. Returns the number of keys deleted.
@@ -169,9 +182,15 @@ class Store {
  private:
   static uint64_t bit(uint64_t hash) { return uint64_t{1} << shard_of(hash); }
 
+  friend class Shard;
+  struct Candidate;
+  void sample_db(int db, Candidate& best);
+
   const Clock& clock_;
   std::vector<std::unique_ptr<Database>> dbs_;
   std::atomic<int64_t> used_bytes_{0};
+  std::atomic<EvictionPolicy> policy_{EvictionPolicy::kNoEviction};
+  std::atomic<int> samples_{5};
 };
 
 // Holds every shard of a set of databases for a MULTI/EXEC transaction, taken in (database,
@@ -191,6 +210,8 @@ class TransactionLock {
 
 // The shards of `db` a TransactionLock on this thread holds (a bit per shard).
 uint64_t held_shards(int db);
+// Whether a TransactionLock lives on this thread.
+bool in_transaction();
 
 template <typename Fn>
 void Store::for_each_shard(int db, Fn&& fn) {

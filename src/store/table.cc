@@ -18,13 +18,13 @@ Entry* Table::find(std::string_view key, uint32_t hash) const {
 void Table::insert(Entry* e) {
   if (!buckets_) {
     resize(kMinBuckets);
-  } else if (size_ >= bucket_count()) {
+  } else if (size() >= bucket_count()) {
     resize(bucket_count() * 2);
   }
   Link& head = buckets_[e->hash & mask_];
   e->next = head;
   head = link_to(e);
-  ++size_;
+  add_size(1);
 }
 
 void Table::replace(Entry* old, Entry* replacement) {
@@ -41,7 +41,7 @@ Entry* Table::unlink(std::string_view key, uint32_t hash) {
     Entry* e = entry_of(*link);
     if (tag_of(*link) == tag && e->hash == hash && e->key() == key) {
       *link = e->next;
-      --size_;
+      add_size(-1);
       return e;
     }
   }
@@ -59,7 +59,7 @@ void Table::clear() {
   }
   buckets_.reset();
   mask_ = 0;
-  size_ = 0;
+  size_.store(0, std::memory_order_relaxed);
   publish();
 }
 
@@ -70,8 +70,8 @@ void Table::publish() {
 
 void Table::maybe_shrink() {
   size_t buckets = bucket_count();
-  if (buckets <= kMinBuckets || size_ * 8 >= buckets) return;
-  resize(std::max(kMinBuckets, std::bit_ceil(size_ * 2)));
+  if (buckets <= kMinBuckets || size() * 8 >= buckets) return;
+  resize(std::max(kMinBuckets, std::bit_ceil(size() * 2)));
 }
 
 void Table::resize(size_t buckets) {

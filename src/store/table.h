@@ -33,7 +33,7 @@ class Table {
   Table(const Table&) = delete;
   Table& operator=(const Table&) = delete;
 
-  size_t size() const { return size_; }
+  size_t size() const { return size_.load(std::memory_order_relaxed); }
   size_t bucket_count() const { return mask_ + (buckets_ ? 1 : 0); }
   // Heap bytes held by the bucket array (entries are counted separately).
   size_t bucket_bytes() const { return buckets_ ? bucket_count() * sizeof(Link) : 0; }
@@ -91,7 +91,11 @@ class Table {
   std::atomic<Link*> published_{nullptr};  // buckets_.get(), for lock-free prefetch()
   std::atomic<size_t> published_mask_{0};
   size_t mask_ = 0;  // bucket_count - 1 when buckets_ is set
-  size_t size_ = 0;
+  // Written under the shard lock only; atomic so eviction may read an estimate without it.
+  std::atomic<size_t> size_{0};
+  void add_size(int64_t n) {
+    size_.store(size_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
 };
 
 template <typename Fn>
@@ -115,7 +119,7 @@ size_t Table::sweep(size_t cursor, size_t count, Pred&& remove, Sink&& removed) 
       Entry* e = entry_of(*link);
       if (remove(e)) {
         *link = e->next;
-        --size_;
+        add_size(-1);
         removed(e);
       } else {
         link = &e->next;
@@ -129,7 +133,7 @@ size_t Table::sweep(size_t cursor, size_t count, Pred&& remove, Sink&& removed) 
 
 template <typename Rng>
 const Entry* Table::random_entry(Rng& random) const {
-  if (size_ == 0) return nullptr;
+  if (size() == 0) return nullptr;
   while (true) {
     Link head = buckets_[random() & mask_];
     if (head == 0) continue;

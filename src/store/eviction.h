@@ -1,0 +1,39 @@
+// maxmemory eviction policies, with Redis's names and semantics: each eviction samples a few
+// keys (maxmemory-samples) and deletes the best candidate by the policy's score.
+//
+// Every entry carries 32 bits of access metadata, updated on each lookup:
+// - LRU policies: the low 32 bits of the access time in milliseconds (idle = now - access).
+// - LFU policies: Redis's logarithmic counter (8 bits, new keys start at 5, lfu-log-factor 10)
+//   and the minute it last decayed (16 bits); the counter loses one per idle minute.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "store/entry.h"
+
+namespace cachet::store {
+
+enum class EvictionPolicy : uint8_t {
+  kNoEviction,
+  kAllKeysLru,
+  kAllKeysLfu,
+  kAllKeysRandom,
+  kVolatileLru,
+  kVolatileLfu,
+  kVolatileRandom,
+  kVolatileTtl,
+};
+
+std::optional<EvictionPolicy> eviction_policy(std::string_view name);
+bool only_volatile(EvictionPolicy p);
+// Whether `p` reads access metadata (LRU and LFU policies).
+bool tracks_access(EvictionPolicy p);
+
+// Updates `e`'s access metadata for an access at `now_ms` (a new key when `inserted`).
+void note_access(Entry* e, EvictionPolicy p, int64_t now_ms, bool inserted);
+// How good a victim `e` is under `p` at `now_ms`: the higher, the sooner it goes.
+uint64_t eviction_score(const Entry* e, EvictionPolicy p, int64_t now_ms);
+
+}  // namespace cachet::store
