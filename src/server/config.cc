@@ -13,9 +13,9 @@
 namespace cachet::server {
 namespace {
 
-constexpr std::array<std::string_view, 8> kPolicies = {
-    "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
-    "allkeys-lru",  "allkeys-lfu",  "allkeys-random",  "noeviction"};
+constexpr std::array<std::string_view, 9> kPolicies = {
+    "volatile-lru", "volatile-lfu",   "volatile-random", "volatile-ttl",   "allkeys-lru",
+    "allkeys-lfu",  "allkeys-random", "noeviction",      "allkeys-tinylfu"};
 
 // redis.conf directives that make no sense for an in-memory cache; accepted and ignored so an
 // existing redis.conf loads.

@@ -73,13 +73,28 @@ Instance::Instance(Config config, const store::Clock& clock)
 
 void Instance::apply_eviction(const Config& c) {
   // Config validation accepts only Redis's policy names, all of which the store knows.
-  store_.set_eviction(*store::eviction_policy(c.maxmemory_policy), c.maxmemory_samples);
+  // The sketch is sized for maxmemory / 64 keys: about the smallest entry plus table overhead.
+  store_.set_eviction(*store::eviction_policy(c.maxmemory_policy), c.maxmemory_samples,
+                      c.maxmemory / 64);
 }
 
-bool Instance::make_room() {
+bool Instance::make_room(Session& session, std::span<const std::string_view> args,
+                         std::optional<uint64_t>& reject) {
   // Inside EXEC this thread holds shard locks, and eviction takes others: no eviction there.
+  if (!over_maxmemory() || store::in_transaction()) return !over_maxmemory();
+  // The key this write may create, for TinyLFU's admission test.
+  std::optional<uint64_t> incoming;
+  if (store_.sketch() != nullptr && args.size() >= 2) {
+    uint64_t hash = store::hash_key(args[1]);
+    if (!store_.contains(session.db, args[1], hash)) incoming = hash;
+  }
   for (int i = 0; i < kMaxEvictionsPerCommand && over_maxmemory(); ++i) {
-    if (store::in_transaction() || !store_.evict_one()) break;
+    auto result = store_.evict_one(incoming);
+    if (result == store::Store::Eviction::kRejectIncoming) {
+      reject = incoming;  // the write runs, then its new key is evicted at once
+      return true;
+    }
+    if (result == store::Store::Eviction::kNoVictim) break;
   }
   return !over_maxmemory();
 }
@@ -153,7 +168,8 @@ bool Instance::over_maxmemory() const {
 }
 
 std::string Instance::resolve(Session& session, std::span<const std::string_view> args,
-                              const CommandSpec*& spec, const CommandSpec*& parent) {
+                              const CommandSpec*& spec, const CommandSpec*& parent,
+                              std::optional<uint64_t>& reject) {
   parent = nullptr;
   spec = find_command(args[0]);
   if (spec == nullptr) return unknown_command_error(args);
@@ -169,7 +185,7 @@ std::string Instance::resolve(Session& session, std::span<const std::string_view
     return fmt::format("ERR wrong number of arguments for '{}' command", full_name(*spec, parent));
   }
   if (!session.authenticated && !(spec->flags & kNoAuth)) return "NOAUTH Authentication required.";
-  if ((spec->flags & kDenyOom) && !make_room()) {
+  if ((spec->flags & kDenyOom) && !session.in_multi && !make_room(session, args, reject)) {
     return "OOM command not allowed when used memory > 'maxmemory'.";
   }
   return "";
@@ -179,7 +195,8 @@ void Instance::execute(Session& session, std::span<const std::string_view> args,
                        resp::Writer& out) {
   const CommandSpec* spec = nullptr;
   const CommandSpec* parent = nullptr;
-  if (std::string error = resolve(session, args, spec, parent); !error.empty()) {
+  std::optional<uint64_t> reject;
+  if (std::string error = resolve(session, args, spec, parent, reject); !error.empty()) {
     if (spec != nullptr && spec->name == "exec") {  // Redis: a rejected EXEC aborts the MULTI
       discard_transaction(session);
       std::string_view reason = std::string_view(error).substr(error.find(' ') + 1);
@@ -199,6 +216,7 @@ void Instance::execute(Session& session, std::span<const std::string_view> args,
   Context ctx{*this, session, args, out, *spec, parent};
   spec->fn(ctx);
   stats_.commands.add();
+  if (reject) store_.evict_key(session.db, args[1], *reject);
 }
 
 }  // namespace cachet::server

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -88,13 +89,16 @@ class Instance {
  private:
   bool over_maxmemory() const;
   // Evicts keys by the maxmemory policy until memory is under maxmemory; false if it stays over.
-  bool make_room();
+  // Sets `reject` when TinyLFU refuses to admit the key args[1] the command is about to create.
+  bool make_room(Session& session, std::span<const std::string_view> args,
+                 std::optional<uint64_t>& reject);
   void apply_eviction(const Config& c);
   static constexpr int kMaxEvictionsPerCommand = 10000;
   // Looks the command up (setting `spec`, and `parent` for a subcommand) and checks arity,
   // authentication and memory; returns Redis's error message, empty when it may run.
   std::string resolve(Session& session, std::span<const std::string_view> args,
-                      const CommandSpec*& spec, const CommandSpec*& parent);
+                      const CommandSpec*& spec, const CommandSpec*& parent,
+                      std::optional<uint64_t>& reject);
 
   const store::Clock& clock_;
   store::Store store_;

@@ -32,13 +32,14 @@ bool is_lfu(EvictionPolicy p) {
 }
 
 bool is_lru(EvictionPolicy p) {
-  return p == EvictionPolicy::kAllKeysLru || p == EvictionPolicy::kVolatileLru;
+  return p == EvictionPolicy::kAllKeysLru || p == EvictionPolicy::kVolatileLru ||
+         p == EvictionPolicy::kAllKeysTinyLfu;
 }
 
 }  // namespace
 
 std::optional<EvictionPolicy> eviction_policy(std::string_view name) {
-  static constexpr std::array<std::pair<std::string_view, EvictionPolicy>, 8> kNames = {{
+  static constexpr std::array<std::pair<std::string_view, EvictionPolicy>, 9> kNames = {{
       {"noeviction", EvictionPolicy::kNoEviction},
       {"allkeys-lru", EvictionPolicy::kAllKeysLru},
       {"allkeys-lfu", EvictionPolicy::kAllKeysLfu},
@@ -47,6 +48,7 @@ std::optional<EvictionPolicy> eviction_policy(std::string_view name) {
       {"volatile-lfu", EvictionPolicy::kVolatileLfu},
       {"volatile-random", EvictionPolicy::kVolatileRandom},
       {"volatile-ttl", EvictionPolicy::kVolatileTtl},
+      {"allkeys-tinylfu", EvictionPolicy::kAllKeysTinyLfu},
   }};
   for (auto [n, p] : kNames) {
     if (n == name) return p;
@@ -70,8 +72,10 @@ void note_access(Entry* e, EvictionPolicy p, int64_t now_ms, bool inserted) {
   }
 }
 
-uint64_t eviction_score(const Entry* e, EvictionPolicy p, int64_t now_ms) {
-  if (is_lru(p)) return static_cast<uint32_t>(static_cast<uint32_t>(now_ms) - e->access);
+uint64_t eviction_score(const Entry* e, EvictionPolicy p, int64_t now_ms, uint8_t frequency) {
+  uint32_t idle = static_cast<uint32_t>(now_ms) - e->access;
+  if (p == EvictionPolicy::kAllKeysTinyLfu) return (uint64_t{255} - frequency) << 32 | idle;
+  if (is_lru(p)) return idle;
   if (is_lfu(p)) return 255 - decayed_counter(e->access, now_ms);
   if (p == EvictionPolicy::kVolatileTtl) return UINT64_MAX - static_cast<uint64_t>(e->expire_at);
   return 0;  // random: the first sample is as good as any

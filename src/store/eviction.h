@@ -2,7 +2,7 @@
 // keys (maxmemory-samples) and deletes the best candidate by the policy's score.
 //
 // Every entry carries 32 bits of access metadata, updated on each lookup:
-// - LRU policies: the low 32 bits of the access time in milliseconds (idle = now - access).
+// - LRU policies and allkeys-tinylfu: the low 32 bits of the access time in milliseconds.
 // - LFU policies: Redis's logarithmic counter (8 bits, new keys start at 5, lfu-log-factor 10)
 //   and the minute it last decayed (16 bits); the counter loses one per idle minute.
 #pragma once
@@ -24,6 +24,9 @@ enum class EvictionPolicy : uint8_t {
   kVolatileLfu,
   kVolatileRandom,
   kVolatileTtl,
+  // cachet's own: sampled eviction of the key with the lowest TinyLFU frequency estimate (a
+  // sketch that also counts lookups of keys not in the cache), ties broken by idle time.
+  kAllKeysTinyLfu,
 };
 
 std::optional<EvictionPolicy> eviction_policy(std::string_view name);
@@ -33,7 +36,8 @@ bool tracks_access(EvictionPolicy p);
 
 // Updates `e`'s access metadata for an access at `now_ms` (a new key when `inserted`).
 void note_access(Entry* e, EvictionPolicy p, int64_t now_ms, bool inserted);
-// How good a victim `e` is under `p` at `now_ms`: the higher, the sooner it goes.
-uint64_t eviction_score(const Entry* e, EvictionPolicy p, int64_t now_ms);
+// How good a victim `e` is under `p` at `now_ms`: the higher, the sooner it goes. `frequency` is
+// the sketch's estimate for the key (allkeys-tinylfu only).
+uint64_t eviction_score(const Entry* e, EvictionPolicy p, int64_t now_ms, uint8_t frequency);
 
 }  // namespace cachet::store

@@ -39,6 +39,7 @@ void Shard::remove(Entry* e) {
 }
 
 Entry* Shard::find(std::string_view key, uint64_t hash, int64_t now) {
+  if (FrequencySketch* sketch = store_->sketch()) sketch->increment(hash);
   Entry* e = table_.find(key, static_cast<uint32_t>(hash));
   if (e == nullptr) return nullptr;
   if (!expired(e, now)) {
@@ -319,14 +320,22 @@ std::optional<std::string> Store::random_key(int db) {
   return found;
 }
 
-void Store::set_eviction(EvictionPolicy policy, int samples) {
+void Store::set_eviction(EvictionPolicy policy, int samples, size_t capacity) {
   policy_.store(policy, std::memory_order_relaxed);
   samples_.store(samples, std::memory_order_relaxed);
+  FrequencySketch* sketch = nullptr;
+  if (policy == EvictionPolicy::kAllKeysTinyLfu) {
+    std::lock_guard lock(sketches_mutex_);
+    sketches_.push_back(std::make_unique<FrequencySketch>(capacity));
+    sketch = sketches_.back().get();
+  }
+  sketch_.store(sketch, std::memory_order_release);
 }
 
 struct Store::Candidate {
   bool found = false;
   uint64_t score = 0;
+  uint8_t frequency = 0;
   int db = 0;
   uint64_t hash = 0;
   std::string key;
@@ -353,21 +362,39 @@ void Store::sample_db(int db, Candidate& best) {
       e = shard.table_.random_entry(random);
     }
     if (e == nullptr || (only_volatile(policy) && e->expire_at == 0)) continue;
-    uint64_t score = eviction_score(e, policy, now);
+    uint64_t hash = hash_key(e->key());
+    FrequencySketch* sketch = this->sketch();
+    uint8_t frequency = sketch ? sketch->estimate(hash) : 0;
+    uint64_t score = eviction_score(e, policy, now, frequency);
     if (best.found && score <= best.score) continue;
-    best = {true, score, db, hash_key(e->key()), std::string(e->key())};
+    best = {true, score, frequency, db, hash, std::string(e->key())};
   }
 }
 
-bool Store::evict_one() {
-  if (eviction_policy() == EvictionPolicy::kNoEviction) return false;
+Store::Eviction Store::evict_one(std::optional<uint64_t> incoming) {
+  if (eviction_policy() == EvictionPolicy::kNoEviction) return Eviction::kNoVictim;
   Candidate best;
   for (int db = 0; db < databases(); ++db) sample_db(db, best);
-  if (!best.found) return false;
-  Shard& shard = (*dbs_[best.db])[shard_of(best.hash)];
+  if (!best.found) return Eviction::kNoVictim;
+  FrequencySketch* sketch = this->sketch();
+  if (sketch != nullptr && incoming && sketch->estimate(*incoming) <= best.frequency) {
+    return Eviction::kRejectIncoming;
+  }
+  evict_key(best.db, best.key, best.hash);
+  return Eviction::kEvicted;  // if another client deleted it first, memory fell all the same
+}
+
+bool Store::contains(int db, std::string_view key, uint64_t hash) {
+  Shard& shard = (*dbs_[db])[shard_of(hash)];
+  std::unique_lock lock(shard.mutex_, std::defer_lock);
+  if (!(held_shards(db) >> shard_of(hash) & 1)) lock.lock();
+  return shard.table_.find(key, static_cast<uint32_t>(hash)) != nullptr;
+}
+
+void Store::evict_key(int db, std::string_view key, uint64_t hash) {
+  Shard& shard = (*dbs_[db])[shard_of(hash)];
   std::lock_guard lock(shard.mutex_);
-  if (shard.erase(best.key, best.hash, now())) ++shard.stats_.evicted;
-  return true;  // if another client deleted it first, memory fell all the same
+  if (shard.erase(key, hash, now())) ++shard.stats_.evicted;
 }
 
 size_t Store::active_expire(int part, int of, std::chrono::microseconds budget) {

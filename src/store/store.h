@@ -22,6 +22,7 @@
 #include "store/clock.h"
 #include "store/entry.h"
 #include "store/eviction.h"
+#include "store/sketch.h"
 #include "store/table.h"
 
 namespace cachet::store {
@@ -166,13 +167,23 @@ class Store {
   // A random live key of `db`, or nothing when it is empty.
   std::optional<std::string> random_key(int db);
 
-  // maxmemory policy and how many keys each eviction samples (thread-safe).
-  void set_eviction(EvictionPolicy policy, int samples);
+  // maxmemory policy, how many keys each eviction samples, and (for allkeys-tinylfu) about how
+  // many keys fit, to size the frequency sketch. Thread-safe.
+  void set_eviction(EvictionPolicy policy, int samples, size_t capacity);
+  // The TinyLFU sketch while allkeys-tinylfu is the policy, else null.
+  FrequencySketch* sketch() const { return sketch_.load(std::memory_order_acquire); }
   EvictionPolicy eviction_policy() const { return policy_.load(std::memory_order_relaxed); }
-  // Deletes one key chosen by the eviction policy (sampling, as Redis does). Returns false when
-  // the policy allows no victim (noeviction, or no key with a TTL for volatile-*). Takes shard
-  // locks one at a time: call it holding none.
-  bool evict_one();
+  enum class Eviction { kEvicted, kNoVictim, kRejectIncoming };
+  // Deletes one key chosen by the eviction policy (sampling, as Redis does); kNoVictim when the
+  // policy allows none (noeviction, or no key with a TTL for volatile-*). Under allkeys-tinylfu,
+  // `incoming` is the hash of a key about to be created: if it is not more popular than the
+  // chosen victim, nothing is deleted and kRejectIncoming says the newcomer should go instead.
+  // Takes shard locks one at a time: call it holding none.
+  Eviction evict_one(std::optional<uint64_t> incoming = std::nullopt);
+  // Whether `key` is present in `db` (no statistics, no expiry, no access recorded).
+  bool contains(int db, std::string_view key, uint64_t hash);
+  // Deletes `key` as an eviction (counted in evicted_keys).
+  void evict_key(int db, std::string_view key, uint64_t hash);
 
   // Active expiry for the shards this caller handles (shard number % of == part): deletes expired
   // keys, sampling more of a shard while many of its samples have expired, until `budget` is
@@ -191,6 +202,11 @@ class Store {
   std::atomic<int64_t> used_bytes_{0};
   std::atomic<EvictionPolicy> policy_{EvictionPolicy::kNoEviction};
   std::atomic<int> samples_{5};
+  std::atomic<FrequencySketch*> sketch_{nullptr};
+  std::mutex sketches_mutex_;
+  // Every sketch ever made, kept alive so a lookup racing a policy change never reads a freed
+  // one. Guarded by sketches_mutex_.
+  std::vector<std::unique_ptr<FrequencySketch>> sketches_;
 };
 
 // Holds every shard of a set of databases for a MULTI/EXEC transaction, taken in (database,

@@ -196,13 +196,13 @@ namespace {
 TEST(Eviction, LruEvictsTheIdlestSampledKey) {
   ManualClock clock;
   Store s(clock, 1);
-  s.set_eviction(EvictionPolicy::kAllKeysLru, 64);
+  s.set_eviction(EvictionPolicy::kAllKeysLru, 64, 1000);
   for (int i = 0; i < 20; ++i) {
     put(s, "k" + std::to_string(i), "v");
     clock.advance(std::chrono::milliseconds(10));
   }
   for (int i = 1; i < 20; ++i) exists(s, "k" + std::to_string(i));  // all but k0 are fresh
-  ASSERT_TRUE(s.evict_one());
+  ASSERT_EQ(s.evict_one(), Store::Eviction::kEvicted);
   EXPECT_FALSE(exists(s, "k0"));
   EXPECT_EQ(s.dbsize(0), 19u);
   EXPECT_EQ(s.stats().evicted, 1u);
@@ -211,11 +211,11 @@ TEST(Eviction, LruEvictsTheIdlestSampledKey) {
 TEST(Eviction, LfuKeepsFrequentKeys) {
   ManualClock clock;
   Store s(clock, 1);
-  s.set_eviction(EvictionPolicy::kAllKeysLfu, 64);
+  s.set_eviction(EvictionPolicy::kAllKeysLfu, 64, 1000);
   put(s, "hot", "v");
   for (int i = 0; i < 1000; ++i) exists(s, "hot");
   for (int i = 0; i < 30; ++i) put(s, "cold" + std::to_string(i), "v");
-  for (int i = 0; i < 30; ++i) ASSERT_TRUE(s.evict_one());
+  for (int i = 0; i < 30; ++i) ASSERT_EQ(s.evict_one(), Store::Eviction::kEvicted);
   EXPECT_TRUE(exists(s, "hot"));
   EXPECT_EQ(s.dbsize(0), 1u);
 }
@@ -223,18 +223,18 @@ TEST(Eviction, LfuKeepsFrequentKeys) {
 TEST(Eviction, VolatilePoliciesOnlyTouchKeysWithTtl) {
   ManualClock clock;
   Store s(clock, 1);
-  s.set_eviction(EvictionPolicy::kVolatileTtl, 5);
+  s.set_eviction(EvictionPolicy::kVolatileTtl, 5, 1000);
   put(s, "persistent", "v");
   put(s, "later", "v", clock.now_ms() + 100000);
   put(s, "sooner", "v", clock.now_ms() + 1000);
-  s.set_eviction(EvictionPolicy::kVolatileTtl, 64);
-  ASSERT_TRUE(s.evict_one());
+  s.set_eviction(EvictionPolicy::kVolatileTtl, 64, 1000);
+  ASSERT_EQ(s.evict_one(), Store::Eviction::kEvicted);
   EXPECT_FALSE(exists(s, "sooner"));
-  ASSERT_TRUE(s.evict_one());
-  EXPECT_FALSE(s.evict_one());  // only a key without TTL is left
+  ASSERT_EQ(s.evict_one(), Store::Eviction::kEvicted);
+  EXPECT_EQ(s.evict_one(), Store::Eviction::kNoVictim);  // only a key without TTL is left
   EXPECT_TRUE(exists(s, "persistent"));
-  s.set_eviction(EvictionPolicy::kNoEviction, 5);
-  EXPECT_FALSE(s.evict_one());
+  s.set_eviction(EvictionPolicy::kNoEviction, 5, 1000);
+  EXPECT_EQ(s.evict_one(), Store::Eviction::kNoVictim);
 }
 
 }  // namespace
