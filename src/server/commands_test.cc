@@ -207,6 +207,12 @@ TEST_F(CommandsTest, ConfigGetSet) {
   EXPECT_EQ(run({"CONFIG", "SET", "nope", "1"}),
             "-ERR Unknown option or number of arguments for CONFIG SET - 'nope'\r\n");
   EXPECT_EQ(run({"CONFIG", "SET", "maxmemory-policy", "allkeys-lru"}), "+OK\r\n");
+  // Redis's message, listing cachet's extra policy too.
+  EXPECT_EQ(run({"CONFIG", "SET", "maxmemory-policy", "sometimes"}),
+            "-ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - "
+            "argument(s) must be one of the following: volatile-lru, volatile-lfu, "
+            "volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, "
+            "noeviction, allkeys-tinylfu\r\n");
   EXPECT_EQ(run({"CONFIG", "GET", "maxmemory-p*"}),
             "*2\r\n$16\r\nmaxmemory-policy\r\n$11\r\nallkeys-lru\r\n");
 }
