@@ -218,6 +218,7 @@ TEST_F(CommandsTest, ConfigGetSet) {
 }
 
 TEST_F(CommandsTest, MaxmemoryRefusesWrites) {
+  run({"CONFIG", "SET", "maxmemory-policy", "noeviction"});
   run({"CONFIG", "SET", "maxmemory", "1"});
   EXPECT_EQ(run({"SET", "a", "1"}), "+OK\r\n");  // the first write fits: memory was empty
   EXPECT_EQ(run({"SET", "b", "1"}), "-OOM command not allowed when used memory > 'maxmemory'.\r\n");

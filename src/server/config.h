@@ -16,7 +16,8 @@ struct Config {
   int threads = 0;  // 0: one per core
   std::string requirepass;
   uint64_t maxmemory = 0;  // 0: unlimited
-  std::string maxmemory_policy = "noeviction";
+  // cachet's default (Redis's is noeviction); matters only once maxmemory is set.
+  std::string maxmemory_policy = "allkeys-tinylfu";
   int maxmemory_samples = 5;
   uint64_t maxclients = 10000;
   int databases = 16;

@@ -49,7 +49,7 @@ SCRIPT = [
     ["CLIENT", "KILL", "ID", "0"], ["CLIENT", "KILL", "ID", "999999"], ["CLIENT", "KILL", "FOO", "x"],
     ["CONFIG", "GET", "maxmemory"], ["CONFIG", "SET", "maxmemory", "lots"],
     ["CONFIG", "SET", "nosuch", "1"], ["CONFIG", "SET", "maxmemory"],
-    ["CONFIG", "GET", "maxmemory-policy"],
+
     ["AUTH", "x"], ["AUTH", "default", "x"], ["AUTH", "a", "b", "c"], ["HELLO", "4"],
     ["HELLO", "x"], ["HELLO", "2", "FOO"], ["SHUTDOWN", "ABORT"], ["SHUTDOWN", "BAD"],
     ["COMMAND", "INFO", "nosuch"], ["MGET"], ["DEL"], ["KEYS"], ["FLUSHALL"], ["DBSIZE"],

@@ -12,7 +12,7 @@ def memory(r):
 
 
 def test_sustained_writes_stay_under_maxmemory():
-    for policy in ("allkeys-lru", "allkeys-lfu", "allkeys-random"):
+    for policy in ("allkeys-tinylfu", "allkeys-lru", "allkeys-lfu", "allkeys-random"):
         with Cachet("--maxmemory", str(LIMIT), "--maxmemory-policy", policy) as s:
             r = redis.Redis(host="127.0.0.1", port=s.port)
             value = b"x" * 1000
@@ -27,6 +27,29 @@ def test_sustained_writes_stay_under_maxmemory():
             assert stats["evicted_keys"] > 20000
             assert r.dbsize() < 10000
             assert s.stop() == 0
+
+
+def test_default_policy_evicts_and_admits_popular_keys():
+    with Cachet("--maxmemory", str(LIMIT)) as s:
+        r = redis.Redis(host="127.0.0.1", port=s.port)
+        assert r.config_get("maxmemory-policy") == {"maxmemory-policy": "allkeys-tinylfu"}
+        for i in range(50):
+            r.get("popular")  # requested often while absent: the sketch remembers
+        for batch in range(20):
+            pipe = r.pipeline(transaction=False)
+            for i in range(1000):
+                pipe.set(f"once:{batch}:{i}", b"y" * 1000)
+            pipe.execute()
+        assert r.set("popular", "v")
+        for batch in range(20, 40):  # more one-off keys must not push the popular one out
+            pipe = r.pipeline(transaction=False)
+            for i in range(1000):
+                pipe.set(f"once:{batch}:{i}", b"y" * 1000)
+            pipe.execute()
+            r.get("popular")
+        assert r.get("popular") == b"v"
+        assert r.info("stats")["evicted_keys"] > 20000
+        assert s.stop() == 0
 
 
 def test_lru_keeps_a_key_in_use():
@@ -62,7 +85,7 @@ def test_noeviction_and_volatile_without_ttls_refuse_writes():
 
 
 def test_policy_can_change_at_runtime():
-    with Cachet("--maxmemory", "1mb") as s:
+    with Cachet("--maxmemory", "1mb", "--maxmemory-policy", "noeviction") as s:
         r = redis.Redis(host="127.0.0.1", port=s.port)
         r.config_set("maxmemory-policy", "allkeys-lru")
         for i in range(5000):
