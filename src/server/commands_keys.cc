@@ -96,11 +96,11 @@ void expire_generic(Context& ctx, TimeUnit unit, bool absolute) {
     return ctx.out.error(fmt::format("ERR invalid expire time in '{}' command", ctx.spec.name));
   }
   Entry* e = k.find();
-  if (e == nullptr || !expire_allowed(flags, e->expire_at, *when)) return ctx.out.integer(0);
+  if (e == nullptr || !expire_allowed(flags, e->expire_at(), *when)) return ctx.out.integer(0);
   if (*when <= k.now()) {
     k.erase();
   } else {
-    k.shard().set_expire(e, *when);
+    (void)k.shard().set_expire(e, *when);
   }
   ctx.out.integer(1);
 }
@@ -115,8 +115,8 @@ void ttl_generic(Context& ctx, TimeUnit unit, bool absolute) {
   KeyLock k(ctx, ctx.args[1]);
   Entry* e = k.find_read();
   if (e == nullptr) return ctx.out.integer(-2);
-  if (e->expire_at == 0) return ctx.out.integer(-1);
-  int64_t ms = absolute ? e->expire_at : std::max<int64_t>(0, e->expire_at - k.now());
+  if (e->expire_at() == 0) return ctx.out.integer(-1);
+  int64_t ms = absolute ? e->expire_at() : std::max<int64_t>(0, e->expire_at() - k.now());
   if (unit == TimeUnit::kMillis) return ctx.out.integer(ms);
   ctx.out.integer(absolute ? ms / 1000 : (ms + 500) / 1000);
 }
@@ -129,8 +129,8 @@ void cmd_pexpiretime(Context& ctx) { ttl_generic(ctx, TimeUnit::kMillis, true); 
 void cmd_persist(Context& ctx) {
   KeyLock k(ctx, ctx.args[1]);
   Entry* e = k.find();
-  bool had_ttl = e != nullptr && e->expire_at != 0;
-  if (had_ttl) k.shard().set_expire(e, 0);
+  bool had_ttl = e != nullptr && e->expire_at() != 0;
+  if (had_ttl) (void)k.shard().set_expire(e, 0);
   ctx.out.integer(had_ttl ? 1 : 0);
 }
 
@@ -159,7 +159,7 @@ void cmd_keys(Context& ctx) {
   std::vector<std::string> keys;
   ctx.instance.store().for_each_shard(ctx.session.db, [&](store::Shard& shard) {
     shard.table().for_each([&](const Entry* e) {
-      if (e->expire_at != 0 && e->expire_at <= now) return;
+      if (e->expire_at() != 0 && e->expire_at() <= now) return;
       if (all || store::glob_match(pattern, e->key())) keys.emplace_back(e->key());
     });
   });

@@ -88,7 +88,7 @@ void do_set(Context& ctx, std::string_view key, std::string_view value, const Se
     if (!o.get) ctx.out.null();
     return;
   }
-  int64_t expire_at = o.has_expire ? o.expire_at : (o.keepttl && old ? old->expire_at : 0);
+  int64_t expire_at = o.has_expire ? o.expire_at : (o.keepttl && old ? old->expire_at() : 0);
   if (o.has_expire && expire_at <= k.now()) {
     k.erase();  // an EXAT/PXAT in the past: the key is set and at once expires
   } else {
@@ -151,7 +151,7 @@ void cmd_getex(Context& ctx) {
   if (o.has_expire && o.expire_at <= k.now()) {
     k.erase();
   } else if (o.has_expire || o.persist) {
-    k.shard().set_expire(e, o.has_expire ? o.expire_at : 0);
+    (void)k.shard().set_expire(e, o.has_expire ? o.expire_at : 0);
   }
 }
 

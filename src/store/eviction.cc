@@ -77,7 +77,7 @@ uint64_t eviction_score(const Entry* e, EvictionPolicy p, int64_t now_ms, uint8_
   if (p == EvictionPolicy::kAllKeysTinyLfu) return (uint64_t{255} - frequency) << 32 | idle;
   if (is_lru(p)) return idle;
   if (is_lfu(p)) return 255 - decayed_counter(e->access, now_ms);
-  if (p == EvictionPolicy::kVolatileTtl) return UINT64_MAX - static_cast<uint64_t>(e->expire_at);
+  if (p == EvictionPolicy::kVolatileTtl) return UINT64_MAX - static_cast<uint64_t>(e->expire_at());
   return 0;  // random: the first sample is as good as any
 }
 

@@ -5,7 +5,7 @@
 namespace cachet::store::hash {
 namespace {
 
-uint32_t field_hash(std::string_view field) { return static_cast<uint32_t>(hash_key(field)); }
+uint32_t field_hash(std::string_view field) { return hash32(field); }
 
 struct Record {
   size_t offset, length;
@@ -52,9 +52,9 @@ void convert_to_table(Shard& shard, Entry*& e) {
   auto* table = new Table;
   int64_t bytes = sizeof(Table);
   for_each(e, [&](std::string_view field, std::string_view value) {
-    Entry* f = new_entry(field_hash(field), field, value, value.size());
+    Entry* f = new_entry(field, value, value.size());
     bytes += static_cast<int64_t>(entry_bytes(f));
-    table->insert(f);
+    table->insert(f, field_hash(field));
   });
   bytes += static_cast<int64_t>(table->bucket_bytes());
   e = shard.resize_value(e, sizeof(table));
@@ -66,20 +66,20 @@ void convert_to_table(Shard& shard, Entry*& e) {
 bool set_in_table(Shard& shard, Table& table, std::string_view field, std::string_view value) {
   uint32_t h = field_hash(field);
   Entry* old = table.find(field, h);
-  if (old != nullptr && old->value_cap >= value.size()) {
+  if (old != nullptr && value_capacity(old) >= value.size()) {
     std::memcpy(old->value_data(), value.data(), value.size());
     old->value_len = static_cast<uint32_t>(value.size());
     return false;
   }
   int64_t buckets_before = static_cast<int64_t>(table.bucket_bytes());
-  Entry* f = new_entry(h, field, value, value.size());
+  Entry* f = new_entry(field, value, value.size());
   int64_t delta = static_cast<int64_t>(entry_bytes(f));
   if (old != nullptr) {
-    table.replace(old, f);
+    table.replace(old, f, h);
     delta -= static_cast<int64_t>(entry_bytes(old));
     free_entry(old);
   } else {
-    table.insert(f);
+    table.insert(f, h);
   }
   shard.account(delta + static_cast<int64_t>(table.bucket_bytes()) - buckets_before);
   return old == nullptr;

@@ -23,7 +23,10 @@ size_t grown_capacity(size_t len) {
   return len < kMb ? len * 2 : len + kMb;
 }
 
-bool expired(const Entry* e, int64_t now) { return e->expire_at != 0 && e->expire_at <= now; }
+bool expired(const Entry* e, int64_t now) {
+  int64_t at = e->expire_at();
+  return at != 0 && at <= now;
+}
 
 }  // namespace
 
@@ -33,7 +36,7 @@ void Shard::account(int64_t delta) {
 
 void Shard::remove(Entry* e) {
   touch(e->key());
-  if (e->expire_at != 0) --volatile_;
+  if (e->expire_at() != 0) --volatile_;
   account(-static_cast<int64_t>(entry_bytes(e)));
   free_entry(e);
 }
@@ -69,28 +72,34 @@ Entry* Shard::find_read(std::string_view key, uint64_t hash, int64_t now) {
 Entry* Shard::put(std::string_view key, uint64_t hash, std::string_view value, int64_t expire_at) {
   touch(key);
   Entry* old = table_.find(key, static_cast<uint32_t>(hash));
-  // Reuse the old allocation when it holds a string, fits and would not waste much.
-  if (old != nullptr && old->is_string() && old->value_cap >= value.size() &&
-      old->value_cap <= 2 * value.size() + 64) {
-    if (!value.empty()) std::memcpy(old->value_data(), value.data(), value.size());
-    old->value_len = static_cast<uint32_t>(value.size());
-    set_expire(old, expire_at);
-    note_put(old, false);
-    return old;
+  // Reuse the old allocation when it holds a string, fits without much waste, and has an expiry
+  // slot if one is needed.
+  if (old != nullptr && old->is_string() && (expire_at == 0 || old->has_expiry_slot())) {
+    size_t capacity = value_capacity(old);
+    if (capacity >= value.size() && capacity <= 2 * value.size() + 64) {
+      if (!value.empty()) std::memcpy(old->value_data(), value.data(), value.size());
+      old->value_len = static_cast<uint32_t>(value.size());
+      old = set_expire(old, expire_at);
+      note_put(old, false);
+      return old;
+    }
   }
-  Entry* e = new_entry(static_cast<uint32_t>(hash), key, value, value.size());
+  Entry* e = new_entry(key, value, value.size(), expire_at != 0);
   note_put(e, true);
   account(static_cast<int64_t>(entry_bytes(e)));
+  link_new(e, old, static_cast<uint32_t>(hash));
+  return set_expire(e, expire_at);
+}
+
+void Shard::link_new(Entry* e, Entry* old, uint32_t hash) {
   if (old != nullptr) {
-    table_.replace(old, e);
+    table_.replace(old, e, hash);
     remove(old);
-  } else {
-    int64_t before = table_.bucket_bytes();
-    table_.insert(e);
-    account(static_cast<int64_t>(table_.bucket_bytes()) - before);
+    return;
   }
-  set_expire(e, expire_at);
-  return e;
+  int64_t before = table_.bucket_bytes();
+  table_.insert(e, hash);
+  account(static_cast<int64_t>(table_.bucket_bytes()) - before);
 }
 
 bool Shard::erase(std::string_view key, uint64_t hash, int64_t now) {
@@ -103,7 +112,7 @@ bool Shard::erase(std::string_view key, uint64_t hash, int64_t now) {
 
 void Shard::unlink_shrink(Entry* e) {
   int64_t before = table_.bucket_bytes();
-  table_.unlink(e->key(), e->hash);
+  table_.unlink(e->key(), hash32(e->key()));
   table_.maybe_shrink();
   account(static_cast<int64_t>(table_.bucket_bytes()) - before);
 }
@@ -112,46 +121,44 @@ void Shard::move_here(Shard& from, Entry* src, std::string_view key, uint64_t ha
   from.touch(src->key());
   touch(key);
   from.unlink_shrink(src);
-  int64_t expire_at = src->expire_at;
+  int64_t expire_at = src->expire_at();
   if (expire_at != 0) --from.volatile_;
-  Entry* moved = new_entry(static_cast<uint32_t>(hash), key, src->value(), src->value_len);
+  Entry* moved = new_entry(key, src->value(), src->value_len, expire_at != 0);
   moved->type = src->type;
   moved->access = src->access;
   account(static_cast<int64_t>(malloc_usable_size(moved)) -
           static_cast<int64_t>(malloc_usable_size(src)));
   std::free(src);  // only the old shell: the value (a hash's field table) now belongs to `moved`
-  if (Entry* old = table_.find(key, static_cast<uint32_t>(hash))) {
-    table_.replace(old, moved);
-    remove(old);
-  } else {
-    int64_t before = table_.bucket_bytes();
-    table_.insert(moved);
-    account(static_cast<int64_t>(table_.bucket_bytes()) - before);
-  }
+  link_new(moved, table_.find(key, static_cast<uint32_t>(hash)), static_cast<uint32_t>(hash));
   set_expire(moved, expire_at);
 }
 
-void Shard::set_expire(Entry* e, int64_t expire_at) {
+Entry* Shard::set_expire(Entry* e, int64_t expire_at) {
   touch(e->key());
-  volatile_ += (expire_at != 0) - (e->expire_at != 0);
-  e->expire_at = expire_at;
+  volatile_ += (expire_at != 0) - (e->expire_at() != 0);
+  if (expire_at != 0 && !e->has_expiry_slot()) e = reallocate(e, value_capacity(e), true);
+  if (e->has_expiry_slot()) e->store_expire_at(expire_at);
+  return e;
 }
 
 Entry* Shard::resize_value(Entry* e, size_t len) {
   touch(e->key());
-  if (len <= e->value_cap) {
-    e->value_len = static_cast<uint32_t>(len);
-    return e;
-  }
-  Entry* grown = new_entry(e->hash, e->key(), e->value(), grown_capacity(len));
-  grown->expire_at = e->expire_at;
-  grown->access = e->access;
-  grown->type = e->type;
-  grown->value_len = static_cast<uint32_t>(len);
-  account(static_cast<int64_t>(entry_bytes(grown)) - static_cast<int64_t>(entry_bytes(e)));
-  table_.replace(e, grown);
-  free_entry(e);
-  return grown;
+  if (len > value_capacity(e)) e = reallocate(e, grown_capacity(len), e->has_expiry_slot());
+  e->value_len = static_cast<uint32_t>(len);
+  return e;
+}
+
+Entry* Shard::reallocate(Entry* e, size_t capacity, bool expiry_slot) {
+  Entry* moved = new_entry(e->key(), e->value(), capacity, expiry_slot);
+  if (expiry_slot) moved->store_expire_at(e->expire_at());
+  moved->access = e->access;
+  moved->type = e->type;
+  // Only the shells differ: a hash's field table moves along with the value bytes.
+  account(static_cast<int64_t>(malloc_usable_size(moved)) -
+          static_cast<int64_t>(malloc_usable_size(e)));
+  table_.replace(e, moved, hash32(e->key()));
+  std::free(e);
+  return moved;
 }
 
 void Shard::clear() {
@@ -176,7 +183,7 @@ std::pair<size_t, size_t> Shard::expire_step(int64_t now, size_t buckets) {
   expire_cursor_ = table_.sweep(
       expire_cursor_, buckets,
       [&](const Entry* e) {
-        with_ttl += e->expire_at != 0;
+        with_ttl += e->expire_at() != 0;
         return expired(e, now);
       },
       [&](Entry* e) {
@@ -324,7 +331,7 @@ void Store::set_eviction(EvictionPolicy policy, int samples, size_t capacity) {
   policy_.store(policy, std::memory_order_relaxed);
   samples_.store(samples, std::memory_order_relaxed);
   FrequencySketch* sketch = nullptr;
-  if (policy == EvictionPolicy::kAllKeysTinyLfu) {
+  if (policy == EvictionPolicy::kAllKeysTinyLfu && capacity > 0) {
     std::lock_guard lock(sketches_mutex_);
     sketches_.push_back(std::make_unique<FrequencySketch>(capacity));
     sketch = sketches_.back().get();
@@ -357,11 +364,11 @@ void Store::sample_db(int db, Candidate& best) {
     std::lock_guard lock(shard.mutex_);
     const Entry* e = shard.table_.random_entry(random);
     // volatile-*: retry a few times for a key with a TTL.
-    for (int retry = 0; e != nullptr && only_volatile(policy) && e->expire_at == 0 && retry < 16;
+    for (int retry = 0; e != nullptr && only_volatile(policy) && e->expire_at() == 0 && retry < 16;
          ++retry) {
       e = shard.table_.random_entry(random);
     }
-    if (e == nullptr || (only_volatile(policy) && e->expire_at == 0)) continue;
+    if (e == nullptr || (only_volatile(policy) && e->expire_at() == 0)) continue;
     uint64_t hash = hash_key(e->key());
     FrequencySketch* sketch = this->sketch();
     uint8_t frequency = sketch ? sketch->estimate(hash) : 0;

@@ -60,7 +60,8 @@ class Shard {
   Entry* put(std::string_view key, uint64_t hash, std::string_view value, int64_t expire_at);
   // Deletes `key`; false when absent (expired keys count as absent).
   bool erase(std::string_view key, uint64_t hash, int64_t now);
-  void set_expire(Entry* e, int64_t expire_at);
+  // Sets the expiry (0: none). May move the entry (to give it an expiry slot): use the result.
+  [[nodiscard]] Entry* set_expire(Entry* e, int64_t expire_at);
   // Sets the value length to `len`, moving the entry if its capacity is too small (the result
   // replaces `e`). Bytes past the old length are uninitialized. Grows capacity geometrically.
   Entry* resize_value(Entry* e, size_t len);
@@ -93,8 +94,12 @@ class Shard {
   friend class TransactionLock;
   void touch_watchers(std::string_view key);
   void note_put(Entry* e, bool inserted);  // eviction metadata for a write
-  void remove(Entry* e);                   // unlinked already: update counters and free
-  void unlink_shrink(Entry* e);            // unlinks a live entry and shrinks the table if sparse
+  // Links the new entry `e` in place of `old` (freed), or as a new key when `old` is null.
+  void link_new(Entry* e, Entry* old, uint32_t hash);
+  // Moves `e` to a new allocation with `capacity` value bytes and, if asked, an expiry slot.
+  Entry* reallocate(Entry* e, size_t capacity, bool expiry_slot);
+  void remove(Entry* e);         // unlinked already: update counters and free
+  void unlink_shrink(Entry* e);  // unlinks a live entry and shrinks the table if sparse
 
   std::mutex mutex_;
   Table table_;
@@ -168,7 +173,7 @@ class Store {
   std::optional<std::string> random_key(int db);
 
   // maxmemory policy, how many keys each eviction samples, and (for allkeys-tinylfu) about how
-  // many keys fit, to size the frequency sketch. Thread-safe.
+  // many keys fit, to size the frequency sketch; 0 means no limit, hence no sketch. Thread-safe.
   void set_eviction(EvictionPolicy policy, int samples, size_t capacity);
   // The TinyLFU sketch while allkeys-tinylfu is the policy, else null.
   FrequencySketch* sketch() const { return sketch_.load(std::memory_order_acquire); }
@@ -252,7 +257,7 @@ uint64_t Store::scan(int db, uint64_t cursor, size_t count, Fn&& fn) {
       std::unique_lock lock(s.mutex_, std::defer_lock);
       if (!(held_shards(db) >> shard & 1)) lock.lock();
       bucket = s.table_.scan(bucket, [&](const Entry* e) {
-        if (e->expire_at != 0 && e->expire_at <= now) return;
+        if (e->expire_at() != 0 && e->expire_at() <= now) return;
         fn(e);
         ++seen;
       });

@@ -128,7 +128,7 @@ TEST(Store, ResizeValueKeepsKeyAndTtl) {
   EXPECT_EQ(e->value_len, 100000u);
   EXPECT_EQ(e->value().substr(0, 2), "ab");
   EXPECT_EQ(shard.find("k", h, s.now()), e);
-  EXPECT_EQ(e->expire_at, clock.now_ms() + 5000);
+  EXPECT_EQ(e->expire_at(), clock.now_ms() + 5000);
 }
 
 }  // namespace

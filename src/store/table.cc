@@ -9,29 +9,29 @@ Entry* Table::find(std::string_view key, uint32_t hash) const {
   uint16_t tag = tag_of_hash(hash);
   for (Link l = buckets_[hash & mask_]; l != 0;) {
     Entry* e = entry_of(l);
-    if (tag_of(l) == tag && e->hash == hash && e->key() == key) return e;
+    if (tag_of(l) == tag && e->key() == key) return e;
     l = e->next;
   }
   return nullptr;
 }
 
-void Table::insert(Entry* e) {
+void Table::insert(Entry* e, uint32_t hash) {
   if (!buckets_) {
     resize(kMinBuckets);
   } else if (size() >= bucket_count()) {
     resize(bucket_count() * 2);
   }
-  Link& head = buckets_[e->hash & mask_];
+  Link& head = buckets_[hash & mask_];
   e->next = head;
-  head = link_to(e);
+  head = link_to(e, hash);
   add_size(1);
 }
 
-void Table::replace(Entry* old, Entry* replacement) {
-  Link* link = &buckets_[old->hash & mask_];
+void Table::replace(Entry* old, Entry* replacement, uint32_t hash) {
+  Link* link = &buckets_[hash & mask_];
   while (entry_of(*link) != old) link = &entry_of(*link)->next;
   replacement->next = old->next;
-  *link = link_to(replacement);
+  *link = link_to(replacement, hash);
 }
 
 Entry* Table::unlink(std::string_view key, uint32_t hash) {
@@ -39,7 +39,7 @@ Entry* Table::unlink(std::string_view key, uint32_t hash) {
   uint16_t tag = tag_of_hash(hash);
   for (Link* link = &buckets_[hash & mask_]; *link != 0; link = &entry_of(*link)->next) {
     Entry* e = entry_of(*link);
-    if (tag_of(*link) == tag && e->hash == hash && e->key() == key) {
+    if (tag_of(*link) == tag && e->key() == key) {
       *link = e->next;
       add_size(-1);
       return e;
@@ -81,7 +81,7 @@ void Table::resize(size_t buckets) {
     for (Link l = buckets_[i]; l != 0;) {
       Entry* e = entry_of(l);
       Link next = e->next;
-      Link& head = fresh[e->hash & mask];
+      Link& head = fresh[hash32(e->key()) & mask];  // hashes are not stored: recompute
       e->next = head;
       head = l;
       l = next;

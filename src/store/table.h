@@ -39,10 +39,10 @@ class Table {
   size_t bucket_bytes() const { return buckets_ ? bucket_count() * sizeof(Link) : 0; }
 
   Entry* find(std::string_view key, uint32_t hash) const;
-  // Adds `e`, whose key must not be present.
-  void insert(Entry* e);
-  // Puts `replacement` (same key) where `old` was; does not free `old`.
-  void replace(Entry* old, Entry* replacement);
+  // Adds `e` (whose key, hashing to `hash`, must not be present).
+  void insert(Entry* e, uint32_t hash);
+  // Puts `replacement` (same key, hashing to `hash`) where `old` was; does not free `old`.
+  void replace(Entry* old, Entry* replacement, uint32_t hash);
   // Removes and returns the entry for `key`, or null. The caller frees it.
   Entry* unlink(std::string_view key, uint32_t hash);
   // Frees every entry and the bucket array.

@@ -10,13 +10,12 @@
 namespace cachet::store {
 namespace {
 
-Entry* make(const std::string& key) {
-  return new_entry(static_cast<uint32_t>(hash_key(key)), key, "v", 1);
-}
+Entry* make(const std::string& key) { return new_entry(key, "v", 1); }
+void add(Table& t, const std::string& key) { t.insert(make(key), hash32(key)); }
 
 TEST(Table, InsertFindUnlinkAndGrow) {
   Table t;
-  for (int i = 0; i < 1000; ++i) t.insert(make("k" + std::to_string(i)));
+  for (int i = 0; i < 1000; ++i) add(t, "k" + std::to_string(i));
   EXPECT_EQ(t.size(), 1000u);
   EXPECT_GE(t.bucket_count(), 1000u);
   for (int i = 0; i < 1000; ++i) {
@@ -38,7 +37,7 @@ TEST(Table, ScanSurvivesResize) {
   for (bool grow : {true, false}) {
     Table t;
     int initial = grow ? 100 : 5000;
-    for (int i = 0; i < initial; ++i) t.insert(make("k" + std::to_string(i)));
+    for (int i = 0; i < initial; ++i) add(t, "k" + std::to_string(i));
     std::set<std::string> seen;
     uint64_t cursor = 0;
     int steps = 0;
@@ -46,7 +45,7 @@ TEST(Table, ScanSurvivesResize) {
       cursor = t.scan(cursor, [&](const Entry* e) { seen.emplace(e->key()); });
       if (++steps == 10) {
         if (grow) {
-          for (int i = 0; i < 5000; ++i) t.insert(make("x" + std::to_string(i)));
+          for (int i = 0; i < 5000; ++i) add(t, "x" + std::to_string(i));
         } else {
           for (int i = 100; i < initial; ++i) {
             std::string key = "k" + std::to_string(i);
