@@ -130,7 +130,7 @@ void Shard::move_here(Shard& from, Entry* src, std::string_view key, uint64_t ha
           static_cast<int64_t>(malloc_usable_size(src)));
   std::free(src);  // only the old shell: the value (a hash's field table) now belongs to `moved`
   link_new(moved, table_.find(key, static_cast<uint32_t>(hash)), static_cast<uint32_t>(hash));
-  set_expire(moved, expire_at);
+  (void)set_expire(moved, expire_at);  // it has its slot already, so it stays in place
 }
 
 Entry* Shard::set_expire(Entry* e, int64_t expire_at) {
