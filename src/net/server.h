@@ -52,7 +52,6 @@ class Server {
   void stop();
   Worker& worker(int i) { return *workers_[i]; }
   int worker_count() const { return static_cast<int>(workers_.size()); }
-  size_t connection_count() const { return connections_.load(std::memory_order_relaxed); }
   void set_max_connections(size_t n) { max_connections_.store(n, std::memory_order_relaxed); }
 
  private:

@@ -97,7 +97,6 @@ class Worker {
   void add_timer(std::chrono::milliseconds interval, std::function<void()> fn);
   // Closes connection `id` if this worker owns it. Worker thread only.
   void close(uint64_t id);
-  size_t connection_count() const { return connections_.size(); }
 
  private:
   friend class Server;

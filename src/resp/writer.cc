@@ -1,8 +1,6 @@
 #include "resp/writer.h"
 
 #include <charconv>
-#include <cmath>
-#include <cstdio>
 
 namespace cachet::resp {
 
@@ -52,38 +50,12 @@ void Writer::array(size_t n) { header('*', n); }
 void Writer::map(size_t pairs) { protocol_ >= 3 ? header('%', pairs) : header('*', pairs * 2); }
 void Writer::set(size_t n) { header(protocol_ >= 3 ? '~' : '*', n); }
 
-void Writer::boolean(bool b) {
-  if (protocol_ >= 3) {
-    out_->append(b ? "#t\r\n" : "#f\r\n");
-  } else {
-    integer(b ? 1 : 0);
-  }
-}
-
-void Writer::dbl(double d) {
-  std::string text = format_double(d);
-  if (protocol_ >= 3) {
-    out_->push_back(',');
-    out_->append(text);
-    out_->append("\r\n");
-  } else {
-    bulk(text);
-  }
-}
-
 void Writer::verbatim(std::string_view text) {
   if (protocol_ < 3) return bulk(text);
   header('=', text.size() + 4);
   out_->append("txt:");
   out_->append(text);
   out_->append("\r\n");
-}
-
-std::string format_double(double d) {
-  if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
-  char buf[64];
-  int n = std::snprintf(buf, sizeof(buf), "%.17g", d);
-  return std::string(buf, n);
 }
 
 }  // namespace cachet::resp

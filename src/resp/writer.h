@@ -31,8 +31,6 @@ class Writer {
   void array(size_t n);
   void map(size_t pairs);                // RESP3 `%`; RESP2 array of 2*pairs
   void set(size_t n);                    // RESP3 `~`; RESP2 array
-  void boolean(bool b);                  // RESP3 `#`; RESP2 integer 1/0
-  void dbl(double d);                    // RESP3 `,`; RESP2 bulk string
   void verbatim(std::string_view text);  // RESP3 `=` txt; RESP2 bulk string
 
  private:
@@ -40,8 +38,5 @@ class Writer {
   std::string* out_;
   int protocol_;
 };
-
-// Formats a double the way Redis replies with one (%.17g, "inf"/"-inf").
-std::string format_double(double d);
 
 }  // namespace cachet::resp
