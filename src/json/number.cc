@@ -1,0 +1,157 @@
+#include "json/number.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+namespace cachet::json::detail {
+namespace {
+
+bool is_digit(uint8_t c) { return uint8_t(c - '0') < 10; }
+
+// Exactly representable powers of ten: with a mantissa below 2^53 one multiplication or
+// division by them is correctly rounded (Clinger's fast path).
+constexpr double kPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+uint64_t bits_of(double d) {
+  uint64_t b;
+  std::memcpy(&b, &d, sizeof b);
+  return b;
+}
+
+struct decimal {
+  bool negative = false;
+  bool is_integer = true;
+  bool exponent_negative = false;
+  uint64_t mantissa = 0;  // the digits without the point, exact when digits <= 19
+  int digits = 0;         // significant digits in mantissa (leading zeros of 0.00x excluded)
+  int64_t exponent = 0;   // power of ten to apply to mantissa
+};
+
+// Whether the 8 bytes in `v` (little-endian) are all ASCII digits.
+bool eight_digits(uint64_t v) {
+  return ((v & 0xF0F0F0F0F0F0F0F0) | (((v + 0x0606060606060606) & 0xF0F0F0F0F0F0F0F0) >> 4)) ==
+         0x3333333333333333;
+}
+
+// The value of 8 ASCII digits (SWAR: combine pairs, then quads, then the two halves).
+uint32_t eight_digit_value(uint64_t v) {
+  v -= 0x3030303030303030;
+  v = v * 10 + (v >> 8);  // each 16-bit lane: its two digits as a number (low byte)
+  constexpr uint64_t kMask = 0x000000FF000000FF;
+  constexpr uint64_t kMul1 = 100 + (1000000ull << 32);
+  constexpr uint64_t kMul2 = 1 + (10000ull << 32);
+  return static_cast<uint32_t>(((v & kMask) * kMul1 + ((v >> 16) & kMask) * kMul2) >> 32);
+}
+
+// Accumulates the digits at p into d.mantissa (wrapping past 19 digits); returns their end.
+const uint8_t* digits(const uint8_t* p, const uint8_t* end, decimal& d) {
+  uint64_t v;
+  while (end - p >= 8 && (std::memcpy(&v, p, 8), eight_digits(v))) {
+    d.mantissa = d.mantissa * 100000000 + eight_digit_value(v);
+    p += 8;
+  }
+  for (; p < end && is_digit(*p); ++p) d.mantissa = d.mantissa * 10 + (*p - '0');
+  return p;
+}
+
+// Scans the grammar, accumulating the decimal value. Returns the end or nullptr if invalid.
+const uint8_t* scan(const uint8_t* p, const uint8_t* end, decimal& d) {
+  d.negative = p < end && *p == '-';
+  p += d.negative;
+  if (p == end || !is_digit(*p)) return nullptr;
+  if (*p == '0') {
+    ++p;
+    if (p < end && is_digit(*p)) return nullptr;  // leading zero
+  } else {
+    const uint8_t* first = p;
+    p = digits(p, end, d);
+    d.digits = static_cast<int>(p - first);
+  }
+  if (p < end && *p == '.') {
+    d.is_integer = false;
+    const uint8_t* first = ++p;
+    p = digits(p, end, d);
+    if (p == first) return nullptr;
+    d.exponent = -(p - first);
+    if (d.digits == 0) {  // 0.000123: leading zeros are not significant
+      while (first < p && *first == '0') ++first;
+    }
+    d.digits += static_cast<int>(p - first);
+  }
+  if (p < end && (*p | 0x20) == 'e') {
+    d.is_integer = false;
+    ++p;
+    if (p < end && (*p == '+' || *p == '-')) d.exponent_negative = *p++ == '-';
+    if (p == end || !is_digit(*p)) return nullptr;
+    int64_t e = 0;
+    for (; p < end && is_digit(*p); ++p) {
+      if (e < 1'000'000) e = e * 10 + (*p - '0');
+    }
+    d.exponent += d.exponent_negative ? -e : e;
+  }
+  return p;
+}
+
+error_kind slow_double(const uint8_t* begin, const uint8_t* end, const decimal& d,
+                       parsed_number& out) {
+  double value;
+  auto [ptr, ec] = std::from_chars(reinterpret_cast<const char*>(begin),
+                                   reinterpret_cast<const char*>(end), value);
+  if (ec == std::errc::result_out_of_range) {
+    // from_chars leaves the value unset; tiny magnitudes round to zero, huge ones are errors.
+    if (!d.exponent_negative) return error_kind::number_out_of_range;
+    value = d.negative ? -0.0 : 0.0;
+  } else if (ec != std::errc() || ptr != reinterpret_cast<const char*>(end)) {
+    return error_kind::invalid_number;
+  }
+  if (std::isinf(value)) return error_kind::number_out_of_range;
+  out.tag = 'd';
+  out.bits = bits_of(value);
+  return error_kind::none;
+}
+
+}  // namespace
+
+error_kind parse_number(const uint8_t* begin, const uint8_t* end, parsed_number& out) {
+  decimal d;
+  const uint8_t* stop = scan(begin, end, d);
+  if (stop == nullptr) return error_kind::invalid_number;
+  out.end = stop;
+  if (d.digits > 19) {
+    uint64_t big;
+    auto [ptr, ec] = std::from_chars(reinterpret_cast<const char*>(begin),
+                                     reinterpret_cast<const char*>(stop), big);
+    if (d.is_integer && !d.negative && ec == std::errc()) {
+      out.tag = 'u';
+      out.bits = big;
+      return error_kind::none;
+    }
+    return slow_double(begin, stop, d, out);
+  }
+  if (d.is_integer) {
+    if (!d.negative) {
+      out.tag = d.mantissa <= uint64_t(INT64_MAX) ? 'l' : 'u';
+      out.bits = d.mantissa;
+      return error_kind::none;
+    }
+    if (d.mantissa <= uint64_t(INT64_MAX) + 1) {
+      out.tag = 'l';
+      out.bits = ~d.mantissa + 1;  // two's complement negation, exact for 2^63
+      return error_kind::none;
+    }
+    return slow_double(begin, stop, d, out);
+  }
+  if (d.mantissa <= (uint64_t{1} << 53) && d.exponent >= -22 && d.exponent <= 22) {
+    double value = static_cast<double>(d.mantissa);
+    value = d.exponent < 0 ? value / kPowersOfTen[-d.exponent] : value * kPowersOfTen[d.exponent];
+    out.tag = 'd';
+    out.bits = bits_of(d.negative ? -value : value);
+    return error_kind::none;
+  }
+  return slow_double(begin, stop, d, out);
+}
+
+}  // namespace cachet::json::detail
