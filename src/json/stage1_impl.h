@@ -117,7 +117,7 @@ stage1_result run_stage1(const uint8_t* buf, size_t len, uint32_t* indexes) {
         flatten(indexes, count, static_cast<uint32_t>(base), s.structurals(K::classify(p), base));
     base += 64;
   };
-  for (; base + 64 <= len;) scan(buf + base);
+  while (base + 64 <= len) scan(buf + base);  // scan() advances base
   if (base < len) {
     uint8_t tail[64];
     std::memset(tail, ' ', sizeof tail);
