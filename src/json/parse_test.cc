@@ -301,7 +301,7 @@ TEST(Stage1, EscapedBytesMatchNaiveScan) {
   for (int round = 0; round < 20000; ++round) {
     uint64_t masks[3];
     for (uint64_t& m : masks)
-      m = rng() & rng() | (round % 3 == 0 ? ~uint64_t{0} << (rng() % 64) : 0);
+      m = (rng() & rng()) | (round % 3 == 0 ? ~uint64_t{0} << (rng() % 64) : 0);
     scanner fast;
     bool escaped_next = false;  // naive state
     for (uint64_t backslash : masks) {
