@@ -30,13 +30,15 @@ struct decimal {
   int64_t exponent = 0;   // power of ten to apply to mantissa
 };
 
-// Whether the 8 bytes in `v` (little-endian) are all ASCII digits.
-bool eight_digits(uint64_t v) {
-  return ((v & 0xF0F0F0F0F0F0F0F0) | (((v + 0x0606060606060606) & 0xF0F0F0F0F0F0F0F0) >> 4)) ==
+// Per byte of `v`: zero where the byte is an ASCII digit. (A carry out of a byte >= 0xFA can
+// disturb the bytes after it, but only bytes after a non-digit, which are never looked at.)
+uint64_t non_digits(uint64_t v) {
+  return ((v & 0xF0F0F0F0F0F0F0F0) | (((v + 0x0606060606060606) & 0xF0F0F0F0F0F0F0F0) >> 4)) ^
          0x3333333333333333;
 }
 
-// The value of 8 ASCII digits (SWAR: combine pairs, then quads, then the two halves).
+// The value of 8 ASCII digits, the first in the lowest byte (SWAR: combine pairs, then quads,
+// then the two halves).
 uint32_t eight_digit_value(uint64_t v) {
   v -= 0x3030303030303030;
   v = v * 10 + (v >> 8);  // each 16-bit lane: its two digits as a number (low byte)
@@ -46,12 +48,21 @@ uint32_t eight_digit_value(uint64_t v) {
   return static_cast<uint32_t>(((v & kMask) * kMul1 + ((v >> 16) & kMask) * kMul2) >> 32);
 }
 
+constexpr uint64_t kPow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+
 // Accumulates the digits at p into d.mantissa (wrapping past 19 digits); returns their end.
+// Eight bytes at a time: a partial group is shifted to the top with '0's below it.
 const uint8_t* digits(const uint8_t* p, const uint8_t* end, decimal& d) {
-  uint64_t v;
-  while (end - p >= 8 && (std::memcpy(&v, p, 8), eight_digits(v))) {
-    d.mantissa = d.mantissa * 100000000 + eight_digit_value(v);
-    p += 8;
+  while (end - p >= 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    uint64_t other = non_digits(v);
+    int k = other == 0 ? 8 : __builtin_ctzll(other) / 8;
+    if (k == 0) return p;
+    if (k < 8) v = v << (64 - 8 * k) | 0x3030303030303030 >> (8 * k);
+    d.mantissa = d.mantissa * kPow10[k] + eight_digit_value(v);
+    p += k;
+    if (k < 8) return p;
   }
   for (; p < end && is_digit(*p); ++p) d.mantissa = d.mantissa * 10 + (*p - '0');
   return p;

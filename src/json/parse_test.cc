@@ -322,3 +322,29 @@ TEST(Stage1, EscapedBytesMatchNaiveScan) {
 
 }  // namespace
 }  // namespace cachet::json::detail
+
+namespace cachet::json {
+namespace {
+
+// Every digit count and position of the point, against strtod (correctly rounded in glibc).
+TEST(Parse, NumbersOfEveryLengthMatchStrtod) {
+  std::mt19937_64 rng(3);
+  for (int round = 0; round < 20000; ++round) {
+    std::string digits;
+    size_t n = 1 + rng() % 25;
+    for (size_t i = 0; i < n; ++i) digits += char('0' + rng() % 10);
+    if (digits.size() > 1 && digits[0] == '0') digits[0] = '1';
+    size_t point = rng() % (n + 1);
+    std::string text = (rng() % 2 ? "-" : "") + digits.substr(0, point == 0 ? n : point);
+    if (point != 0 && point < n) text += "." + digits.substr(point);
+    if (rng() % 4 == 0) text += "e" + std::to_string(int(rng() % 40) - 20);
+    std::string padded = "[" + text + std::string(rng() % 9, ' ') + "]";
+    auto doc = parse(padded);
+    ASSERT_TRUE(doc.ok()) << padded;
+    EXPECT_EQ(doc->root()[size_t{0}].get<double>().value(), std::strtod(text.c_str(), nullptr))
+        << text;
+  }
+}
+
+}  // namespace
+}  // namespace cachet::json

@@ -20,9 +20,10 @@ bool cpu_has(simd_kernel k) {
   switch (k) {
     case simd_kernel::avx512:
       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-             __builtin_cpu_supports("bmi2");
+             __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("pclmul");
     case simd_kernel::avx2:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2");
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") &&
+             __builtin_cpu_supports("pclmul");
     case simd_kernel::sse42:
       return __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("popcnt");
     default:
@@ -98,6 +99,20 @@ int32_t hex4(const uint8_t* p) {
   return a << 12 | b << 8 | c << 4 | d;
 }
 
+// Copies 32 bytes from src to dst; returns the mask of those that are '"' or '\\'.
+uint32_t special_bytes(const uint8_t* src, char* dst) {
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+  __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+  __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 16));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), lo);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 16), hi);
+  auto special = [&](__m128i v) {
+    return uint32_t(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash))));
+  };
+  return special(lo) | special(hi) << 16;
+}
+
 char* put_utf8(char* dst, uint32_t cp) {
   if (cp < 0x80) {
     *dst++ = static_cast<char>(cp);
@@ -128,10 +143,11 @@ class parser {
   status run();
 
  private:
-  struct frame {
-    uint32_t open;   // tape index of the open word
-    uint32_t count;  // members or items so far
-  };
+  // An open container: the tape index of its open word (low 32 bits) and its count of members
+  // or items so far (high 32 bits).
+  using frame = uint64_t;
+  static uint32_t open_of(frame f) { return static_cast<uint32_t>(f); }
+  static uint64_t count_of(frame f) { return f >> 32; }
 
   void reserve();
   status walk();
@@ -150,6 +166,7 @@ class parser {
   error_kind string();
   error_kind escape(const uint8_t*& src, char*& dst);
   error_kind number();
+  bool small_integer(const uint8_t* p);
   error_kind literal(const char* text, size_t n, char tag);
   uint64_t store_text(const uint8_t* begin, size_t n);
 
@@ -164,7 +181,7 @@ class parser {
   uint32_t tape_n_ = 0;
   char* strings_ = nullptr;
   size_t strings_n_ = 0;
-  std::unique_ptr<frame[]> stack_;
+  frame* stack_ = nullptr;
   uint32_t depth_ = 0;
 };
 
@@ -195,7 +212,12 @@ void parser::reserve() {
   }
   tape_ = doc_.tape_.get();
   strings_ = doc_.strings_.get();
-  stack_.reset(new frame[std::min<size_t>(options_.max_depth, count_) + 1]);
+  size_t frames_need = std::min<size_t>(options_.max_depth, count_) + 1;
+  if (doc_.frames_capacity_ < frames_need) {
+    doc_.frames_.reset(new uint64_t[frames_need]);
+    doc_.frames_capacity_ = frames_need;
+  }
+  stack_ = doc_.frames_.get();
 }
 
 status parser::run() {
@@ -219,7 +241,7 @@ status parser::run() {
 
 bool parser::open(char tag) {
   if (depth_ >= options_.max_depth) return false;
-  stack_[depth_++] = frame{tape_n_, 0};
+  stack_[depth_++] = tape_n_;
   tape_[tape_n_++] = make_word(tag, 0);
   ++pos_;
   return true;
@@ -227,9 +249,10 @@ bool parser::open(char tag) {
 
 void parser::close(char tag) {
   frame f = stack_[--depth_];
-  uint64_t count = std::min<uint64_t>(f.count, detail::kMaxCount);
-  tape_[f.open] = make_word(tape_[f.open] >> detail::kTagShift, (tape_n_ + 1) | count << 32);
-  tape_[tape_n_++] = make_word(tag, f.open);
+  uint64_t count = std::min<uint64_t>(count_of(f), detail::kMaxCount);
+  tape_[open_of(f)] =
+      make_word(tape_[open_of(f)] >> detail::kTagShift, (tape_n_ + 1) | count << 32);
+  tape_[tape_n_++] = make_word(tag, open_of(f));
   ++pos_;
 }
 
@@ -282,8 +305,8 @@ after_value:
   }
   {
     frame& top = stack_[depth_ - 1];
-    ++top.count;
-    bool in_object = detail::tag_of(tape_[top.open]) == '{';
+    top += uint64_t{1} << 32;
+    bool in_object = detail::tag_of(tape_[open_of(top)]) == '{';
     uint8_t c = peek();
     if (c == ',') {
       ++pos_;
@@ -347,16 +370,12 @@ error_kind parser::string() {
   char* start = strings_ + strings_n_ + sizeof(uint32_t);
   char* dst = start;
   uint64_t clean = detail::kCleanString;
-  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
   for (;;) {
-    if (end - src >= 16) {
-      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), v);
-      unsigned m =
-          _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+    if (end - src >= 32) {
+      uint32_t m = special_bytes(src, dst);
       if (m == 0) {
-        src += 16;
-        dst += 16;
+        src += 32;
+        dst += 32;
         continue;
       }
       int k = __builtin_ctz(m);
@@ -401,6 +420,20 @@ error_kind parser::escape(const uint8_t*& src, char*& dst) {
   return error_kind::none;
 }
 
+// The common case inline: a non-negative integer of 1 to 18 digits without a leading zero,
+// followed by a terminator. Writes it and returns true; false leaves everything to number().
+bool parser::small_integer(const uint8_t* p) {
+  const uint8_t* end = buf_ + len_;
+  const uint8_t* q = p;
+  uint64_t n = 0;
+  while (q < end && uint8_t(*q - '0') < 10 && q - p < 18) n = n * 10 + (*q++ - '0');
+  size_t digits = q - p;
+  if (digits == 0 || (digits > 1 && *p == '0') || !terminated(q - buf_)) return false;
+  tape_[tape_n_++] = make_word('l', 0);
+  tape_[tape_n_++] = n;
+  return true;
+}
+
 uint64_t parser::store_text(const uint8_t* begin, size_t n) {
   uint64_t at = strings_n_;
   uint32_t n32 = static_cast<uint32_t>(n);
@@ -413,6 +446,7 @@ uint64_t parser::store_text(const uint8_t* begin, size_t n) {
 
 error_kind parser::number() {
   const uint8_t* begin = buf_ + indexes_[pos_];
+  if (!options_.keep_number_text && small_integer(begin)) return error_kind::none;
   detail::parsed_number num;
   error_kind e = detail::parse_number(begin, buf_ + len_, num);
   if (e != error_kind::none) return e;

@@ -7,7 +7,7 @@
 //   vec load(const uint8_t*), vec splat(uint8_t), and_/or_/xor_, vec shr4(vec) (each byte >> 4),
 //   vec lookup(const uint8_t table[16], vec nibbles), vec sub_sat(vec, uint8_t),
 //   vec prev<N>(vec in, vec previous) (in shifted N bytes later, filled from `previous`),
-//   mask eq(vec, uint8_t), mask le(vec, uint8_t) (unsigned <=), mask mor(mask, mask),
+//   mask test(vec, uint8_t) (bytes with any of the bits), mask le(vec, uint8_t) (unsigned <=),
 //   uint64_t bits(mask), bool any(vec), bool ascii(vec), vec incomplete(vec)
 // Internal linkage only (see stage1_impl.h).
 #pragma once
@@ -22,20 +22,55 @@ struct simd_kernel_of {
   using vec = typename V::vec;
   static constexpr int kVectors = 64 / V::kBytes;
 
+  // Byte classes by two nibble lookups: a byte is in class c when both the table of its low
+  // nibble and the table of its high nibble have bit c (every class below is a product of a
+  // set of low nibbles and a set of high nibbles, so the AND has no false positives).
+  static constexpr uint8_t kComma = 1, kColon = 2, kBracket = 4, kSpace = 8, kWhitespace = 16,
+                           kQuote = 32, kBackslash = 64;
+  static constexpr uint8_t kLow[16] = {kSpace,
+                                       0,
+                                       kQuote,
+                                       0,
+                                       0,
+                                       0,
+                                       0,
+                                       0,
+                                       0,
+                                       kWhitespace,
+                                       kColon | kWhitespace,
+                                       kBracket,
+                                       kComma | kBackslash,
+                                       kBracket | kWhitespace,
+                                       0,
+                                       0};
+  static constexpr uint8_t kHigh[16] = {kWhitespace,
+                                        0,
+                                        kComma | kSpace | kQuote,
+                                        kColon,
+                                        0,
+                                        kBracket | kBackslash,
+                                        0,
+                                        kBracket,
+                                        0,
+                                        0,
+                                        0,
+                                        0,
+                                        0,
+                                        0,
+                                        0,
+                                        0};
+
   static block classify(const uint8_t* p) {
     block b{};
     for (int i = 0; i < kVectors; ++i) {
       vec in = V::load(p + i * V::kBytes);
+      vec classes =
+          V::and_(V::lookup(kLow, V::and_(in, V::splat(0x0F))), V::lookup(kHigh, V::shr4(in)));
       int shift = i * V::kBytes;
-      b.quote |= V::bits(V::eq(in, '"')) << shift;
-      b.backslash |= V::bits(V::eq(in, '\\')) << shift;
-      auto space =
-          V::mor(V::mor(V::eq(in, ' '), V::eq(in, '\n')), V::mor(V::eq(in, '\t'), V::eq(in, '\r')));
-      b.space |= V::bits(space) << shift;
-      vec folded = V::or_(in, V::splat(0x20));  // '[' -> '{', ']' -> '}'
-      auto op = V::mor(V::mor(V::eq(folded, '{'), V::eq(folded, '}')),
-                       V::mor(V::eq(in, ':'), V::eq(in, ',')));
-      b.op |= V::bits(op) << shift;
+      b.quote |= V::bits(V::test(classes, kQuote)) << shift;
+      b.backslash |= V::bits(V::test(classes, kBackslash)) << shift;
+      b.space |= V::bits(V::test(classes, kSpace | kWhitespace)) << shift;
+      b.op |= V::bits(V::test(classes, kComma | kColon | kBracket)) << shift;
       b.control |= V::bits(V::le(in, 0x1F)) << shift;
     }
     return b;

@@ -25,9 +25,10 @@ struct avx2 {
   static vec prev(vec in, vec previous) {
     return _mm256_alignr_epi8(in, _mm256_permute2x128_si256(previous, in, 0x21), 16 - N);
   }
-  static mask eq(vec a, uint8_t b) { return _mm256_cmpeq_epi8(a, splat(b)); }
+  static mask test(vec a, uint8_t bits) {
+    return _mm256_xor_si256(_mm256_cmpeq_epi8(and_(a, splat(bits)), splat(0)), splat(0xFF));
+  }
   static mask le(vec a, uint8_t b) { return _mm256_cmpeq_epi8(_mm256_min_epu8(a, splat(b)), a); }
-  static mask mor(mask a, mask b) { return _mm256_or_si256(a, b); }
   static uint64_t bits(mask m) { return uint32_t(_mm256_movemask_epi8(m)); }
   static bool any(vec a) { return !_mm256_testz_si256(a, a); }
   static bool ascii(vec a) { return _mm256_movemask_epi8(a) == 0; }

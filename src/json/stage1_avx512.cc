@@ -27,9 +27,8 @@ struct avx512 {
     // Lanes [previous.3, in.0, in.1, in.2], then a byte shift within each 128-bit lane.
     return _mm512_alignr_epi8(in, _mm512_alignr_epi64(in, previous, 6), 16 - N);
   }
-  static mask eq(vec a, uint8_t b) { return _mm512_cmpeq_epi8_mask(a, splat(b)); }
+  static mask test(vec a, uint8_t bits) { return _mm512_test_epi8_mask(a, splat(bits)); }
   static mask le(vec a, uint8_t b) { return _mm512_cmple_epu8_mask(a, splat(b)); }
-  static mask mor(mask a, mask b) { return a | b; }
   static uint64_t bits(mask m) { return m; }
   static bool any(vec a) { return _mm512_test_epi8_mask(a, a) != 0; }
   static bool ascii(vec a) { return _mm512_movepi8_mask(a) == 0; }

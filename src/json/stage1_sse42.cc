@@ -24,9 +24,10 @@ struct sse42 {
   static vec prev(vec in, vec previous) {
     return _mm_alignr_epi8(in, previous, 16 - N);
   }
-  static mask eq(vec a, uint8_t b) { return _mm_cmpeq_epi8(a, splat(b)); }
+  static mask test(vec a, uint8_t bits) {
+    return _mm_xor_si128(_mm_cmpeq_epi8(and_(a, splat(bits)), splat(0)), splat(0xFF));
+  }
   static mask le(vec a, uint8_t b) { return _mm_cmpeq_epi8(_mm_min_epu8(a, splat(b)), a); }
-  static mask mor(mask a, mask b) { return _mm_or_si128(a, b); }
   static uint64_t bits(mask m) { return uint32_t(_mm_movemask_epi8(m)); }
   static bool any(vec a) { return !_mm_testz_si128(a, a); }
   static bool ascii(vec a) { return _mm_movemask_epi8(a) == 0; }

@@ -187,7 +187,9 @@ class document {
   std::unique_ptr<uint64_t[]> tape_;
   std::unique_ptr<char[]> strings_;
   std::unique_ptr<uint32_t[]> indexes_;
+  std::unique_ptr<uint64_t[]> frames_;  // the parser's stack of open containers
   size_t tape_capacity_ = 0;
+  size_t frames_capacity_ = 0;
   size_t strings_capacity_ = 0;
   size_t indexes_capacity_ = 0;
   size_t tape_size_ = 0;
