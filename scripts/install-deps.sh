@@ -14,6 +14,8 @@ PACKAGES=(
   redis-server redis-tools memcached python3 python3-pytest python3-redis libhiredis-dev
   # allocator
   libjemalloc-dev
+  # JSON peers: the differential fuzzer (nlohmann) and bench/json_bench
+  libsimdjson-dev rapidjson-dev nlohmann-json3-dev
 )
 
 missing=()
