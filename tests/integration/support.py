@@ -88,11 +88,11 @@ class Redis:
 
 def encode(*args):
     """RESP multibulk encoding of a command."""
-    out = b"*%d\r\n" % len(args)
+    parts = [b"*%d\r\n" % len(args)]
     for a in args:
         a = a if isinstance(a, bytes) else str(a).encode()
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    return out
+        parts.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(parts)
 
 
 class Conn:
