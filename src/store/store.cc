@@ -166,12 +166,7 @@ void Shard::clear() {
     if (table_.find(key, static_cast<uint32_t>(hash_key(key))) != nullptr) touch_watchers(key);
   }
   int64_t bytes = table_.bucket_bytes();
-  table_.sweep(
-      0, table_.bucket_count(), [](const Entry*) { return true; },
-      [&](Entry* e) {
-        bytes += static_cast<int64_t>(entry_bytes(e));
-        free_entry(e);
-      });
+  table_.for_each([&](const Entry* e) { bytes += static_cast<int64_t>(entry_bytes(e)); });
   table_.clear();
   volatile_ = 0;
   account(-bytes);
@@ -413,7 +408,8 @@ size_t Store::active_expire(int part, int of, std::chrono::microseconds budget) 
       Shard& s = (*dbs_[db])[i];
       while (true) {
         std::lock_guard lock(s.mutex_);
-        if (s.volatile_ == 0) break;
+        // (A shard without TTLs still gets a step while its table resizes, to finish it.)
+        if (s.volatile_ == 0 && !s.table_.resizing()) break;
         auto [removed, with_ttl] = s.expire_step(now, kExpireBuckets);
         total += removed;
         // Keep sweeping this shard while over a quarter of what we sampled had expired.

@@ -7,7 +7,7 @@ namespace cachet::store {
 Entry* Table::find(std::string_view key, uint32_t hash) const {
   if (!buckets_) return nullptr;
   uint16_t tag = tag_of_hash(hash);
-  for (Link l = buckets_[hash & mask_]; l != 0;) {
+  for (Link l = *head_for(hash); l != 0;) {
     Entry* e = entry_of(l);
     if (tag_of(l) == tag && e->key() == key) return e;
     l = e->next;
@@ -18,17 +18,18 @@ Entry* Table::find(std::string_view key, uint32_t hash) const {
 void Table::insert(Entry* e, uint32_t hash) {
   if (!buckets_) {
     resize(kMinBuckets);
-  } else if (size() >= bucket_count()) {
+  } else if (size() >= bucket_count() && !old_) {
     resize(bucket_count() * 2);
   }
-  Link& head = buckets_[hash & mask_];
+  migrate_step();
+  Link& head = *head_for(hash);
   e->next = head;
   head = link_to(e, hash);
   add_size(1);
 }
 
 void Table::replace(Entry* old, Entry* replacement, uint32_t hash) {
-  Link* link = &buckets_[hash & mask_];
+  Link* link = head_for(hash);
   while (entry_of(*link) != old) link = &entry_of(*link)->next;
   replacement->next = old->next;
   *link = link_to(replacement, hash);
@@ -36,8 +37,9 @@ void Table::replace(Entry* old, Entry* replacement, uint32_t hash) {
 
 Entry* Table::unlink(std::string_view key, uint32_t hash) {
   if (!buckets_) return nullptr;
+  migrate_step();
   uint16_t tag = tag_of_hash(hash);
-  for (Link* link = &buckets_[hash & mask_]; *link != 0; link = &entry_of(*link)->next) {
+  for (Link* link = head_for(hash); *link != 0; link = &entry_of(*link)->next) {
     Entry* e = entry_of(*link);
     if (tag_of(*link) == tag && e->key() == key) {
       *link = e->next;
@@ -48,15 +50,27 @@ Entry* Table::unlink(std::string_view key, uint32_t hash) {
   return nullptr;
 }
 
-void Table::clear() {
-  if (!buckets_) return;
-  for (size_t i = 0; i <= mask_; ++i) {
-    for (Link l = buckets_[i]; l != 0;) {
+namespace {
+
+// Frees every entry chained from buckets[0, mask].
+void free_chains(Link* buckets, size_t mask) {
+  for (size_t i = 0; buckets && i <= mask; ++i) {
+    for (Link l = buckets[i]; l != 0;) {
       Entry* e = entry_of(l);
       l = e->next;
       free_entry(e);
     }
   }
+}
+
+}  // namespace
+
+void Table::clear() {
+  free_chains(old_.get(), old_mask_);
+  free_chains(buckets_.get(), mask_);
+  old_.reset();
+  old_mask_ = 0;
+  migrated_ = 0;
   buckets_.reset();
   mask_ = 0;
   size_.store(0, std::memory_order_relaxed);
@@ -70,26 +84,43 @@ void Table::publish() {
 
 void Table::maybe_shrink() {
   size_t buckets = bucket_count();
-  if (buckets <= kMinBuckets || size() * 8 >= buckets) return;
+  if (old_ || buckets <= kMinBuckets || size() * 8 >= buckets) return;
   resize(std::max(kMinBuckets, std::bit_ceil(size() * 2)));
 }
 
 void Table::resize(size_t buckets) {
-  auto fresh = std::make_unique<Link[]>(buckets);  // zeroed
-  size_t mask = buckets - 1;
-  for (size_t i = 0; buckets_ && i <= mask_; ++i) {
-    for (Link l = buckets_[i]; l != 0;) {
+  if (buckets_) {
+    old_ = std::move(buckets_);
+    old_mask_ = mask_;
+    migrated_ = 0;
+  }
+  buckets_ = std::make_unique<Link[]>(buckets);  // zeroed
+  mask_ = buckets - 1;
+  publish();
+}
+
+void Table::migrate_step() {
+  if (!old_) return;
+  for (size_t moved = 0, visited = 0;
+       migrated_ <= old_mask_ && moved < kStepBuckets && visited < kStepVisits; ++visited) {
+    Link l = old_[migrated_];
+    old_[migrated_++] = 0;
+    moved += l != 0;
+    while (l != 0) {
       Entry* e = entry_of(l);
       Link next = e->next;
-      Link& head = fresh[hash32(e->key()) & mask];  // hashes are not stored: recompute
+      Link& head = buckets_[hash32(e->key()) & mask_];  // hashes are not stored: recompute
       e->next = head;
       head = l;
       l = next;
+      ++entries_moved_;
     }
   }
-  buckets_ = std::move(fresh);
-  mask_ = mask;
-  publish();
+  if (migrated_ > old_mask_) {
+    old_.reset();
+    old_mask_ = 0;
+    migrated_ = 0;
+  }
 }
 
 }  // namespace cachet::store

@@ -3,6 +3,12 @@
 //
 // Entries are owned by the table. Load factor is kept between 1/8 and 1 (shrinking only above
 // kMinBuckets). Not thread-safe: the owning Shard's lock guards it.
+//
+// Resizing is incremental, so no single operation pays for the whole table: a resize allocates
+// the new bucket array and keeps the old one; old buckets [0, migrated_) have moved, the rest
+// have not, so a key lives in exactly one chain (head_for()). Each insert, unlink and sweep then
+// moves at most kStepBuckets non-empty old buckets (visiting at most kStepVisits), and the old
+// array is freed when the last bucket has moved. No new resize starts while one is in progress.
 #pragma once
 
 #include <atomic>
@@ -27,6 +33,8 @@ constexpr uint64_t reverse_bits(uint64_t v) {
 class Table {
  public:
   static constexpr size_t kMinBuckets = 4;
+  static constexpr size_t kStepBuckets = 4;
+  static constexpr size_t kStepVisits = 64;
 
   Table() = default;
   ~Table() { clear(); }
@@ -35,8 +43,16 @@ class Table {
 
   size_t size() const { return size_.load(std::memory_order_relaxed); }
   size_t bucket_count() const { return mask_ + (buckets_ ? 1 : 0); }
-  // Heap bytes held by the bucket array (entries are counted separately).
-  size_t bucket_bytes() const { return buckets_ ? bucket_count() * sizeof(Link) : 0; }
+  // Heap bytes held by the bucket arrays, the old one too while resizing (entries are counted
+  // separately).
+  size_t bucket_bytes() const {
+    return (buckets_ ? bucket_count() * sizeof(Link) : 0) +
+           (old_ ? (old_mask_ + 1) * sizeof(Link) : 0);
+  }
+  // Whether a resize is in progress, and how many entries resizing has moved so far (both for
+  // tests and INFO-style introspection).
+  bool resizing() const { return old_ != nullptr; }
+  uint64_t entries_moved() const { return entries_moved_; }
 
   Entry* find(std::string_view key, uint32_t hash) const;
   // Adds `e` (whose key, hashing to `hash`, must not be present).
@@ -57,9 +73,8 @@ class Table {
   // Calls fn(const Entry*) for every entry.
   template <typename Fn>
   void for_each(Fn&& fn) const {
-    for (size_t i = 0; buckets_ && i <= mask_; ++i) {
-      for (Link l = buckets_[i]; l != 0; l = entry_of(l)->next) fn(entry_of(l));
-    }
+    for_each_in(old_.get(), old_mask_, fn);
+    for_each_in(buckets_.get(), mask_, fn);
   }
 
   // Visits buckets [cursor, cursor + count) and unlinks the entries `remove(e)` selects, passing
@@ -85,8 +100,28 @@ class Table {
 
  private:
   void resize(size_t buckets);
+  void migrate_step();
   void publish();
+  // The chain that holds (or would hold) the key hashing to `hash`.
+  Link* head_for(uint32_t hash) const {
+    if (old_ && (hash & old_mask_) >= migrated_) return &old_[hash & old_mask_];
+    return &buckets_[hash & mask_];
+  }
+  template <typename Fn>
+  static void for_each_in(const Link* buckets, size_t mask, Fn& fn) {
+    for (size_t i = 0; buckets && i <= mask; ++i) {
+      for (Link l = buckets[i]; l != 0; l = entry_of(l)->next) fn(entry_of(l));
+    }
+  }
+  static uint64_t next_cursor(uint64_t cursor, size_t mask) {
+    // Increment the reversed cursor: higher bits first, so a resize never skips a bucket.
+    return reverse_bits(reverse_bits(cursor | ~static_cast<uint64_t>(mask)) + 1);
+  }
 
+  std::unique_ptr<Link[]> old_;  // the array being migrated away from, while resizing
+  size_t old_mask_ = 0;
+  size_t migrated_ = 0;  // old buckets below this index have moved
+  uint64_t entries_moved_ = 0;
   std::unique_ptr<Link[]> buckets_;
   std::atomic<Link*> published_{nullptr};  // buckets_.get(), for lock-free prefetch()
   std::atomic<size_t> published_mask_{0};
@@ -101,16 +136,28 @@ class Table {
 template <typename Fn>
 uint64_t Table::scan(uint64_t cursor, Fn&& fn) const {
   if (!buckets_) return 0;
-  for (Link l = buckets_[cursor & mask_]; l != 0; l = entry_of(l)->next) fn(entry_of(l));
-  // Increment the reversed cursor: higher bits first, so a resize never skips a bucket.
-  cursor |= ~static_cast<uint64_t>(mask_);
-  cursor = reverse_bits(cursor);
-  cursor++;
-  return reverse_bits(cursor);
+  auto visit = [&](const Link* buckets, size_t index) {
+    for (Link l = buckets[index]; l != 0; l = entry_of(l)->next) fn(entry_of(l));
+  };
+  if (!old_) {
+    visit(buckets_.get(), cursor & mask_);
+    return next_cursor(cursor, mask_);
+  }
+  // While resizing: the smaller array's bucket, then every bucket of the larger one that it
+  // expands to; the cursor advances by the smaller mask, which can revisit but never skip.
+  bool old_smaller = old_mask_ < mask_;
+  const Link* small = old_smaller ? old_.get() : buckets_.get();
+  const Link* large = old_smaller ? buckets_.get() : old_.get();
+  size_t small_mask = std::min(old_mask_, mask_), large_mask = std::max(old_mask_, mask_);
+  size_t index = cursor & small_mask;
+  visit(small, index);
+  for (size_t high = index; high <= large_mask; high += small_mask + 1) visit(large, high);
+  return next_cursor(cursor, small_mask);
 }
 
 template <typename Pred, typename Sink>
 size_t Table::sweep(size_t cursor, size_t count, Pred&& remove, Sink&& removed) {
+  migrate_step();
   if (!buckets_) return 0;
   if (cursor > mask_) cursor = 0;
   for (size_t n = 0; n < count; ++n) {
@@ -134,8 +181,11 @@ size_t Table::sweep(size_t cursor, size_t count, Pred&& remove, Sink&& removed) 
 template <typename Rng>
 const Entry* Table::random_entry(Rng& random) const {
   if (size() == 0) return nullptr;
+  size_t old_buckets = old_ ? old_mask_ + 1 : 0;
   while (true) {
-    Link head = buckets_[random() & mask_];
+    // Buckets of both arrays are equally likely (moved old buckets are empty).
+    size_t pick = random() % (old_buckets + mask_ + 1);
+    Link head = pick < old_buckets ? old_[pick] : buckets_[(pick - old_buckets) & mask_];
     if (head == 0) continue;
     size_t len = 0;
     for (Link l = head; l != 0; l = entry_of(l)->next) ++len;
