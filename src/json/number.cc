@@ -106,6 +106,31 @@ const uint8_t* scan(const uint8_t* p, const uint8_t* end, decimal& d) {
   return p;
 }
 
+#if defined(__x86_64__) && __LDBL_MANT_DIG__ == 64
+// Exactly representable in x87 extended precision (5^27 < 2^64).
+constexpr long double kPowersOfTenExtended[] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,
+                                                1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
+                                                1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L,
+                                                1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+
+// Up to 19 digits and 10^27 either way: one correctly rounded x87 operation (64-bit significand,
+// both operands exact), then rounding to double. The two roundings agree with one correct
+// rounding unless the extended result lies exactly on a midpoint between two doubles (its low 11
+// significand bits are 10000000000): then report failure and let from_chars decide.
+bool extended_fast_path(const decimal& d, double& value) {
+  if (d.digits > 19 || d.exponent < -27 || d.exponent > 27) return false;
+  long double x = static_cast<long double>(d.mantissa);
+  x = d.exponent < 0 ? x / kPowersOfTenExtended[-d.exponent] : x * kPowersOfTenExtended[d.exponent];
+  uint64_t significand;
+  std::memcpy(&significand, &x, sizeof significand);
+  if ((significand & 0x7FF) == 0x400) return false;
+  value = static_cast<double>(x);
+  return true;
+}
+#else
+bool extended_fast_path(const decimal&, double&) { return false; }
+#endif
+
 error_kind slow_double(const uint8_t* begin, const uint8_t* end, const decimal& d,
                        parsed_number& out) {
   double value;
@@ -155,14 +180,16 @@ error_kind parse_number(const uint8_t* begin, const uint8_t* end, parsed_number&
     }
     return slow_double(begin, stop, d, out);
   }
+  double value;
   if (d.mantissa <= (uint64_t{1} << 53) && d.exponent >= -22 && d.exponent <= 22) {
-    double value = static_cast<double>(d.mantissa);
+    value = static_cast<double>(d.mantissa);
     value = d.exponent < 0 ? value / kPowersOfTen[-d.exponent] : value * kPowersOfTen[d.exponent];
-    out.tag = 'd';
-    out.bits = bits_of(d.negative ? -value : value);
-    return error_kind::none;
+  } else if (!extended_fast_path(d, value)) {
+    return slow_double(begin, stop, d, out);
   }
-  return slow_double(begin, stop, d, out);
+  out.tag = 'd';
+  out.bits = bits_of(d.negative ? -value : value);
+  return error_kind::none;
 }
 
 }  // namespace cachet::json::detail
