@@ -18,7 +18,7 @@ cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
 for target in build/fuzz/bin/*_fuzz; do
   name=$(basename "$target")
-  corpus="fuzz/corpus/${name%%_*}"  # resp_fuzz -> resp, json_*_fuzz -> json
+  corpus="fuzz/corpus/${name%%_*}"  # resp_fuzz -> resp, json_*_fuzz -> json, http_* -> http
   work=$(mktemp -d)
   "$target" -runs=200000 -max_len=4096 "$work" "$corpus" 2>&1 | tail -n 1
   rm -rf "$work"

@@ -1,0 +1,95 @@
+// HTTP/1.1 request parser (RFC 9112 message syntax, RFC 9110 semantics): turns the bytes a
+// client sent into requests.
+//
+// Pure and incremental: no sockets. The caller hands the parser the unconsumed input, which
+// always starts at the first byte of the request being parsed; between calls that return
+// kIncomplete the caller may only append to that input. Strict where leniency enables request
+// smuggling: CRLF line endings only, no obs-fold, no whitespace before a colon, exactly one Host,
+// at most one Content-Length, never both Content-Length and Transfer-Encoding, and chunked as
+// the only transfer coding.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cachet::http {
+
+struct Limits {
+  size_t max_target = 8 * 1024;     // request-target bytes; over it: 414
+  size_t max_header_bytes = 16384;  // request line + header fields; over it: 431
+  size_t max_headers = 100;         // header fields; over it: 431
+  size_t max_body = 1024 * 1024;    // decoded body bytes; over it: 413
+};
+
+struct Header {
+  std::string_view name;   // as sent; compare with iequals()
+  std::string_view value;  // leading and trailing whitespace removed
+};
+
+struct Request {
+  std::string_view method;
+  std::string_view target;  // as sent: path and query
+  std::string_view path;    // target before '?'
+  std::string_view query;   // after '?', without it; empty if none
+  int minor_version = 1;    // HTTP/1.<minor>
+  std::vector<Header> headers;
+  std::string_view host;
+  bool keep_alive = true;  // HTTP/1.1 unless "Connection: close"; HTTP/1.0 only with keep-alive
+  bool expect_continue = false;  // "Expect: 100-continue"
+  std::string body;              // decoded (chunked bodies joined)
+
+  // The first header named `name` (case-insensitive), or an empty view.
+  std::string_view header(std::string_view name) const;
+};
+
+enum class ParseStatus {
+  kComplete,    // a whole request; see request() and consumed()
+  kIncomplete,  // need more input; headers_complete() tells whether the head is in
+  kError,       // see error_status() and error_message(); the connection must close after replying
+};
+
+class Parser {
+ public:
+  explicit Parser(const Limits& limits = {}) : limits_(limits) {}
+
+  // Parses the request at the front of `input`.
+  [[nodiscard]] ParseStatus parse(std::string_view input);
+
+  const Request& request() const { return request_; }
+  // Bytes of the request just parsed: drop them before the next call.
+  size_t consumed() const { return consumed_; }
+  // Whether the request head has been parsed (e.g. to answer "Expect: 100-continue" before the
+  // body arrives).
+  bool headers_complete() const { return head_size_ != 0; }
+  // After kError: the status to answer with (400, 413, 414, 431, 501 or 505) and why.
+  int error_status() const { return error_status_; }
+  const std::string& error_message() const { return error_message_; }
+
+ private:
+  ParseStatus parse_head(std::string_view input);
+  ParseStatus parse_request_line(std::string_view line);
+  ParseStatus parse_header_line(std::string_view line);
+  ParseStatus check_framing();
+  ParseStatus parse_body(std::string_view input);
+  ParseStatus parse_chunked(std::string_view input);
+  ParseStatus fail(int status, std::string message);
+  void reset();
+
+  Limits limits_;
+  Request request_;
+  size_t consumed_ = 0;
+  size_t head_size_ = 0;  // bytes of request line + headers + blank line, once parsed
+  bool chunked_ = false;
+  uint64_t content_length_ = 0;
+  size_t chunk_pos_ = 0;  // chunked: input offset of the next chunk-size line
+  int error_status_ = 0;
+  std::string error_message_;
+};
+
+// ASCII case-insensitive equality (header names, tokens).
+bool iequals(std::string_view a, std::string_view b);
+
+}  // namespace cachet::http
