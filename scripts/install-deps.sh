@@ -12,6 +12,7 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev
   # real clients and peers for integration tests and benchmarks
   redis-server redis-tools memcached python3 python3-pytest python3-redis libhiredis-dev
+  curl wrk
   # allocator
   libjemalloc-dev
   # JSON peers: the differential fuzzer (nlohmann) and bench/json_bench

@@ -12,6 +12,7 @@ import subprocess
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CACHET = os.environ.get("CACHET_SERVER", str(ROOT / "build/release/bin/cachet-server"))
+GATEWAY = os.environ.get("CACHET_GATEWAY", str(ROOT / "build/release/bin/cachet-gateway"))
 HIREDIS_CLIENT = os.environ.get("CACHET_HIREDIS_CLIENT",
                                 str(ROOT / "build/release/bin/hiredis_client"))
 SAFETY_TIMEOUT = 30
@@ -40,9 +41,11 @@ def _wait_for_line(stream, marker, proc):
 class Cachet:
     """A cachet-server process on a kernel-chosen loopback port."""
 
+    BINARY = CACHET
+
     def __init__(self, *args):
         # A config file must come first; "--port 0" last so it wins.
-        self.proc = subprocess.Popen([CACHET, *args, "--port", "0"], stderr=subprocess.PIPE,
+        self.proc = subprocess.Popen([self.BINARY, *args, "--port", "0"], stderr=subprocess.PIPE,
                                      stdout=subprocess.DEVNULL, bufsize=0)
         line = _wait_for_line(self.proc.stderr, "ready to accept connections", self.proc)
         self.port = int(line.split(" on port ")[1].split()[0])
@@ -60,6 +63,12 @@ class Cachet:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+
+class Gateway(Cachet):
+    """A cachet-gateway process on a kernel-chosen loopback port."""
+
+    BINARY = GATEWAY
 
 
 def free_port():

@@ -1,0 +1,84 @@
+// cachet-gateway: the HTTP/1.1 JSON API. Flags: --port N (8080), --bind ADDR (127.0.0.1; may
+// repeat), --threads N (cores), --max-body BYTES (1 MB). SIGTERM/SIGINT drain and exit 0.
+#include <signal.h>
+
+#include <charconv>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "gateway/http_handler.h"
+#include "net/server.h"
+
+namespace {
+
+bool parse_number(std::string_view text, size_t& out) {
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && p == text.data() + text.size();
+}
+
+// Fills options from argv; returns an error message or "".
+std::string parse_flags(int argc, char** argv, cachet::net::ServerOptions& server,
+                        cachet::http::Limits& limits) {
+  bool bind_given = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view flag = argv[i];
+    if (i + 1 == argc) return "missing value for " + std::string(flag);
+    std::string_view value = argv[++i];
+    size_t n = 0;
+    if (flag == "--port" && parse_number(value, n) && n <= 65535) {
+      server.port = static_cast<uint16_t>(n);
+    } else if (flag == "--threads" && parse_number(value, n) && n >= 1 && n <= 1024) {
+      server.threads = static_cast<int>(n);
+    } else if (flag == "--max-body" && parse_number(value, n)) {
+      limits.max_body = n;
+    } else if (flag == "--bind") {
+      if (!bind_given) server.bind.clear();
+      bind_given = true;
+      server.bind.emplace_back(value);
+    } else {
+      return "bad option " + std::string(flag) + " " + std::string(value);
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cachet::net::ServerOptions options;
+  options.port = 8080;
+  options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  cachet::http::Limits limits;
+  if (std::string error = parse_flags(argc, argv, options, limits); !error.empty()) {
+    std::fprintf(stderr,
+                 "cachet-gateway: %s\nusage: cachet-gateway [--port N] [--bind ADDR]... "
+                 "[--threads N] [--max-body BYTES]\n",
+                 error.c_str());
+    return 1;
+  }
+  sigset_t signals;  // every thread inherits the mask; main takes the signals with sigwait
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  cachet::gateway::Api api;
+  cachet::net::Server server(options, [&](cachet::net::Connection&) {
+    return std::make_unique<cachet::gateway::HttpHandler>(api, limits);
+  });
+  std::string error;
+  if (!server.listen(error)) {
+    std::fprintf(stderr, "cachet-gateway: %s\n", error.c_str());
+    return 1;
+  }
+  server.start();
+  std::fprintf(stderr, "cachet-gateway ready to accept connections on port %u (%d threads)\n",
+               server.port(), options.threads);
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  server.stop();
+  std::fprintf(stderr, "cachet-gateway stopped\n");
+  return 0;
+}

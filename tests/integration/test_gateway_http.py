@@ -1,0 +1,137 @@
+"""cachet-gateway over real HTTP clients (http.client, curl, wrk) and raw sockets: routing,
+keep-alive, pipelining, 100-continue, and every framing rejection with a JSON error body."""
+import http.client
+import json
+import re
+import shutil
+import signal
+import socket
+import subprocess
+
+import pytest
+
+from support import SAFETY_TIMEOUT, Gateway
+
+
+@pytest.fixture
+def gateway():
+    with Gateway("--threads", "2") as g:
+        yield g
+
+
+def raw(port, data, read_until_close=True):
+    """Sends bytes, returns everything the server wrote until it closed (or the first response)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=SAFETY_TIMEOUT) as s:
+        s.sendall(data)
+        out = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return out
+            out += chunk
+            if not read_until_close and b"\r\n\r\n" in out:
+                return out
+
+
+def split_response(data):
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {k.lower(): v.strip() for k, v in (l.split(":", 1) for l in lines[1:])}
+    return status, headers, body
+
+
+def test_json_endpoint_with_http_client(gateway):
+    conn = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=SAFETY_TIMEOUT)
+    for _ in range(3):  # one keep-alive connection
+        conn.request("GET", "/json")
+        r = conn.getresponse()
+        assert r.status == 200
+        assert r.getheader("Content-Type") == "application/json"
+        assert r.getheader("Date").endswith(" GMT")
+        assert json.loads(r.read()) == {"message": "Hello, World!"}
+    conn.request("HEAD", "/healthz")
+    r = conn.getresponse()
+    assert r.status == 200 and r.getheader("Content-Length") == "15" and r.read() == b""
+
+
+def test_unknown_path_and_method(gateway):
+    conn = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=SAFETY_TIMEOUT)
+    conn.request("GET", "/nope")
+    r = conn.getresponse()
+    assert r.status == 404
+    assert json.loads(r.read())["error"]["code"] == "not_found"
+    conn.request("DELETE", "/json")
+    r = conn.getresponse()
+    assert r.status == 405
+    assert r.getheader("Allow") == "GET, HEAD"
+    assert json.loads(r.read())["error"]["code"] == "method_not_allowed"
+
+
+def test_curl(gateway):
+    out = subprocess.run(["curl", "-sS", "--max-time", "10", f"http://127.0.0.1:{gateway.port}/json"],
+                         capture_output=True, check=True).stdout
+    assert json.loads(out) == {"message": "Hello, World!"}
+
+
+def test_pipelined_responses_in_order(gateway):
+    reqs = b"".join(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % p for p in [b"/json", b"/nope", b"/healthz"] * 20)
+    data = raw(gateway.port, reqs + b"GET /json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    statuses = [int(code) for code in re.findall(rb"HTTP/1\.1 (\d{3}) ", data)]
+    assert statuses == [200, 404, 200] * 20 + [200]
+    assert data.count(b"Connection: close") == 1
+
+
+def test_expect_100_continue(gateway):
+    with socket.create_connection(("127.0.0.1", gateway.port), timeout=SAFETY_TIMEOUT) as s:
+        s.sendall(b"POST /json HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+        assert s.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        s.sendall(b"hello")
+        status, headers, _ = split_response(s.recv(65536))
+        assert status == 405
+
+
+REJECTIONS = [
+    (b"POST /json HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+    (b"POST /json HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400),
+    (b"POST /json HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n\r\n", 400),
+    (b"POST /json HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 400),
+    (b"POST /json HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
+    (b"GET /json HTTP/1.1\r\n\r\n", 400),
+    (b"GET /json HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+    (b"GET /json HTTP/1.1\r\nHost : a\r\n\r\n", 400),
+    (b"GET /json HTTP/1.1\r\nHost: a\r\nX: 1\r\n folded\r\n\r\n", 400),
+    (b"GET /json HTTP/1.1\r\nHost: a\nX: 1\r\n\r\n", 400),
+    (b"GET /json HTTP/1.1\r\nHost: a\rX: 1\r\n\r\n", 400),
+    (b"GET /json HTTP/1.1\r\nHost: a\x00b\r\n\r\n", 400),
+    (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+    (b"GET /json HTTP/1.1\r\nHost: x\r\nX: " + b"b" * 17000 + b"\r\n\r\n", 431),
+    (b"PUT /json HTTP/1.1\r\nHost: x\r\nContent-Length: 1048577\r\n\r\n", 413),
+    (b"GET /json HTTP/3.0\r\nHost: x\r\n\r\n", 505),
+]
+
+
+@pytest.mark.parametrize("request_bytes,status", REJECTIONS)
+def test_rejections_answer_json_and_close(gateway, request_bytes, status):
+    got, headers, body = split_response(raw(gateway.port, request_bytes))
+    assert got == status
+    assert headers["connection"] == "close"
+    error = json.loads(body)["error"]
+    assert error["code"] and error["message"]
+    # the server keeps serving others
+    assert split_response(raw(gateway.port, b"GET /json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))[0] == 200
+
+
+def test_wrk_smoke(gateway):
+    if shutil.which("wrk") is None:
+        pytest.skip("wrk not installed (scripts/install-deps.sh installs it)")
+    out = subprocess.run(["wrk", "-t1", "-c16", "-d1s", f"http://127.0.0.1:{gateway.port}/json"],
+                         capture_output=True, text=True, timeout=60).stdout
+    assert "Requests/sec" in out
+    assert "Non-2xx" not in out and "Socket errors" not in out
+
+
+def test_sigterm_exits_zero():
+    with Gateway() as g:
+        assert split_response(raw(g.port, b"GET /json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))[0] == 200
+        assert g.stop(signal.SIGTERM) == 0
