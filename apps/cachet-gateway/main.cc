@@ -1,5 +1,6 @@
 // cachet-gateway: the HTTP/1.1 JSON API. Flags: --port N (8080), --bind ADDR (127.0.0.1; may
-// repeat), --threads N (cores), --max-body BYTES (1 MB). SIGTERM/SIGINT drain and exit 0.
+// repeat), --threads N (cores), --max-body BYTES (1 MB), --idle-timeout SECONDS (75, as nginx's
+// keepalive_timeout; 0 never). SIGTERM/SIGINT drain and exit 0.
 #include <signal.h>
 
 #include <charconv>
@@ -33,6 +34,8 @@ std::string parse_flags(int argc, char** argv, cachet::net::ServerOptions& serve
       server.threads = static_cast<int>(n);
     } else if (flag == "--max-body" && parse_number(value, n)) {
       limits.max_body = n;
+    } else if (flag == "--idle-timeout" && parse_number(value, n)) {
+      server.limits.idle_timeout = std::chrono::seconds(n);
     } else if (flag == "--bind") {
       if (!bind_given) server.bind.clear();
       bind_given = true;
@@ -50,11 +53,12 @@ int main(int argc, char** argv) {
   cachet::net::ServerOptions options;
   options.port = 8080;
   options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  options.limits.idle_timeout = std::chrono::seconds(75);
   cachet::http::Limits limits;
   if (std::string error = parse_flags(argc, argv, options, limits); !error.empty()) {
     std::fprintf(stderr,
                  "cachet-gateway: %s\nusage: cachet-gateway [--port N] [--bind ADDR]... "
-                 "[--threads N] [--max-body BYTES]\n",
+                 "[--threads N] [--max-body BYTES] [--idle-timeout SECONDS]\n",
                  error.c_str());
     return 1;
   }

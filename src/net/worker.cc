@@ -43,6 +43,18 @@ Worker::Worker(Server& server, int index, WorkerLimits limits)
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   epoll_event ev{EPOLLIN, {.u64 = kWakeTag}};
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+  if (limits_.idle_timeout.count() > 0)
+    add_timer(std::chrono::seconds(1), [this] { close_idle(); });
+}
+
+void Worker::close_idle() {
+  auto now = std::chrono::steady_clock::now();
+  std::vector<Connection*> idle;
+  for (auto& [id, conn] : connections_) {
+    bool replying = conn->sent_ < conn->output_.size();
+    if (!replying && now - conn->last_read_ >= limits_.idle_timeout) idle.push_back(conn.get());
+  }
+  for (Connection* conn : idle) close_connection(*conn);
 }
 
 Worker::~Worker() {
@@ -209,6 +221,7 @@ void Worker::on_readable(Connection& conn) {
       return;
     }
     conn.input_.commit(static_cast<size_t>(n));
+    conn.last_read_ = std::chrono::steady_clock::now();
     if (conn.input_.size() > limits_.max_input_buffer) {
       close_connection(conn);  // client-query-buffer-limit, as Redis closes such a client
       return;

@@ -76,11 +76,15 @@ class Connection {
   bool closing_ = false;
   bool closed_ = false;
   bool reading_ = true;
+  std::chrono::steady_clock::time_point last_read_ = std::chrono::steady_clock::now();
 };
 
 struct WorkerLimits {
   size_t max_input_buffer = 1024ull * 1024 * 1024;  // client-query-buffer-limit
   size_t pause_reading_output = 64 * 1024 * 1024;   // backpressure: stop reading past this
+  // Close a connection that has sent nothing for this long and has no reply pending (0: never);
+  // checked once a second, like Redis's `timeout` and nginx's keepalive_timeout.
+  std::chrono::seconds idle_timeout{0};
 };
 
 class Worker {
@@ -120,6 +124,7 @@ class Worker {
   void process_input(Connection& conn);
   void flush(Connection& conn);
   void close_connection(Connection& conn);
+  void close_idle();
   void begin_drain();
 
   Server& server_;

@@ -135,3 +135,18 @@ def test_sigterm_exits_zero():
     with Gateway() as g:
         assert split_response(raw(g.port, b"GET /json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))[0] == 200
         assert g.stop(signal.SIGTERM) == 0
+
+
+def test_idle_keep_alive_connections_are_closed():
+    """An idle keep-alive connection is closed after --idle-timeout; the test waits for the close
+    itself (recv returning EOF), not for a guessed amount of time."""
+    with Gateway("--idle-timeout", "1") as g:
+        with socket.create_connection(("127.0.0.1", g.port), timeout=SAFETY_TIMEOUT) as s:
+            s.sendall(b"GET /json HTTP/1.1\r\nHost: x\r\n\r\n")
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            assert split_response(data)[0] == 200  # answered, then closed once idle
