@@ -9,6 +9,8 @@
 #include <chrono>
 #include <thread>
 
+#include "gateway/http_handler.h"
+#include "gateway/local_backend.h"
 #include "net/server.h"
 #include "server/command.h"
 #include "server/config.h"
@@ -53,6 +55,21 @@ cachet::net::ServerOptions network_options(const Config& c, cachet::server::Inst
   return o;
 }
 
+// The HTTP/JSON API on the same process and store (config `http-port`), or null when off.
+std::unique_ptr<cachet::net::Server> http_server(const Config& c, const cachet::gateway::Api& api,
+                                                 const cachet::http::Limits& limits) {
+  if (c.http_port == 0) return nullptr;
+  cachet::net::ServerOptions o;
+  o.bind = c.bind;
+  o.port = c.http_port;
+  o.threads = c.threads > 0 ? c.threads : static_cast<int>(std::thread::hardware_concurrency());
+  o.max_connections = c.maxclients;
+  o.limits.idle_timeout = std::chrono::seconds(75);  // nginx's keepalive_timeout
+  return std::make_unique<cachet::net::Server>(o, [&api, &limits](auto&) {
+    return std::make_unique<cachet::gateway::HttpHandler>(api, limits);
+  });
+}
+
 // Runs the active expiry cycle on every worker, each over its share of the shards.
 void add_expiry_timers(cachet::net::Server& net, cachet::server::Instance& instance, int hz) {
   auto period = std::chrono::milliseconds(1000 / hz);
@@ -95,6 +112,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   instance.set_listening_port(net.port());
+  cachet::gateway::LocalBackend backend(instance);
+  cachet::gateway::Api api(&backend);
+  cachet::http::Limits http_limits;
+  std::unique_ptr<cachet::net::Server> http = http_server(config, api, http_limits);
+  if (http && !http->listen(error)) {
+    log("HTTP API: {}", error);
+    return 1;
+  }
   instance.on_config_change([&net](const Config& before, Config& after) -> std::string {
     if (after.port != before.port) {
       std::string err;
@@ -111,6 +136,10 @@ int main(int argc, char** argv) {
   instance.on_shutdown([] { kill(getpid(), SIGTERM); });
   add_expiry_timers(net, instance, config.hz);
   net.start();
+  if (http) {
+    http->start();
+    log("HTTP API ready on port {}", http->port());
+  }
   log("cachet {} ready to accept connections on port {} ({} threads)",
       cachet::server::kCachetVersion, net.port(), net.worker_count());
 
@@ -118,6 +147,7 @@ int main(int argc, char** argv) {
   sigwait(&signals, &signal_number);
   log("Received {}, shutting down: finishing replies in flight", strsignal(signal_number));
   net.stop();
+  if (http) http->stop();
   log("cachet is now ready to exit, bye bye...");
   return 0;
 }

@@ -3,67 +3,6 @@
 #include <ctime>
 
 namespace cachet::gateway {
-namespace {
-
-std::string_view error_code(int status) {
-  switch (status) {
-    case 400:
-      return "bad_request";
-    case 404:
-      return "not_found";
-    case 405:
-      return "method_not_allowed";
-    case 413:
-      return "payload_too_large";
-    case 414:
-      return "uri_too_long";
-    case 431:
-      return "headers_too_large";
-    case 501:
-      return "not_implemented";
-    case 503:
-      return "unavailable";
-    case 505:
-      return "http_version_not_supported";
-    default:
-      return "error";
-  }
-}
-
-}  // namespace
-
-void error_body(int status, std::string_view message, json::buffer& body) {
-  json::writer w(body);
-  w.begin_object().key("error").begin_object();
-  w.key("code").value(error_code(status)).key("message").value(message);
-  w.end_object().end_object();
-}
-
-Api::Api() {
-  router_.add("GET", "/json", kJson);
-  router_.add("GET", "/healthz", kHealthz);
-}
-
-void Api::handle(const http::Request& request, http::Response& response, json::buffer& body) const {
-  http::Router::Match m = router_.match(request.method, request.path);
-  if (m.kind == http::Router::Match::kNotFound) {
-    response.status = 404;
-    error_body(404, "no route for " + std::string(request.path), body);
-  } else if (m.kind == http::Router::Match::kMethodNotAllowed) {
-    response.status = 405;
-    response.headers.emplace_back("Allow", m.allow);
-    error_body(405, std::string(request.method) + " is not allowed here; allowed: " + m.allow,
-               body);
-  } else if (m.id == kJson) {
-    json::writer w(body);  // built per request, as the TechEmpower JSON test requires
-    w.begin_object().key("message").value("Hello, World!").end_object();
-  } else {
-    json::writer w(body);
-    w.begin_object().key("status").value("ok").end_object();
-  }
-  response.body = body.view();
-}
-
 size_t HttpHandler::on_input(net::Connection& conn, std::string_view input) {
   size_t pos = 0;
   while (pos < input.size()) {

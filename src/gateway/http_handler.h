@@ -6,27 +6,12 @@
 #include <string_view>
 
 #include "cachet/json/writer.h"
+#include "gateway/api.h"
 #include "http/parser.h"
 #include "http/response.h"
-#include "http/router.h"
 #include "net/worker.h"
 
 namespace cachet::gateway {
-
-// Answers routed requests. Thread-safe: one Api serves every worker.
-class Api {
- public:
-  Api();
-  // Fills `response` (its body lives in `body`) for `request`.
-  void handle(const http::Request& request, http::Response& response, json::buffer& body) const;
-
- private:
-  enum Route : int { kJson, kHealthz };
-  http::Router router_;
-};
-
-// Writes the API's error body {"error":{"code":...,"message":...}} for `status` into `body`.
-void error_body(int status, std::string_view message, json::buffer& body);
 
 class HttpHandler final : public net::Handler {
  public:

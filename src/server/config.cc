@@ -72,10 +72,14 @@ std::string set_bind(Config& c, std::span<const std::string> v) {
   return "";
 }
 
-const std::array<OptionSpec, 14> kOptions = {{
+const std::array<OptionSpec, 15> kOptions = {{
     {"port", true, [](const Config& c) { return std::to_string(c.port); },
      [](Config& c, std::span<const std::string> v) {
        return set_int<uint16_t>(v, c.port, 0, 65535);
+     }},
+    {"http-port", false, [](const Config& c) { return std::to_string(c.http_port); },
+     [](Config& c, std::span<const std::string> v) {
+       return set_int<uint16_t>(v, c.http_port, 0, 65535);
      }},
     {"bind", false, [](const Config& c) { return fmt::format("{}", fmt::join(c.bind, " ")); },
      set_bind},

@@ -12,6 +12,7 @@ namespace cachet::server {
 
 struct Config {
   uint16_t port = 6379;
+  uint16_t http_port = 0;  // the HTTP/JSON API (cachet-gateway embedded); 0: off
   std::vector<std::string> bind = {"127.0.0.1"};
   int threads = 0;  // 0: one per core
   std::string requirepass;

@@ -1,0 +1,247 @@
+#include "gateway/api.h"
+
+#include <charconv>
+#include <string>
+
+#include "cachet/json/document.h"
+#include "cachet/json/pointer.h"
+
+namespace cachet::gateway {
+namespace {
+
+using Command = std::vector<std::string_view>;
+
+std::string_view error_code(int status) {
+  switch (status) {
+    case 400:
+      return "bad_request";
+    case 404:
+      return "not_found";
+    case 405:
+      return "method_not_allowed";
+    case 413:
+      return "payload_too_large";
+    case 414:
+      return "uri_too_long";
+    case 431:
+      return "headers_too_large";
+    case 501:
+      return "not_implemented";
+    case 503:
+      return "unavailable";
+    case 505:
+      return "http_version_not_supported";
+    default:
+      return "error";
+  }
+}
+
+void fail(http::Response& response, json::buffer& body, int status, std::string_view message) {
+  response.status = status;
+  body.clear();
+  error_body(status, message, body);
+}
+
+// The value of query parameter `name`, percent-decoded; false if absent or malformed.
+bool query_param(std::string_view query, std::string_view name, std::string& out) {
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == name) {
+      return percent_decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), out);
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return false;
+}
+
+// A strong validator for a stored value: FNV-1a 64 of its bytes, quoted.
+std::string etag_of(std::string_view value) {
+  uint64_t h = 0xcbf29ce484222325;
+  for (unsigned char c : value) h = (h ^ c) * 0x100000001b3;
+  char hex[17];
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (int i = 15; i >= 0; --i, h >>= 4) hex[i] = kDigits[h & 0xF];
+  return "\"" + std::string(hex, 16) + "\"";
+}
+
+// Whether If-None-Match `header` names `etag` (or is "*"); weak comparison (RFC 9110 13.1.2).
+bool none_match(std::string_view header, std::string_view etag) {
+  while (!header.empty()) {
+    size_t comma = header.find(',');
+    std::string_view item = header.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.starts_with("W/")) item.remove_prefix(2);
+    if (item == "*" || item == etag) return true;
+    if (comma == std::string_view::npos) break;
+    header.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+}  // namespace
+
+void error_body(int status, std::string_view message, json::buffer& body) {
+  json::writer w(body);
+  w.begin_object().key("error").begin_object();
+  w.key("code").value(error_code(status)).key("message").value(message);
+  w.end_object().end_object();
+}
+
+bool percent_decode(std::string_view in, std::string& out) {
+  out.clear();
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out += in[i];
+      continue;
+    }
+    unsigned value = 0;
+    if (in.size() - i < 3) return false;
+    auto [p, ec] = std::from_chars(in.data() + i + 1, in.data() + i + 3, value, 16);
+    if (ec != std::errc() || p != in.data() + i + 3) return false;
+    out += static_cast<char>(value);
+    i += 2;
+  }
+  return true;
+}
+
+Api::Api(Backend* backend) : backend_(backend) {
+  router_.add("GET", "/json", kJson);
+  router_.add("GET", "/healthz", kHealthz);
+  router_.add("GET", "/readyz", kReadyz);
+  router_.add("PUT", "/v1/kv/{key}", kPut);
+  router_.add("GET", "/v1/kv/{key}", kGet);
+  router_.add("DELETE", "/v1/kv/{key}", kDelete);
+}
+
+bool Api::run(std::span<const std::vector<std::string_view>> commands,
+              std::vector<resp::Reply>& replies, http::Response& response,
+              json::buffer& body) const {
+  std::string error;
+  if (backend_ == nullptr) {
+    error = "no cache backend is configured";
+  } else if (backend_->run(commands, replies, error)) {
+    for (const resp::Reply& r : replies) {
+      if (r.type == resp::Reply::Type::kError) {
+        fail(response, body, 503, "cache error: " + r.text);
+        return false;
+      }
+    }
+    return true;
+  }
+  fail(response, body, 503, error);
+  return false;
+}
+
+void Api::put(const http::Request& request, std::string_view key, http::Response& response,
+              json::buffer& body) const {
+  auto doc = json::parse(request.body);
+  if (!doc) {
+    const json::error& e = doc.error();
+    response.status = 400;
+    json::writer w(body);
+    w.begin_object().key("error").begin_object().key("code").value("invalid_json");
+    w.key("message").value("request body is not JSON: " + to_string(e));
+    w.key("line").value(e.line).key("column").value(e.column).key("offset").value(e.offset);
+    w.end_object().end_object();
+    return;
+  }
+  std::string ttl_text;
+  uint64_t ttl = 0;
+  if (query_param(request.query, "ttl", ttl_text)) {
+    auto [p, ec] = std::from_chars(ttl_text.data(), ttl_text.data() + ttl_text.size(), ttl);
+    if (ec != std::errc() || p != ttl_text.data() + ttl_text.size() || ttl == 0 ||
+        ttl > 100'000'000'000) {
+      return fail(response, body, 400, "ttl must be a positive number of seconds");
+    }
+  }
+  json::buffer minified;
+  (void)json::serialize(doc->root(), minified);
+  std::string ttl_arg = std::to_string(ttl);
+  Command set = {"SET", key, minified.view()};
+  if (ttl > 0) set.insert(set.end(), {"EX", ttl_arg});
+  std::vector<resp::Reply> replies;
+  if (!run(std::span(&set, 1), replies, response, body)) return;
+  response.status = 204;
+}
+
+void Api::get(const http::Request& request, std::string_view key, http::Response& response,
+              json::buffer& body) const {
+  const Command commands[] = {{"GET", key}, {"PTTL", key}};
+  std::vector<resp::Reply> replies;
+  if (!run(commands, replies, response, body)) return;
+  if (replies[0].type != resp::Reply::Type::kBulk) {
+    return fail(response, body, 404, "no such key: " + std::string(key));
+  }
+  const std::string& stored = replies[0].text;
+  std::string pointer;
+  bool has_pointer = query_param(request.query, "pointer", pointer);
+  std::string etag = etag_of(has_pointer ? stored + '\0' + pointer : stored);
+  response.headers.emplace_back("ETag", etag);
+  if (replies[1].integer > 0) {
+    response.headers.emplace_back("Cache-Control",
+                                  "max-age=" + std::to_string(replies[1].integer / 1000));
+  }
+  if (none_match(request.header("if-none-match"), etag)) {
+    response.status = 304;
+    return;
+  }
+  if (!has_pointer) {
+    body.append(stored);
+    return;
+  }
+  auto doc = json::parse(stored);
+  if (!doc) return fail(response, body, 503, "stored value is not JSON");
+  auto part = json::at_pointer(doc->root(), pointer);
+  if (!part) {
+    int status = part.kind() == json::error_kind::invalid_pointer ? 400 : 404;
+    response.headers.clear();
+    return fail(response, body, status, "pointer " + pointer + ": " + part.error().message);
+  }
+  (void)json::serialize(*part, body);
+}
+
+void Api::remove(std::string_view key, http::Response& response, json::buffer& body) const {
+  const Command del = {"DEL", key};
+  std::vector<resp::Reply> replies;
+  if (!run(std::span(&del, 1), replies, response, body)) return;
+  if (replies[0].integer == 0) return fail(response, body, 404, "no such key: " + std::string(key));
+  response.status = 204;
+}
+
+void Api::handle(const http::Request& request, http::Response& response, json::buffer& body) const {
+  http::Router::Match m = router_.match(request.method, request.path);
+  std::string key;
+  if (m.kind == http::Router::Match::kNotFound) {
+    fail(response, body, 404, "no route for " + std::string(request.path));
+  } else if (m.kind == http::Router::Match::kMethodNotAllowed) {
+    fail(response, body, 405,
+         std::string(request.method) + " is not allowed here; allowed: " + m.allow);
+    response.headers.emplace_back("Allow", m.allow);
+  } else if (m.id == kJson) {
+    json::writer w(body);  // built per request, as the TechEmpower JSON test requires
+    w.begin_object().key("message").value("Hello, World!").end_object();
+  } else if (m.id == kHealthz) {
+    json::writer w(body);
+    w.begin_object().key("status").value("ok").end_object();
+  } else if (m.id == kReadyz && (backend_ == nullptr || !backend_->ready())) {
+    fail(response, body, 503, "cache backend not ready");
+  } else if (m.id == kReadyz) {
+    json::writer w(body);
+    w.begin_object().key("status").value("ready").end_object();
+  } else if (!percent_decode(m.params[0], key)) {
+    fail(response, body, 400, "malformed percent-encoding in the key");
+  } else if (m.id == kPut) {
+    put(request, key, response, body);
+  } else if (m.id == kGet) {
+    get(request, key, response, body);
+  } else {
+    remove(key, response, body);
+  }
+  if (response.status != 204 && response.status != 304) response.body = body.view();
+}
+
+}  // namespace cachet::gateway
