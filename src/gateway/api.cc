@@ -82,6 +82,29 @@ bool none_match(std::string_view header, std::string_view etag) {
   return false;
 }
 
+// 400 for a request body that is not JSON, with the parser's position.
+void invalid_json(const json::error& e, http::Response& response, json::buffer& body) {
+  response.status = 400;
+  body.clear();
+  json::writer w(body);
+  w.begin_object().key("error").begin_object().key("code").value("invalid_json");
+  w.key("message").value("request body is not JSON: " + to_string(e));
+  w.key("line").value(e.line).key("column").value(e.column).key("offset").value(e.offset);
+  w.end_object().end_object();
+}
+
+// Writes a stored value: as JSON when it is JSON (anything PUT through the API), else as a string
+// (a value written over RESP).
+void write_stored(json::writer& w, std::string_view stored) {
+  if (json::parse(stored).ok()) {
+    w.raw(stored);
+  } else {
+    w.value(stored);
+  }
+}
+
+constexpr size_t kMaxBatchCommands = 10000;
+
 }  // namespace
 
 void error_body(int status, std::string_view message, json::buffer& body) {
@@ -109,12 +132,15 @@ bool percent_decode(std::string_view in, std::string& out) {
 }
 
 Api::Api(Backend* backend) : backend_(backend) {
-  router_.add("GET", "/json", kJson);
-  router_.add("GET", "/healthz", kHealthz);
-  router_.add("GET", "/readyz", kReadyz);
-  router_.add("PUT", "/v1/kv/{key}", kPut);
-  router_.add("GET", "/v1/kv/{key}", kGet);
-  router_.add("DELETE", "/v1/kv/{key}", kDelete);
+  router_.add("GET", "/json", Metrics::kJson);
+  router_.add("GET", "/healthz", Metrics::kHealthz);
+  router_.add("GET", "/readyz", Metrics::kReadyz);
+  router_.add("GET", "/metrics", Metrics::kMetrics);
+  router_.add("GET", "/openapi.json", Metrics::kOpenapi);
+  router_.add("PUT", "/v1/kv/{key}", Metrics::kKvPut);
+  router_.add("GET", "/v1/kv/{key}", Metrics::kKvGet);
+  router_.add("DELETE", "/v1/kv/{key}", Metrics::kKvDelete);
+  router_.add("POST", "/v1/batch", Metrics::kBatch);
 }
 
 bool Api::run(std::span<const std::vector<std::string_view>> commands,
@@ -126,12 +152,13 @@ bool Api::run(std::span<const std::vector<std::string_view>> commands,
   } else if (backend_->run(commands, replies, error)) {
     for (const resp::Reply& r : replies) {
       if (r.type == resp::Reply::Type::kError) {
-        fail(response, body, 503, "cache error: " + r.text);
-        return false;
+        error = "cache error: " + r.text;
+        break;
       }
     }
-    return true;
+    if (error.empty()) return true;
   }
+  metrics_.backend_error();
   fail(response, body, 503, error);
   return false;
 }
@@ -139,16 +166,7 @@ bool Api::run(std::span<const std::vector<std::string_view>> commands,
 void Api::put(const http::Request& request, std::string_view key, http::Response& response,
               json::buffer& body) const {
   auto doc = json::parse(request.body);
-  if (!doc) {
-    const json::error& e = doc.error();
-    response.status = 400;
-    json::writer w(body);
-    w.begin_object().key("error").begin_object().key("code").value("invalid_json");
-    w.key("message").value("request body is not JSON: " + to_string(e));
-    w.key("line").value(e.line).key("column").value(e.column).key("offset").value(e.offset);
-    w.end_object().end_object();
-    return;
-  }
+  if (!doc) return invalid_json(doc.error(), response, body);
   std::string ttl_text;
   uint64_t ttl = 0;
   if (query_param(request.query, "ttl", ttl_text)) {
@@ -174,8 +192,10 @@ void Api::get(const http::Request& request, std::string_view key, http::Response
   std::vector<resp::Reply> replies;
   if (!run(commands, replies, response, body)) return;
   if (replies[0].type != resp::Reply::Type::kBulk) {
+    metrics_.miss();
     return fail(response, body, 404, "no such key: " + std::string(key));
   }
+  metrics_.hit();
   const std::string& stored = replies[0].text;
   std::string pointer;
   bool has_pointer = query_param(request.query, "pointer", pointer);
@@ -212,36 +232,118 @@ void Api::remove(std::string_view key, http::Response& response, json::buffer& b
   response.status = 204;
 }
 
-void Api::handle(const http::Request& request, http::Response& response, json::buffer& body) const {
+void Api::batch(const http::Request& request, http::Response& response, json::buffer& body) const {
+  auto doc = json::parse(request.body);
+  if (!doc) return invalid_json(doc.error(), response, body);
+  json::element root = doc->root();
+  if (!root.is_object()) return fail(response, body, 400, "batch body must be an object");
+  std::vector<std::string_view> gets, deletes;
+  std::vector<std::pair<std::string_view, std::string>> sets;
+  for (json::member m : root.object()) {
+    bool is_set = m.key == "set";
+    if (!is_set && m.key != "get" && m.key != "delete") {
+      return fail(response, body, 400, "unknown batch member \"" + std::string(m.key) + "\"");
+    }
+    if (is_set) {
+      if (!m.value.is_object()) return fail(response, body, 400, "\"set\" must be an object");
+      for (json::member s : m.value.object()) {
+        sets.emplace_back(s.key, json::to_string(s.value).value());
+      }
+      continue;
+    }
+    if (!m.value.is_array())
+      return fail(response, body, 400, "\"" + std::string(m.key) + "\" must be an array");
+    for (json::element k : m.value.array()) {
+      auto key = k.get<std::string_view>();
+      if (!key) return fail(response, body, 400, "batch keys must be strings");
+      (m.key == "get" ? gets : deletes).push_back(*key);
+    }
+  }
+  if (sets.size() + gets.size() + deletes.size() > kMaxBatchCommands) {
+    return fail(response, body, 413, "a batch holds at most 10000 operations");
+  }
+  std::vector<Command> commands;
+  for (const auto& [k, v] : sets) commands.push_back({"SET", k, v});
+  for (std::string_view k : gets) commands.push_back({"GET", k});
+  for (std::string_view k : deletes) commands.push_back({"DEL", k});
+  std::vector<resp::Reply> replies;
+  if (!commands.empty() && !run(commands, replies, response, body)) return;
+  json::writer w(body);
+  w.begin_object().key("set").value(sets.size()).key("get").begin_object();
+  for (size_t i = 0; i < gets.size(); ++i) {
+    const resp::Reply& r = replies[sets.size() + i];
+    w.key(gets[i]);
+    if (r.type == resp::Reply::Type::kBulk) {
+      metrics_.hit();
+      write_stored(w, r.text);
+    } else {
+      metrics_.miss();
+      w.null();
+    }
+  }
+  int64_t deleted = 0;
+  for (size_t i = 0; i < deletes.size(); ++i)
+    deleted += replies[sets.size() + gets.size() + i].integer;
+  w.end_object().key("deleted").value(deleted).end_object();
+}
+
+void Api::route(Metrics::Route id, const http::Request& request, std::string_view key,
+                http::Response& response, json::buffer& body) const {
+  json::writer w(body);
+  switch (id) {
+    case Metrics::kJson:  // built per request, as the TechEmpower JSON test requires
+      w.begin_object().key("message").value("Hello, World!").end_object();
+      return;
+    case Metrics::kHealthz:
+      w.begin_object().key("status").value("ok").end_object();
+      return;
+    case Metrics::kReadyz:
+      if (backend_ == nullptr || !backend_->ready()) {
+        return fail(response, body, 503, "cache backend not ready");
+      }
+      w.begin_object().key("status").value("ready").end_object();
+      return;
+    case Metrics::kMetrics: {
+      std::string text;
+      metrics_.render(text);
+      body.append(text);
+      response.content_type = "text/plain; version=0.0.4";
+      return;
+    }
+    case Metrics::kOpenapi:
+      body.append(openapi_document());
+      return;
+    case Metrics::kKvPut:
+      return put(request, key, response, body);
+    case Metrics::kKvGet:
+      return get(request, key, response, body);
+    case Metrics::kKvDelete:
+      return remove(key, response, body);
+    default:
+      return batch(request, response, body);
+  }
+}
+
+Metrics::Route Api::handle(const http::Request& request, http::Response& response,
+                           json::buffer& body) const {
   http::Router::Match m = router_.match(request.method, request.path);
+  auto id = static_cast<Metrics::Route>(m.id);
   std::string key;
   if (m.kind == http::Router::Match::kNotFound) {
+    id = Metrics::kUnrouted;
     fail(response, body, 404, "no route for " + std::string(request.path));
   } else if (m.kind == http::Router::Match::kMethodNotAllowed) {
+    id = Metrics::kUnrouted;
     fail(response, body, 405,
          std::string(request.method) + " is not allowed here; allowed: " + m.allow);
     response.headers.emplace_back("Allow", m.allow);
-  } else if (m.id == kJson) {
-    json::writer w(body);  // built per request, as the TechEmpower JSON test requires
-    w.begin_object().key("message").value("Hello, World!").end_object();
-  } else if (m.id == kHealthz) {
-    json::writer w(body);
-    w.begin_object().key("status").value("ok").end_object();
-  } else if (m.id == kReadyz && (backend_ == nullptr || !backend_->ready())) {
-    fail(response, body, 503, "cache backend not ready");
-  } else if (m.id == kReadyz) {
-    json::writer w(body);
-    w.begin_object().key("status").value("ready").end_object();
-  } else if (!percent_decode(m.params[0], key)) {
+  } else if (!m.params.empty() && !percent_decode(m.params[0], key)) {
     fail(response, body, 400, "malformed percent-encoding in the key");
-  } else if (m.id == kPut) {
-    put(request, key, response, body);
-  } else if (m.id == kGet) {
-    get(request, key, response, body);
   } else {
-    remove(key, response, body);
+    route(id, request, key, response, body);
   }
   if (response.status != 204 && response.status != 304) response.body = body.view();
+  return id;
 }
 
 }  // namespace cachet::gateway

@@ -1,5 +1,6 @@
 #include "gateway/http_handler.h"
 
+#include <chrono>
 #include <ctime>
 
 namespace cachet::gateway {
@@ -17,8 +18,10 @@ size_t HttpHandler::on_input(net::Connection& conn, std::string_view input) {
     http::Response response;
     body_.clear();
     std::string_view date = dates_.get(std::time(nullptr));
+    auto start = std::chrono::steady_clock::now();
     if (s == http::ParseStatus::kError) {  // framing is in doubt: answer, then close
       response.status = parser_.error_status();
+      api_.metrics().record(Metrics::kUnrouted, response.status, std::chrono::nanoseconds(0));
       error_body(response.status, parser_.error_message(), body_);
       response.body = body_.view();
       http::write_response(conn.output(), response, date, false, false);
@@ -27,7 +30,8 @@ size_t HttpHandler::on_input(net::Connection& conn, std::string_view input) {
     }
     sent_continue_ = false;
     const http::Request& request = parser_.request();
-    api_.handle(request, response, body_);
+    Metrics::Route route = api_.handle(request, response, body_);
+    api_.metrics().record(route, response.status, std::chrono::steady_clock::now() - start);
     http::write_response(conn.output(), response, date, request.keep_alive,
                          request.method == "HEAD");
     pos += parser_.consumed();

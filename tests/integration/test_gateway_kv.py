@@ -112,3 +112,54 @@ def test_readyz_and_standalone_gateway_without_backend(server):
         assert r.status == 503
         r, data = request(g.port, "GET", "/v1/kv/x")
         assert r.status == 503 and json.loads(data)["error"]["code"] == "unavailable"
+
+
+def test_batch(server):
+    body = b'{"set":{"a":{"x":1},"b":[2]},"get":["a","zz","b"],"delete":["b","nope"]}'
+    r, data = request(server.http_port, "POST", "/v1/batch", body)
+    assert r.status == 200
+    assert json.loads(data) == {"set": 2, "get": {"a": {"x": 1}, "zz": None, "b": [2]}, "deleted": 1}
+    rc = redis.Redis(host="127.0.0.1", port=server.port)
+    assert rc.get("a") == b'{"x":1}' and rc.exists("b") == 0
+    rc.set("plain", "not json")
+    r, data = request(server.http_port, "POST", "/v1/batch", b'{"get":["plain"]}')
+    assert json.loads(data) == {"set": 0, "get": {"plain": "not json"}, "deleted": 0}
+    for bad in (b'[]', b'{"get":"a"}', b'{"get":[1]}', b'{"set":[1]}', b'{"nope":[]}', b'{"get":['):
+        r, data = request(server.http_port, "POST", "/v1/batch", bad)
+        assert r.status == 400, bad
+        assert json.loads(data)["error"]["code"] in ("bad_request", "invalid_json")
+
+
+def test_metrics_count_requests_hits_and_misses(server):
+    request(server.http_port, "PUT", "/v1/kv/m", b"1")
+    request(server.http_port, "GET", "/v1/kv/m")
+    request(server.http_port, "GET", "/v1/kv/missing")
+    request(server.http_port, "GET", "/nope")
+    r, data = request(server.http_port, "GET", "/metrics")
+    assert r.status == 200 and r.getheader("Content-Type").startswith("text/plain")
+    text = data.decode()
+    assert 'cachet_http_requests_total{route="kv_put",status="204"} 1' in text
+    assert 'cachet_http_requests_total{route="kv_get",status="200"} 1' in text
+    assert 'cachet_http_requests_total{route="kv_get",status="404"} 1' in text
+    assert 'cachet_http_requests_total{route="unrouted",status="404"} 1' in text
+    assert "cachet_cache_hits_total 1" in text and "cachet_cache_misses_total 1" in text
+    assert 'cachet_http_request_duration_seconds_bucket{le="+Inf"} 4' in text
+    assert "cachet_backend_errors_total 0" in text
+
+
+def test_openapi_document_matches_the_api(server):
+    r, data = request(server.http_port, "GET", "/openapi.json")
+    doc = json.loads(data)
+    assert doc["openapi"].startswith("3.1")
+    documented = {(path, method.upper()) for path, ops in doc["paths"].items()
+                  for method in ops if method != "parameters"}
+    assert documented == {
+        ("/v1/kv/{key}", "GET"), ("/v1/kv/{key}", "PUT"), ("/v1/kv/{key}", "DELETE"),
+        ("/v1/batch", "POST"), ("/json", "GET"), ("/healthz", "GET"), ("/readyz", "GET"),
+        ("/metrics", "GET"), ("/openapi.json", "GET")}
+    for path, method in documented:  # each documented operation is served...
+        r, _ = request(server.http_port, method, path.replace("{key}", "k"), b"{}")
+        assert r.status not in (404, 405) or path == "/v1/kv/{key}", (path, method)
+    for path in ("/v1/kv/k", "/v1/batch", "/json"):  # ...and nothing undocumented on these paths
+        r, _ = request(server.http_port, "PATCH", path, b"{}")
+        assert r.status == 405
