@@ -1,6 +1,8 @@
-// cachet-gateway: the HTTP/1.1 JSON API. Flags: --port N (8080), --bind ADDR (127.0.0.1; may
-// repeat), --threads N (cores), --max-body BYTES (1 MB), --idle-timeout SECONDS (75, as nginx's
-// keepalive_timeout; 0 never). SIGTERM/SIGINT drain and exit 0.
+// cachet-gateway: the HTTP/1.1 JSON API in front of cache servers. Flags: --port N (8080),
+// --bind ADDR (127.0.0.1; may repeat), --threads N (cores), --max-body BYTES (1 MB),
+// --idle-timeout SECONDS (75, as nginx's keepalive_timeout; 0 never), --backend HOST:PORT (may
+// repeat; keys spread by consistent hashing), --backend-timeout MS (1000), --remap (send an
+// ejected node's keys to the next node instead of answering 503). SIGTERM/SIGINT drain, exit 0.
 #include <signal.h>
 
 #include <charconv>
@@ -10,6 +12,7 @@
 #include <thread>
 
 #include "gateway/http_handler.h"
+#include "gateway/remote_backend.h"
 #include "net/server.h"
 
 namespace {
@@ -21,10 +24,14 @@ bool parse_number(std::string_view text, size_t& out) {
 
 // Fills options from argv; returns an error message or "".
 std::string parse_flags(int argc, char** argv, cachet::net::ServerOptions& server,
-                        cachet::http::Limits& limits) {
+                        cachet::http::Limits& limits, cachet::gateway::RemoteOptions& remote) {
   bool bind_given = false;
   for (int i = 1; i < argc; ++i) {
     std::string_view flag = argv[i];
+    if (flag == "--remap") {
+      remote.remap = true;
+      continue;
+    }
     if (i + 1 == argc) return "missing value for " + std::string(flag);
     std::string_view value = argv[++i];
     size_t n = 0;
@@ -36,6 +43,10 @@ std::string parse_flags(int argc, char** argv, cachet::net::ServerOptions& serve
       limits.max_body = n;
     } else if (flag == "--idle-timeout" && parse_number(value, n)) {
       server.limits.idle_timeout = std::chrono::seconds(n);
+    } else if (flag == "--backend") {
+      remote.nodes.emplace_back(value);
+    } else if (flag == "--backend-timeout" && parse_number(value, n) && n > 0) {
+      remote.timeout = std::chrono::milliseconds(n);
     } else if (flag == "--bind") {
       if (!bind_given) server.bind.clear();
       bind_given = true;
@@ -55,10 +66,12 @@ int main(int argc, char** argv) {
   options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   options.limits.idle_timeout = std::chrono::seconds(75);
   cachet::http::Limits limits;
-  if (std::string error = parse_flags(argc, argv, options, limits); !error.empty()) {
+  cachet::gateway::RemoteOptions remote;
+  if (std::string error = parse_flags(argc, argv, options, limits, remote); !error.empty()) {
     std::fprintf(stderr,
                  "cachet-gateway: %s\nusage: cachet-gateway [--port N] [--bind ADDR]... "
-                 "[--threads N] [--max-body BYTES] [--idle-timeout SECONDS]\n",
+                 "[--threads N] [--max-body BYTES] [--idle-timeout SECONDS]\n"
+                 "       [--backend HOST:PORT]... [--backend-timeout MS] [--remap]\n",
                  error.c_str());
     return 1;
   }
@@ -68,7 +81,16 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
-  cachet::gateway::Api api;
+  std::unique_ptr<cachet::gateway::RemoteBackend> backend;
+  if (!remote.nodes.empty()) {
+    std::string error;
+    backend = cachet::gateway::RemoteBackend::create(remote, error);
+    if (!backend) {
+      std::fprintf(stderr, "cachet-gateway: %s\n", error.c_str());
+      return 1;
+    }
+  }
+  cachet::gateway::Api api(backend.get());
   cachet::net::Server server(options, [&](cachet::net::Connection&) {
     return std::make_unique<cachet::gateway::HttpHandler>(api, limits);
   });

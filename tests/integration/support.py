@@ -43,9 +43,9 @@ class Cachet:
 
     BINARY = CACHET
 
-    def __init__(self, *args):
-        # A config file must come first; "--port 0" last so it wins.
-        self.proc = subprocess.Popen([self.BINARY, *args, "--port", "0"], stderr=subprocess.PIPE,
+    def __init__(self, *args, port=0):
+        # A config file must come first; "--port" last so it wins (0: any free port).
+        self.proc = subprocess.Popen([self.BINARY, *args, "--port", str(port)], stderr=subprocess.PIPE,
                                      stdout=subprocess.DEVNULL, bufsize=0)
         line = _wait_for_line(self.proc.stderr, "ready to accept connections", self.proc)
         self.port = int(line.split(" on port ")[1].split()[0])

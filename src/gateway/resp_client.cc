@@ -1,0 +1,173 @@
+#include "gateway/resp_client.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+
+namespace cachet::gateway {
+namespace {
+
+void append_command(std::string& out, const std::vector<std::string_view>& args) {
+  out += '*';
+  out += std::to_string(args.size());
+  out += "\r\n";
+  for (std::string_view a : args) {
+    out += '$';
+    out += std::to_string(a.size());
+    out += "\r\n";
+    out += a;
+    out += "\r\n";
+  }
+}
+
+}  // namespace
+
+bool parse_host_port(std::string_view text, std::string& host, uint16_t& port) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  std::string_view h = text.substr(0, colon), p = text.substr(colon + 1);
+  if (h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  unsigned value = 0;
+  auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
+  if (ec != std::errc() || ptr != p.data() + p.size() || value == 0 || value > 65535) return false;
+  host.assign(h);
+  port = static_cast<uint16_t>(value);
+  return true;
+}
+
+void RespClient::disconnect() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  input_.clear();
+}
+
+bool RespClient::wait(short events, deadline until) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      until - std::chrono::steady_clock::now());
+  if (left.count() <= 0) return false;
+  pollfd p{fd_, events, 0};
+  int r;
+  do {
+    r = ::poll(&p, 1, static_cast<int>(left.count()));
+  } while (r < 0 && errno == EINTR);
+  return r > 0;
+}
+
+bool RespClient::connect(deadline until, std::string& error) {
+  sockaddr_storage addr{};
+  socklen_t len;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&addr);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&addr);
+  if (inet_pton(AF_INET, host_.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port_);
+    len = sizeof *v4;
+  } else if (inet_pton(AF_INET6, host_.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port_);
+    len = sizeof *v6;
+  } else {
+    error = "backend address must be a numeric IP: " + host_;
+    return false;
+  }
+  fd_ = ::socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 && errno != EINPROGRESS) {
+    error = std::strerror(errno);
+    disconnect();
+    return false;
+  }
+  int so_error = 0;
+  socklen_t so_len = sizeof so_error;
+  if (!wait(POLLOUT, until) || getsockopt(fd_, SOL_SOCKET, SO_ERROR, &so_error, &so_len) != 0 ||
+      so_error != 0) {
+    error = so_error ? std::strerror(so_error) : "connect timed out";
+    disconnect();
+    return false;
+  }
+  return true;
+}
+
+bool RespClient::send_all(std::string_view data, deadline until, std::string& error) {
+  while (!data.empty()) {
+    ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      data.remove_prefix(static_cast<size_t>(n));
+    } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      if (!wait(POLLOUT, until)) {
+        error = "write timed out";
+        return false;
+      }
+    } else {
+      error = std::strerror(errno);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool RespClient::read_replies(size_t n, std::vector<resp::Reply>& replies, deadline until,
+                              std::string& error) {
+  replies.clear();
+  size_t pos = 0;
+  while (replies.size() < n) {
+    size_t used = 0;
+    resp::Reply r;
+    resp::ReplyStatus s = resp::parse_reply(std::string_view(input_).substr(pos), r, used);
+    if (s == resp::ReplyStatus::kOk) {
+      replies.push_back(std::move(r));
+      pos += used;
+      continue;
+    }
+    if (s == resp::ReplyStatus::kError) {
+      error = "malformed reply";
+      return false;
+    }
+    char buf[16384];
+    ssize_t got = ::recv(fd_, buf, sizeof buf, 0);
+    if (got > 0) {
+      input_.append(buf, static_cast<size_t>(got));
+    } else if (got < 0 && (errno == EAGAIN || errno == EINTR)) {
+      if (!wait(POLLIN, until)) {
+        error = "reply timed out";
+        return false;
+      }
+    } else {
+      error = got == 0 ? "connection closed" : std::strerror(errno);
+      return false;
+    }
+  }
+  input_.erase(0, pos);
+  return true;
+}
+
+bool RespClient::run(std::span<const std::vector<std::string_view>> commands,
+                     std::vector<resp::Reply>& replies, std::string& error) {
+  deadline until = std::chrono::steady_clock::now() + timeout_;
+  std::string out;
+  for (const auto& c : commands) append_command(out, c);
+  // A kept connection may have died since its last use (the server restarted): when it fails
+  // before any reply byte arrived, nothing was executed twice by trying once more on a new one.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    bool reused = fd_ >= 0;
+    if (!reused && !connect(until, error)) return false;
+    if (send_all(out, until, error) && read_replies(commands.size(), replies, until, error)) {
+      return true;
+    }
+    bool nothing_read = input_.empty() && error != "reply timed out";
+    disconnect();
+    if (!reused || !nothing_read) return false;
+  }
+  return false;
+}
+
+}  // namespace cachet::gateway

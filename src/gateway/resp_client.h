@@ -1,0 +1,50 @@
+// A connection to one cache server, speaking RESP: pipelines a batch of commands in one write and
+// reads their replies, every wait bounded by a timeout (so a dead node never hangs a request).
+// Blocking: the calling worker thread waits for the round trip (see docs/architecture.md).
+// Reconnects on the next call after any failure. One thread at a time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "resp/reply.h"
+
+namespace cachet::gateway {
+
+class RespClient {
+ public:
+  RespClient(std::string host, uint16_t port, std::chrono::milliseconds timeout)
+      : host_(std::move(host)), port_(port), timeout_(timeout) {}
+  ~RespClient() { disconnect(); }
+  RespClient(const RespClient&) = delete;
+  RespClient& operator=(const RespClient&) = delete;
+
+  // Sends `commands` and reads one reply each. On a connection error or timeout returns false
+  // with `error` set, and drops the connection.
+  bool run(std::span<const std::vector<std::string_view>> commands,
+           std::vector<resp::Reply>& replies, std::string& error);
+
+ private:
+  using deadline = std::chrono::steady_clock::time_point;
+  bool connect(deadline until, std::string& error);
+  bool send_all(std::string_view data, deadline until, std::string& error);
+  bool read_replies(size_t n, std::vector<resp::Reply>& replies, deadline until,
+                    std::string& error);
+  bool wait(short events, deadline until);
+  void disconnect();
+
+  std::string host_;
+  uint16_t port_;
+  std::chrono::milliseconds timeout_;
+  int fd_ = -1;
+  std::string input_;
+};
+
+// Splits "host:port" ("[v6]:port" too); false if malformed.
+bool parse_host_port(std::string_view text, std::string& host, uint16_t& port);
+
+}  // namespace cachet::gateway
