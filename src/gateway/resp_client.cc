@@ -61,6 +61,13 @@ bool RespClient::wait(short events, deadline until) {
   return r > 0;
 }
 
+// An idle connection has nothing to read; if it is readable, the server closed it (or sent
+// something unasked): either way it cannot be trusted with the next request.
+bool RespClient::stale() {
+  pollfd p{fd_, POLLIN | POLLRDHUP, 0};
+  return ::poll(&p, 1, 0) != 0;
+}
+
 bool RespClient::connect(deadline until, std::string& error) {
   sockaddr_storage addr{};
   socklen_t len;
@@ -157,6 +164,7 @@ bool RespClient::run(std::span<const std::vector<std::string_view>> commands,
   for (const auto& c : commands) append_command(out, c);
   // A kept connection may have died since its last use (the server restarted): when it fails
   // before any reply byte arrived, nothing was executed twice by trying once more on a new one.
+  if (fd_ >= 0 && stale()) disconnect();
   for (int attempt = 0; attempt < 2; ++attempt) {
     bool reused = fd_ >= 0;
     if (!reused && !connect(until, error)) return false;

@@ -35,6 +35,7 @@ class RespClient {
   bool read_replies(size_t n, std::vector<resp::Reply>& replies, deadline until,
                     std::string& error);
   bool wait(short events, deadline until);
+  bool stale();
   void disconnect();
 
   std::string host_;
