@@ -22,19 +22,17 @@ import shutil
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+import redis_compare as rc  # noqa: E402  (server start-up helpers)
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BIN = ROOT / "build/release/bin"
 PEERS = ["golang-go", "golang-github-gorilla-mux-dev", "golang-github-gomodule-redigo-dev",
          "nginx", "wrk", "redis-server"]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_port(port, proc):
@@ -106,10 +104,10 @@ def main():
     try:
         go_bin = build_go_gateway(work)
         doc = document()
-        ports = {k: free_port()
-                 for k in ("redis", "go", "nginx", "cache", "gw", "plain", "embedded", "eresp")}
-        procs.append(start(["redis-server", "--port", str(ports["redis"]), "--bind", "127.0.0.1",
-                            "--save", "", "--appendonly", "no"], ports["redis"]))
+        redis_proc, redis_port = rc.start_redis()
+        procs.append(redis_proc)
+        ports = {k: rc.free_port() for k in ("go", "nginx", "cache", "gw", "plain", "embedded", "eresp")}
+        ports["redis"] = redis_port
         procs.append(start([str(go_bin), "-addr", f"127.0.0.1:{ports['go']}",
                             "-redis", f"127.0.0.1:{ports['redis']}"], ports["go"]))
         conf = (ROOT / "bench/peers/nginx.conf.in").read_text()

@@ -43,11 +43,15 @@ void raise_file_limit(uint64_t maxclients) {
   }
 }
 
+int worker_threads(const Config& c) {
+  return c.threads > 0 ? c.threads : static_cast<int>(std::thread::hardware_concurrency());
+}
+
 cachet::net::ServerOptions network_options(const Config& c, cachet::server::Instance& instance) {
   cachet::net::ServerOptions o;
   o.bind = c.bind;
   o.port = c.port;
-  o.threads = c.threads > 0 ? c.threads : static_cast<int>(std::thread::hardware_concurrency());
+  o.threads = worker_threads(c);
   o.max_connections = c.maxclients;
   o.reject_message = "-ERR max number of clients reached\r\n";
   o.on_reject = [&instance] { instance.stats().rejected_connections.fetch_add(1); };
@@ -62,7 +66,7 @@ std::unique_ptr<cachet::net::Server> http_server(const Config& c, const cachet::
   cachet::net::ServerOptions o;
   o.bind = c.bind;
   o.port = c.http_port;
-  o.threads = c.threads > 0 ? c.threads : static_cast<int>(std::thread::hardware_concurrency());
+  o.threads = worker_threads(c);
   o.max_connections = c.maxclients;
   o.limits.idle_timeout = std::chrono::seconds(75);  // nginx's keepalive_timeout
   return std::make_unique<cachet::net::Server>(o, [&api, &limits](auto&) {

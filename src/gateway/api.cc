@@ -69,17 +69,12 @@ std::string etag_of(std::string_view value) {
 
 // Whether If-None-Match `header` names `etag` (or is "*"); weak comparison (RFC 9110 13.1.2).
 bool none_match(std::string_view header, std::string_view etag) {
-  while (!header.empty()) {
-    size_t comma = header.find(',');
-    std::string_view item = header.substr(0, comma);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+  bool match = false;
+  http::for_each_list_element(header, [&](std::string_view item) {
     if (item.starts_with("W/")) item.remove_prefix(2);
-    if (item == "*" || item == etag) return true;
-    if (comma == std::string_view::npos) break;
-    header.remove_prefix(comma + 1);
-  }
-  return false;
+    match = match || item == "*" || item == etag;
+  });
+  return match;
 }
 
 // 400 for a request body that is not JSON, with the parser's position.
@@ -289,20 +284,20 @@ void Api::batch(const http::Request& request, http::Response& response, json::bu
 
 void Api::route(Metrics::Route id, const http::Request& request, std::string_view key,
                 http::Response& response, json::buffer& body) const {
-  json::writer w(body);
+  auto status = [&](std::string_view text) {
+    json::writer(body).begin_object().key("status").value(text).end_object();
+  };
   switch (id) {
     case Metrics::kJson:  // built per request, as the TechEmpower JSON test requires
-      w.begin_object().key("message").value("Hello, World!").end_object();
+      json::writer(body).begin_object().key("message").value("Hello, World!").end_object();
       return;
     case Metrics::kHealthz:
-      w.begin_object().key("status").value("ok").end_object();
-      return;
+      return status("ok");
     case Metrics::kReadyz:
       if (backend_ == nullptr || !backend_->ready()) {
         return fail(response, body, 503, "cache backend not ready");
       }
-      w.begin_object().key("status").value("ready").end_object();
-      return;
+      return status("ready");
     case Metrics::kMetrics: {
       std::string text;
       metrics_.render(text);

@@ -12,20 +12,20 @@
 #include <charconv>
 #include <cstring>
 
+#include "resp/writer.h"
+
 namespace cachet::gateway {
 namespace {
 
-void append_command(std::string& out, const std::vector<std::string_view>& args) {
-  out += '*';
-  out += std::to_string(args.size());
-  out += "\r\n";
-  for (std::string_view a : args) {
-    out += '$';
-    out += std::to_string(a.size());
-    out += "\r\n";
-    out += a;
-    out += "\r\n";
+// RESP multibulk encoding of each command, as clients send them.
+std::string encode(std::span<const std::vector<std::string_view>> commands) {
+  std::string out;
+  resp::Writer w(out);
+  for (const auto& args : commands) {
+    w.array(args.size());
+    for (std::string_view a : args) w.bulk(a);
   }
+  return out;
 }
 
 }  // namespace
@@ -160,8 +160,7 @@ bool RespClient::read_replies(size_t n, std::vector<resp::Reply>& replies, deadl
 bool RespClient::run(std::span<const std::vector<std::string_view>> commands,
                      std::vector<resp::Reply>& replies, std::string& error) {
   deadline until = std::chrono::steady_clock::now() + timeout_;
-  std::string out;
-  for (const auto& c : commands) append_command(out, c);
+  std::string out = encode(commands);
   // A kept connection may have died since its last use (the server restarted): when it fails
   // before any reply byte arrived, nothing was executed twice by trying once more on a new one.
   if (fd_ >= 0 && stale()) disconnect();

@@ -35,24 +35,6 @@ bool is_field_value(std::string_view s) {
   return true;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-// Calls fn(token) for each comma-separated element of a list header (empty elements skipped).
-template <typename Fn>
-void for_each_element(std::string_view list, Fn&& fn) {
-  while (!list.empty()) {
-    size_t comma = list.find(',');
-    std::string_view item = trim(list.substr(0, comma));
-    if (!item.empty()) fn(item);
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
-  }
-}
-
 }  // namespace
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -170,7 +152,7 @@ ParseStatus Parser::parse_header_line(std::string_view line) {
     return fail(400, "whitespace before a header field's colon");
   }
   if (!is_token(name)) return fail(400, "malformed header field name");
-  std::string_view value = trim(line.substr(colon + 1));
+  std::string_view value = trim_whitespace(line.substr(colon + 1));
   if (!is_field_value(value)) return fail(400, "invalid character in header field value");
   if (request_.headers.size() == limits_.max_headers) return fail(431, "too many header fields");
   request_.headers.push_back({name, value});
@@ -192,9 +174,9 @@ ParseStatus Parser::check_framing() {
       length = h.value;
     } else if (iequals(h.name, "transfer-encoding")) {
       has_te = true;
-      for_each_element(h.value, [&](std::string_view c) { codings.push_back(c); });
+      for_each_list_element(h.value, [&](std::string_view c) { codings.push_back(c); });
     } else if (iequals(h.name, "connection")) {
-      for_each_element(h.value, [&](std::string_view option) {
+      for_each_list_element(h.value, [&](std::string_view option) {
         if (iequals(option, "close")) request_.keep_alive = false;
         if (iequals(option, "keep-alive") && request_.minor_version == 0)
           request_.keep_alive = true;

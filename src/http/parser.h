@@ -92,4 +92,24 @@ class Parser {
 // ASCII case-insensitive equality (header names, tokens).
 bool iequals(std::string_view a, std::string_view b);
 
+// `s` without leading and trailing spaces and tabs (optional whitespace, RFC 9110 5.6.3).
+inline std::string_view trim_whitespace(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Calls fn(element) for each element of a comma-separated header list (RFC 9110 5.6.1),
+// trimmed, skipping empty ones.
+template <typename Fn>
+void for_each_list_element(std::string_view list, Fn&& fn) {
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    std::string_view item = trim_whitespace(list.substr(0, comma));
+    if (!item.empty()) fn(item);
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+}
+
 }  // namespace cachet::http

@@ -1,27 +1,14 @@
 // Element views over the tape, iteration, and error descriptions.
-#include <cmath>
-#include <cstring>
+#include <bit>
 
 #include "cachet/json/document.h"
+#include "json/number.h"
 #include "json/tape.h"
 
 namespace cachet::json {
 
 using detail::payload_of;
 using detail::tag_of;
-
-namespace {
-
-double double_of(uint64_t bits) {
-  double d;
-  std::memcpy(&d, &bits, sizeof d);
-  return d;
-}
-
-// Whether `d` is an integer in [lo, hi) (bounds are powers of two, exact as doubles).
-bool integral_in(double d, double lo, double hi) { return d >= lo && d < hi && std::trunc(d) == d; }
-
-}  // namespace
 
 uint64_t element::word() const { return doc_->tape()[index_]; }
 uint64_t element::next_word() const { return doc_->tape()[index_ + 1]; }
@@ -80,11 +67,8 @@ result<int64_t> element::get<int64_t>() const {
       return static_cast<int64_t>(next_word());
     case 'u':
       return error_kind::out_of_range;
-    case 'd': {
-      double d = double_of(next_word());
-      if (!integral_in(d, -0x1p63, 0x1p63)) return error_kind::out_of_range;
-      return static_cast<int64_t>(d);
-    }
+    case 'd':
+      return detail::exact_int64(std::bit_cast<double>(next_word()));
     default:
       return error_kind::type_mismatch;
   }
@@ -99,11 +83,8 @@ result<uint64_t> element::get<uint64_t>() const {
       return next_word();
     case 'u':
       return next_word();
-    case 'd': {
-      double d = double_of(next_word());
-      if (!integral_in(d, 0, 0x1p64)) return error_kind::out_of_range;
-      return static_cast<uint64_t>(d);
-    }
+    case 'd':
+      return detail::exact_uint64(std::bit_cast<double>(next_word()));
     default:
       return error_kind::type_mismatch;
   }
@@ -118,7 +99,7 @@ result<double> element::get<double>() const {
     case 'u':
       return static_cast<double>(next_word());
     case 'd':
-      return double_of(next_word());
+      return std::bit_cast<double>(next_word());
     default:
       return error_kind::type_mismatch;
   }

@@ -1,5 +1,6 @@
 #include "json/number.h"
 
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -14,12 +15,6 @@ bool is_digit(uint8_t c) { return uint8_t(c - '0') < 10; }
 constexpr double kPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                    1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                    1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-
-uint64_t bits_of(double d) {
-  uint64_t b;
-  std::memcpy(&b, &d, sizeof b);
-  return b;
-}
 
 struct decimal {
   bool negative = false;
@@ -145,7 +140,7 @@ error_kind slow_double(const uint8_t* begin, const uint8_t* end, const decimal& 
   }
   if (std::isinf(value)) return error_kind::number_out_of_range;
   out.tag = 'd';
-  out.bits = bits_of(value);
+  out.bits = std::bit_cast<uint64_t>(value);
   return error_kind::none;
 }
 
@@ -188,8 +183,19 @@ error_kind parse_number(const uint8_t* begin, const uint8_t* end, parsed_number&
     return slow_double(begin, stop, d, out);
   }
   out.tag = 'd';
-  out.bits = bits_of(d.negative ? -value : value);
+  out.bits = std::bit_cast<uint64_t>(d.negative ? -value : value);
   return error_kind::none;
+}
+
+result<int64_t> exact_int64(double d) {
+  // The bounds are powers of two, exact as doubles.
+  if (d >= -0x1p63 && d < 0x1p63 && std::trunc(d) == d) return static_cast<int64_t>(d);
+  return error_kind::out_of_range;
+}
+
+result<uint64_t> exact_uint64(double d) {
+  if (d >= 0 && d < 0x1p64 && std::trunc(d) == d) return static_cast<uint64_t>(d);
+  return error_kind::out_of_range;
 }
 
 }  // namespace cachet::json::detail

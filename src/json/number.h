@@ -19,4 +19,8 @@ struct parsed_number {
 // underflow becomes zero.
 error_kind parse_number(const uint8_t* begin, const uint8_t* end, parsed_number& out);
 
+// `d` as an int64_t / uint64_t when it is an integer in that type's range; out_of_range otherwise.
+result<int64_t> exact_int64(double d);
+result<uint64_t> exact_uint64(double d);
+
 }  // namespace cachet::json::detail

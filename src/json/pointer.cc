@@ -71,10 +71,11 @@ result<value*> child(value& v, const std::string& token) {
   return &(*v.as_array())[*i];
 }
 
-// The value holding the last token's target, with that token.
-result<value*> parent_of(value& root, tokens& t) {
+// Follows the tokens from `root`: all of them, or all but the last (`to_parent`, for set and
+// remove, which act on the last token themselves).
+result<value*> descend(value& root, tokens& t, bool to_parent) {
   value* v = &root;
-  while (!t.last()) {
+  while (!t.done() && !(to_parent && t.last())) {
     result<value*> c = child(*v, t.next());
     if (!c) return c.error();
     v = *c;
@@ -104,13 +105,7 @@ result<element> at_pointer(const element& root, std::string_view pointer) {
 result<value*> at_pointer(value& root, std::string_view pointer) {
   tokens t(pointer);
   if (!t.valid()) return error_kind::invalid_pointer;
-  value* v = &root;
-  while (!t.done()) {
-    result<value*> c = child(*v, t.next());
-    if (!c) return c.error();
-    v = *c;
-  }
-  return v;
+  return descend(root, t, false);
 }
 
 status set_pointer(value& root, std::string_view pointer, value v) {
@@ -120,7 +115,7 @@ status set_pointer(value& root, std::string_view pointer, value v) {
     root = std::move(v);
     return {};
   }
-  result<value*> parent = parent_of(root, t);
+  result<value*> parent = descend(root, t, true);
   if (!parent) return parent.error();
   value& p = **parent;
   const std::string& token = t.next();
@@ -138,7 +133,7 @@ status set_pointer(value& root, std::string_view pointer, value v) {
 status remove_pointer(value& root, std::string_view pointer) {
   tokens t(pointer);
   if (!t.valid() || t.done()) return error_kind::invalid_pointer;
-  result<value*> parent = parent_of(root, t);
+  result<value*> parent = descend(root, t, true);
   if (!parent) return parent.error();
   value& p = **parent;
   const std::string& token = t.next();

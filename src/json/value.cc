@@ -1,6 +1,6 @@
 #include "cachet/json/value.h"
 
-#include <cmath>
+#include "json/number.h"
 
 namespace cachet::json {
 
@@ -85,8 +85,7 @@ result<int64_t> value::get<int64_t>() const {
   if (std::holds_alternative<uint64_t>(v_)) return error_kind::out_of_range;  // > INT64_MAX
   auto* d = std::get_if<double>(&v_);
   if (d == nullptr) return error_kind::type_mismatch;
-  if (*d >= -0x1p63 && *d < 0x1p63 && std::trunc(*d) == *d) return int64_t(*d);
-  return error_kind::out_of_range;
+  return detail::exact_int64(*d);
 }
 
 template <>
@@ -98,8 +97,7 @@ result<uint64_t> value::get<uint64_t>() const {
   }
   auto* d = std::get_if<double>(&v_);
   if (d == nullptr) return error_kind::type_mismatch;
-  if (*d >= 0 && *d < 0x1p64 && std::trunc(*d) == *d) return uint64_t(*d);
-  return error_kind::out_of_range;
+  return detail::exact_uint64(*d);
 }
 
 result<number_type> value::get_number_type() const {
@@ -179,15 +177,18 @@ struct number_view {
 };
 
 number_view view_number(const value& v) {
-  number_view n;
-  if (auto i = v.get<int64_t>(); i.ok() && v.get_number_type().value() == number_type::int64) {
-    n = {true, *i < 0, *i < 0 ? ~uint64_t(*i) + 1 : uint64_t(*i), double(*i)};
-  } else if (auto u = v.get<uint64_t>(); v.get_number_type().value() == number_type::uint64) {
-    n = {true, false, *u, double(*u)};
-  } else {
-    n.d = v.get<double>().value();
+  switch (v.get_number_type().value()) {
+    case number_type::int64: {
+      int64_t i = v.get<int64_t>().value();
+      return {true, i < 0, i < 0 ? ~uint64_t(i) + 1 : uint64_t(i), double(i)};
+    }
+    case number_type::uint64: {
+      uint64_t u = v.get<uint64_t>().value();
+      return {true, false, u, double(u)};
+    }
+    default:
+      return {false, false, 0, v.get<double>().value()};
   }
-  return n;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <emmintrin.h>
 
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -111,12 +112,6 @@ void write_finite_double(buffer& out, double d) {
   out.commit(end - p);
 }
 
-double double_of(uint64_t bits) {
-  double d;
-  std::memcpy(&d, &bits, sizeof d);
-  return d;
-}
-
 void put(buffer& out, char c) {
   *out.prepare(1) = c;
   out.commit(1);
@@ -189,7 +184,7 @@ void write_tape(const document& doc, uint32_t begin, uint32_t end, buffer& out, 
         write_integer(out, t[i + 1]);
         break;
       case 'd':
-        write_finite_double(out, double_of(t[i + 1]));
+        write_finite_double(out, std::bit_cast<double>(t[i + 1]));
         break;
       case 't':
         out.append("true");

@@ -3,6 +3,7 @@
 A server counts as started when it prints its own "ready" log line, so no test sleeps while
 waiting for it. Every wait has a generous safety timeout that only turns a hang into a failure.
 """
+import http.client
 import os
 import pathlib
 import select
@@ -69,6 +70,16 @@ class Gateway(Cachet):
     """A cachet-gateway process on a kernel-chosen loopback port."""
 
     BINARY = GATEWAY
+
+
+def http_request(port, method, path, body=None, headers=None):
+    """One request on a fresh connection: (http.client response, body bytes)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=SAFETY_TIMEOUT)
+    conn.request(method, path, body=body, headers=headers or {})
+    r = conn.getresponse()
+    data = r.read()
+    conn.close()
+    return r, data
 
 
 def free_port():

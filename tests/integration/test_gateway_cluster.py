@@ -1,7 +1,6 @@
 """cachet-gateway in front of three cache servers: keys spread over the nodes by consistent
 hashing; a node killed under load costs only its own keys (503 with a clear message, or remapped
 with --remap), nothing hangs, and the node is used again once it answers health checks."""
-import http.client
 import json
 import signal
 import threading
@@ -9,15 +8,11 @@ import time
 
 import redis
 
-from support import SAFETY_TIMEOUT, Cachet, Gateway
+from support import SAFETY_TIMEOUT, Cachet, Gateway, http_request
 
 
 def request(port, method, path, body=None):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=SAFETY_TIMEOUT)
-    conn.request(method, path, body=body)
-    r = conn.getresponse()
-    data = r.read()
-    conn.close()
+    r, data = http_request(port, method, path, body)
     return r.status, data
 
 

@@ -1,12 +1,11 @@
 """The v1 key-value API served by cachet-server itself (--http-port): one process, one store,
 reachable over RESP and HTTP alike."""
-import http.client
 import json
 
 import pytest
 import redis
 
-from support import SAFETY_TIMEOUT, Cachet, Gateway, free_port
+from support import Cachet, Gateway, free_port, http_request
 
 
 @pytest.fixture
@@ -17,19 +16,10 @@ def server():
         yield s
 
 
-def request(port, method, path, body=None, headers=None):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=SAFETY_TIMEOUT)
-    conn.request(method, path, body=body, headers=headers or {})
-    r = conn.getresponse()
-    data = r.read()
-    conn.close()
-    return r, data
-
-
 def test_put_get_delete_round_trip(server):
-    r, _ = request(server.http_port, "PUT", "/v1/kv/user:1", b'{ "name": "ada", "tags": [1, 2] }')
+    r, _ = http_request(server.http_port, "PUT", "/v1/kv/user:1", b'{ "name": "ada", "tags": [1, 2] }')
     assert r.status == 204
-    r, data = request(server.http_port, "GET", "/v1/kv/user:1")
+    r, data = http_request(server.http_port, "GET", "/v1/kv/user:1")
     assert r.status == 200
     assert r.getheader("Content-Type") == "application/json"
     assert json.loads(data) == {"name": "ada", "tags": [1, 2]}
@@ -39,103 +29,103 @@ def test_put_get_delete_round_trip(server):
     rc = redis.Redis(host="127.0.0.1", port=server.port)
     assert rc.get("user:1") == data
     rc.set("from-resp", '{"x":true}')
-    assert request(server.http_port, "GET", "/v1/kv/from-resp")[1] == b'{"x":true}'
-    r, _ = request(server.http_port, "DELETE", "/v1/kv/user:1")
+    assert http_request(server.http_port, "GET", "/v1/kv/from-resp")[1] == b'{"x":true}'
+    r, _ = http_request(server.http_port, "DELETE", "/v1/kv/user:1")
     assert r.status == 204
-    r, data = request(server.http_port, "DELETE", "/v1/kv/user:1")
+    r, data = http_request(server.http_port, "DELETE", "/v1/kv/user:1")
     assert r.status == 404 and json.loads(data)["error"]["code"] == "not_found"
-    r, data = request(server.http_port, "GET", "/v1/kv/user:1")
+    r, data = http_request(server.http_port, "GET", "/v1/kv/user:1")
     assert r.status == 404
     assert rc.exists("user:1") == 0
 
 
 def test_ttl_sets_expiry_and_cache_control(server):
-    r, _ = request(server.http_port, "PUT", "/v1/kv/session?ttl=300", b'"token"')
+    r, _ = http_request(server.http_port, "PUT", "/v1/kv/session?ttl=300", b'"token"')
     assert r.status == 204
     ttl = redis.Redis(host="127.0.0.1", port=server.port).ttl("session")
     assert 290 <= ttl <= 300
-    r, _ = request(server.http_port, "GET", "/v1/kv/session")
+    r, _ = http_request(server.http_port, "GET", "/v1/kv/session")
     max_age = int(r.getheader("Cache-Control").split("=")[1])
     assert 290 <= max_age <= 300
     for bad in ("0", "-1", "abc", "1.5", ""):
-        r, data = request(server.http_port, "PUT", f"/v1/kv/session?ttl={bad}", b"1")
+        r, data = http_request(server.http_port, "PUT", f"/v1/kv/session?ttl={bad}", b"1")
         assert r.status == 400, bad
         assert json.loads(data)["error"]["code"] == "bad_request"
 
 
 def test_etag_and_if_none_match(server):
-    request(server.http_port, "PUT", "/v1/kv/doc", b'{"v":1}')
-    r, _ = request(server.http_port, "GET", "/v1/kv/doc")
+    http_request(server.http_port, "PUT", "/v1/kv/doc", b'{"v":1}')
+    r, _ = http_request(server.http_port, "GET", "/v1/kv/doc")
     etag = r.getheader("ETag")
     assert etag.startswith('"') and etag.endswith('"')
-    r, data = request(server.http_port, "GET", "/v1/kv/doc", headers={"If-None-Match": etag})
+    r, data = http_request(server.http_port, "GET", "/v1/kv/doc", headers={"If-None-Match": etag})
     assert r.status == 304 and data == b"" and r.getheader("ETag") == etag
-    r, _ = request(server.http_port, "GET", "/v1/kv/doc", headers={"If-None-Match": f'"x", W/{etag}'})
+    r, _ = http_request(server.http_port, "GET", "/v1/kv/doc", headers={"If-None-Match": f'"x", W/{etag}'})
     assert r.status == 304
-    request(server.http_port, "PUT", "/v1/kv/doc", b'{"v":2}')
-    r, data = request(server.http_port, "GET", "/v1/kv/doc", headers={"If-None-Match": etag})
+    http_request(server.http_port, "PUT", "/v1/kv/doc", b'{"v":2}')
+    r, data = http_request(server.http_port, "GET", "/v1/kv/doc", headers={"If-None-Match": etag})
     assert r.status == 200 and json.loads(data) == {"v": 2} and r.getheader("ETag") != etag
 
 
 def test_json_pointer_query(server):
-    request(server.http_port, "PUT", "/v1/kv/doc", b'{"a":{"b/c":[10,{"d":"x"}]}}')
-    assert request(server.http_port, "GET", "/v1/kv/doc?pointer=/a/b~1c/1/d")[1] == b'"x"'
-    assert request(server.http_port, "GET", "/v1/kv/doc?pointer=%2Fa%2Fb~1c%2F0")[1] == b"10"
-    r, data = request(server.http_port, "GET", "/v1/kv/doc?pointer=/a/zz")
+    http_request(server.http_port, "PUT", "/v1/kv/doc", b'{"a":{"b/c":[10,{"d":"x"}]}}')
+    assert http_request(server.http_port, "GET", "/v1/kv/doc?pointer=/a/b~1c/1/d")[1] == b'"x"'
+    assert http_request(server.http_port, "GET", "/v1/kv/doc?pointer=%2Fa%2Fb~1c%2F0")[1] == b"10"
+    r, data = http_request(server.http_port, "GET", "/v1/kv/doc?pointer=/a/zz")
     assert r.status == 404 and "no such key" in json.loads(data)["error"]["message"]
-    r, _ = request(server.http_port, "GET", "/v1/kv/doc?pointer=a")
+    r, _ = http_request(server.http_port, "GET", "/v1/kv/doc?pointer=a")
     assert r.status == 400
 
 
 def test_invalid_json_gets_position(server):
-    r, data = request(server.http_port, "PUT", "/v1/kv/bad", b'{\n  "a": tru\n}')
+    r, data = http_request(server.http_port, "PUT", "/v1/kv/bad", b'{\n  "a": tru\n}')
     assert r.status == 400
     error = json.loads(data)["error"]
     assert error["code"] == "invalid_json"
     assert (error["line"], error["column"]) == (2, 8)
     assert "2:8" in error["message"]
-    assert request(server.http_port, "GET", "/v1/kv/bad")[0].status == 404  # nothing stored
+    assert http_request(server.http_port, "GET", "/v1/kv/bad")[0].status == 404  # nothing stored
 
 
 def test_percent_encoded_keys_and_head(server):
-    request(server.http_port, "PUT", "/v1/kv/a%20b%2Fc", b"[1]")
+    http_request(server.http_port, "PUT", "/v1/kv/a%20b%2Fc", b"[1]")
     assert redis.Redis(host="127.0.0.1", port=server.port).get("a b/c") == b"[1]"
-    r, data = request(server.http_port, "HEAD", "/v1/kv/a%20b%2Fc")
+    r, data = http_request(server.http_port, "HEAD", "/v1/kv/a%20b%2Fc")
     assert r.status == 200 and data == b"" and r.getheader("Content-Length") == "3"
-    assert request(server.http_port, "GET", "/v1/kv/bad%zz")[0].status == 400
+    assert http_request(server.http_port, "GET", "/v1/kv/bad%zz")[0].status == 400
 
 
 def test_readyz_and_standalone_gateway_without_backend(server):
-    assert request(server.http_port, "GET", "/readyz")[0].status == 200
+    assert http_request(server.http_port, "GET", "/readyz")[0].status == 200
     with Gateway() as g:
-        r, data = request(g.port, "GET", "/readyz")
+        r, data = http_request(g.port, "GET", "/readyz")
         assert r.status == 503
-        r, data = request(g.port, "GET", "/v1/kv/x")
+        r, data = http_request(g.port, "GET", "/v1/kv/x")
         assert r.status == 503 and json.loads(data)["error"]["code"] == "unavailable"
 
 
 def test_batch(server):
     body = b'{"set":{"a":{"x":1},"b":[2]},"get":["a","zz","b"],"delete":["b","nope"]}'
-    r, data = request(server.http_port, "POST", "/v1/batch", body)
+    r, data = http_request(server.http_port, "POST", "/v1/batch", body)
     assert r.status == 200
     assert json.loads(data) == {"set": 2, "get": {"a": {"x": 1}, "zz": None, "b": [2]}, "deleted": 1}
     rc = redis.Redis(host="127.0.0.1", port=server.port)
     assert rc.get("a") == b'{"x":1}' and rc.exists("b") == 0
     rc.set("plain", "not json")
-    r, data = request(server.http_port, "POST", "/v1/batch", b'{"get":["plain"]}')
+    r, data = http_request(server.http_port, "POST", "/v1/batch", b'{"get":["plain"]}')
     assert json.loads(data) == {"set": 0, "get": {"plain": "not json"}, "deleted": 0}
     for bad in (b'[]', b'{"get":"a"}', b'{"get":[1]}', b'{"set":[1]}', b'{"nope":[]}', b'{"get":['):
-        r, data = request(server.http_port, "POST", "/v1/batch", bad)
+        r, data = http_request(server.http_port, "POST", "/v1/batch", bad)
         assert r.status == 400, bad
         assert json.loads(data)["error"]["code"] in ("bad_request", "invalid_json")
 
 
 def test_metrics_count_requests_hits_and_misses(server):
-    request(server.http_port, "PUT", "/v1/kv/m", b"1")
-    request(server.http_port, "GET", "/v1/kv/m")
-    request(server.http_port, "GET", "/v1/kv/missing")
-    request(server.http_port, "GET", "/nope")
-    r, data = request(server.http_port, "GET", "/metrics")
+    http_request(server.http_port, "PUT", "/v1/kv/m", b"1")
+    http_request(server.http_port, "GET", "/v1/kv/m")
+    http_request(server.http_port, "GET", "/v1/kv/missing")
+    http_request(server.http_port, "GET", "/nope")
+    r, data = http_request(server.http_port, "GET", "/metrics")
     assert r.status == 200 and r.getheader("Content-Type").startswith("text/plain")
     text = data.decode()
     assert 'cachet_http_requests_total{route="kv_put",status="204"} 1' in text
@@ -148,7 +138,7 @@ def test_metrics_count_requests_hits_and_misses(server):
 
 
 def test_openapi_document_matches_the_api(server):
-    r, data = request(server.http_port, "GET", "/openapi.json")
+    r, data = http_request(server.http_port, "GET", "/openapi.json")
     doc = json.loads(data)
     assert doc["openapi"].startswith("3.1")
     documented = {(path, method.upper()) for path, ops in doc["paths"].items()
@@ -158,8 +148,8 @@ def test_openapi_document_matches_the_api(server):
         ("/v1/batch", "POST"), ("/json", "GET"), ("/healthz", "GET"), ("/readyz", "GET"),
         ("/metrics", "GET"), ("/openapi.json", "GET")}
     for path, method in documented:  # each documented operation is served...
-        r, _ = request(server.http_port, method, path.replace("{key}", "k"), b"{}")
+        r, _ = http_request(server.http_port, method, path.replace("{key}", "k"), b"{}")
         assert r.status not in (404, 405) or path == "/v1/kv/{key}", (path, method)
     for path in ("/v1/kv/k", "/v1/batch", "/json"):  # ...and nothing undocumented on these paths
-        r, _ = request(server.http_port, "PATCH", path, b"{}")
+        r, _ = http_request(server.http_port, "PATCH", path, b"{}")
         assert r.status == 405
