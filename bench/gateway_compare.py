@@ -117,8 +117,8 @@ def main():
         procs.append(start(["nginx", "-c", str(work / "nginx.conf"), "-p", str(work)], ports["nginx"]))
         procs.append(start([str(BIN / "cachet-server"), "--port", str(ports["cache"]),
                             "--threads", str(args.threads)], ports["cache"]))
-        # /json runs on a gateway without backends (workers = cores); KV through one with a
-        # backend (its default workers: 4x cores, since its backend client blocks; see --threads).
+        # /json runs on a gateway without backends, KV through one with a backend; both with their
+        # default workers (one per core).
         procs.append(start([str(BIN / "cachet-gateway"), "--port", str(ports["plain"])],
                            ports["plain"]))
         procs.append(start([str(BIN / "cachet-gateway"), "--port", str(ports["gw"]),

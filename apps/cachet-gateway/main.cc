@@ -1,5 +1,5 @@
 // cachet-gateway: the HTTP/1.1 JSON API in front of cache servers. Flags: --port N (8080),
-// --bind ADDR (127.0.0.1; may repeat), --threads N (cores; 4x cores with --backend),
+// --bind ADDR (127.0.0.1; may repeat), --threads N (cores),
 // --max-body BYTES (1 MB),
 // --idle-timeout SECONDS (75, as nginx's keepalive_timeout; 0 never), --backend HOST:PORT (may
 // repeat; keys spread by consistent hashing), --backend-timeout MS (1000), --remap (send an
@@ -26,7 +26,7 @@ bool parse_number(std::string_view text, size_t& out) {
 // Fills options from argv; returns an error message or "".
 std::string parse_flags(int argc, char** argv, cachet::net::ServerOptions& server,
                         cachet::http::Limits& limits, cachet::gateway::RemoteOptions& remote) {
-  bool bind_given = false, threads_given = false;
+  bool bind_given = false;
   for (int i = 1; i < argc; ++i) {
     std::string_view flag = argv[i];
     if (flag == "--remap") {
@@ -40,7 +40,6 @@ std::string parse_flags(int argc, char** argv, cachet::net::ServerOptions& serve
       server.port = static_cast<uint16_t>(n);
     } else if (flag == "--threads" && parse_number(value, n) && n >= 1 && n <= 1024) {
       server.threads = static_cast<int>(n);
-      threads_given = true;
     } else if (flag == "--max-body" && parse_number(value, n)) {
       limits.max_body = n;
     } else if (flag == "--idle-timeout" && parse_number(value, n)) {
@@ -57,9 +56,7 @@ std::string parse_flags(int argc, char** argv, cachet::net::ServerOptions& serve
       return "bad option " + std::string(flag) + " " + std::string(value);
     }
   }
-  // The backend client waits for each round trip on its worker thread, so with remote backends
-  // more workers than cores keep the CPUs busy (measured: 4x cores about doubled KV GET req/s).
-  if (!remote.nodes.empty() && !threads_given) server.threads *= 4;
+  remote.workers = server.threads;
   return "";
 }
 

@@ -138,136 +138,138 @@ Api::Api(Backend* backend) : backend_(backend) {
   router_.add("POST", "/v1/batch", Metrics::kBatch);
 }
 
-bool Api::run(std::span<const std::vector<std::string_view>> commands,
-              std::vector<resp::Reply>& replies, http::Response& response,
-              json::buffer& body) const {
-  std::string error;
-  if (backend_ == nullptr) {
-    error = "no cache backend is configured";
-  } else if (backend_->run(commands, replies, error)) {
-    for (const resp::Reply& r : replies) {
-      if (r.type == resp::Reply::Type::kError) {
-        error = "cache error: " + r.text;
-        break;
-      }
-    }
-    if (error.empty()) return true;
+void Call::clear() {
+  key.clear();
+  pointer.clear();
+  has_pointer = false;
+  if_none_match.clear();
+  args.clear();
+  gets.clear();
+  sets = deletes = 0;
+  commands.clear();
+}
+
+bool Api::answered(const Outcome& outcome, http::Response& response, json::buffer& body) const {
+  std::string error = outcome.ok ? "" : outcome.error;
+  for (const resp::Reply& r : outcome.replies) {
+    if (!error.empty()) break;
+    if (r.type == resp::Reply::Type::kError) error = "cache error: " + r.text;
   }
+  if (error.empty()) return true;
   metrics_.backend_error();
   fail(response, body, 503, error);
   return false;
 }
 
-void Api::put(const http::Request& request, std::string_view key, http::Response& response,
+bool Api::put(const http::Request& request, Call& call, http::Response& response,
               json::buffer& body) const {
   auto doc = json::parse(request.body);
-  if (!doc) return invalid_json(doc.error(), response, body);
+  if (!doc) return invalid_json(doc.error(), response, body), false;
   std::string ttl_text;
   uint64_t ttl = 0;
   if (query_param(request.query, "ttl", ttl_text)) {
     auto [p, ec] = std::from_chars(ttl_text.data(), ttl_text.data() + ttl_text.size(), ttl);
     if (ec != std::errc() || p != ttl_text.data() + ttl_text.size() || ttl == 0 ||
         ttl > 100'000'000'000) {
-      return fail(response, body, 400, "ttl must be a positive number of seconds");
+      return fail(response, body, 400, "ttl must be a positive number of seconds"), false;
     }
   }
   json::buffer minified;
   (void)json::serialize(doc->root(), minified);
-  std::string ttl_arg = std::to_string(ttl);
-  Command set = {"SET", key, minified.view()};
-  if (ttl > 0) set.insert(set.end(), {"EX", ttl_arg});
-  std::vector<resp::Reply> replies;
-  if (!run(std::span(&set, 1), replies, response, body)) return;
-  response.status = 204;
+  Command& set = call.commands.emplace_back(Command{"SET", call.key, call.own(minified.view())});
+  if (ttl > 0) set.insert(set.end(), {"EX", call.own(std::to_string(ttl))});
+  return true;
 }
 
-void Api::get(const http::Request& request, std::string_view key, http::Response& response,
-              json::buffer& body) const {
-  const Command commands[] = {{"GET", key}, {"PTTL", key}};
-  std::vector<resp::Reply> replies;
-  if (!run(commands, replies, response, body)) return;
+bool Api::get(const http::Request& request, Call& call) const {
+  call.has_pointer = query_param(request.query, "pointer", call.pointer);
+  call.if_none_match = request.header("if-none-match");
+  call.commands = {{"GET", call.key}, {"PTTL", call.key}};
+  return true;
+}
+
+void Api::answer_get(Call& call, std::vector<resp::Reply>& replies, http::Response& response,
+                     json::buffer& body) const {
   if (replies[0].type != resp::Reply::Type::kBulk) {
     metrics_.miss();
-    return fail(response, body, 404, "no such key: " + std::string(key));
+    return fail(response, body, 404, "no such key: " + call.key);
   }
   metrics_.hit();
   const std::string& stored = replies[0].text;
-  std::string pointer;
-  bool has_pointer = query_param(request.query, "pointer", pointer);
-  std::string etag = etag_of(has_pointer ? stored + '\0' + pointer : stored);
+  std::string etag = etag_of(call.has_pointer ? stored + '\0' + call.pointer : stored);
   response.headers.emplace_back("ETag", etag);
   if (replies[1].integer > 0) {
     response.headers.emplace_back("Cache-Control",
                                   "max-age=" + std::to_string(replies[1].integer / 1000));
   }
-  if (none_match(request.header("if-none-match"), etag)) {
+  if (none_match(call.if_none_match, etag)) {
     response.status = 304;
     return;
   }
-  if (!has_pointer) {
+  if (!call.has_pointer) {
     body.append(stored);
     return;
   }
   auto doc = json::parse(stored);
   if (!doc) return fail(response, body, 503, "stored value is not JSON");
-  auto part = json::at_pointer(doc->root(), pointer);
+  auto part = json::at_pointer(doc->root(), call.pointer);
   if (!part) {
     int status = part.kind() == json::error_kind::invalid_pointer ? 400 : 404;
     response.headers.clear();
-    return fail(response, body, status, "pointer " + pointer + ": " + part.error().message);
+    return fail(response, body, status, "pointer " + call.pointer + ": " + part.error().message);
   }
   (void)json::serialize(*part, body);
 }
 
-void Api::remove(std::string_view key, http::Response& response, json::buffer& body) const {
-  const Command del = {"DEL", key};
-  std::vector<resp::Reply> replies;
-  if (!run(std::span(&del, 1), replies, response, body)) return;
-  if (replies[0].integer == 0) return fail(response, body, 404, "no such key: " + std::string(key));
-  response.status = 204;
-}
-
-void Api::batch(const http::Request& request, http::Response& response, json::buffer& body) const {
+bool Api::batch(const http::Request& request, Call& call, http::Response& response,
+                json::buffer& body) const {
   auto doc = json::parse(request.body);
-  if (!doc) return invalid_json(doc.error(), response, body);
+  if (!doc) return invalid_json(doc.error(), response, body), false;
   json::element root = doc->root();
-  if (!root.is_object()) return fail(response, body, 400, "batch body must be an object");
-  std::vector<std::string_view> gets, deletes;
-  std::vector<std::pair<std::string_view, std::string>> sets;
+  if (!root.is_object()) return fail(response, body, 400, "batch body must be an object"), false;
+  std::vector<Command> sets, gets, deletes;
   for (json::member m : root.object()) {
     bool is_set = m.key == "set";
     if (!is_set && m.key != "get" && m.key != "delete") {
-      return fail(response, body, 400, "unknown batch member \"" + std::string(m.key) + "\"");
+      fail(response, body, 400, "unknown batch member \"" + std::string(m.key) + "\"");
+      return false;
     }
     if (is_set) {
-      if (!m.value.is_object()) return fail(response, body, 400, "\"set\" must be an object");
+      if (!m.value.is_object())
+        return fail(response, body, 400, "\"set\" must be an object"), false;
       for (json::member s : m.value.object()) {
-        sets.emplace_back(s.key, json::to_string(s.value).value());
+        sets.push_back({"SET", call.own(s.key), call.own(json::to_string(s.value).value())});
       }
       continue;
     }
-    if (!m.value.is_array())
-      return fail(response, body, 400, "\"" + std::string(m.key) + "\" must be an array");
+    if (!m.value.is_array()) {
+      fail(response, body, 400, "\"" + std::string(m.key) + "\" must be an array");
+      return false;
+    }
     for (json::element k : m.value.array()) {
       auto key = k.get<std::string_view>();
-      if (!key) return fail(response, body, 400, "batch keys must be strings");
-      (m.key == "get" ? gets : deletes).push_back(*key);
+      if (!key) return fail(response, body, 400, "batch keys must be strings"), false;
+      (m.key == "get" ? gets : deletes).push_back({m.key == "get" ? "GET" : "DEL", call.own(*key)});
     }
   }
   if (sets.size() + gets.size() + deletes.size() > kMaxBatchCommands) {
-    return fail(response, body, 413, "a batch holds at most 10000 operations");
+    return fail(response, body, 413, "a batch holds at most 10000 operations"), false;
   }
-  std::vector<Command> commands;
-  for (const auto& [k, v] : sets) commands.push_back({"SET", k, v});
-  for (std::string_view k : gets) commands.push_back({"GET", k});
-  for (std::string_view k : deletes) commands.push_back({"DEL", k});
-  std::vector<resp::Reply> replies;
-  if (!commands.empty() && !run(commands, replies, response, body)) return;
+  call.sets = sets.size();
+  call.deletes = deletes.size();
+  for (const Command& g : gets) call.gets.push_back(g[1]);
+  for (auto* part : {&sets, &gets, &deletes}) {
+    call.commands.insert(call.commands.end(), part->begin(), part->end());
+  }
+  return true;
+}
+
+void Api::answer_batch(Call& call, std::vector<resp::Reply>& replies, json::buffer& body) const {
   json::writer w(body);
-  w.begin_object().key("set").value(sets.size()).key("get").begin_object();
-  for (size_t i = 0; i < gets.size(); ++i) {
-    const resp::Reply& r = replies[sets.size() + i];
-    w.key(gets[i]);
+  w.begin_object().key("set").value(call.sets).key("get").begin_object();
+  for (size_t i = 0; i < call.gets.size(); ++i) {
+    const resp::Reply& r = replies[call.sets + i];
+    w.key(call.gets[i]);
     if (r.type == resp::Reply::Type::kBulk) {
       metrics_.hit();
       write_stored(w, r.text);
@@ -277,25 +279,30 @@ void Api::batch(const http::Request& request, http::Response& response, json::bu
     }
   }
   int64_t deleted = 0;
-  for (size_t i = 0; i < deletes.size(); ++i)
-    deleted += replies[sets.size() + gets.size() + i].integer;
+  for (size_t i = 0; i < call.deletes; ++i)
+    deleted += replies[call.sets + call.gets.size() + i].integer;
   w.end_object().key("deleted").value(deleted).end_object();
 }
 
-void Api::route(Metrics::Route id, const http::Request& request, std::string_view key,
-                http::Response& response, json::buffer& body) const {
+bool Api::route(const http::Request& request, Call& call, http::Response& response,
+                json::buffer& body) const {
   auto status = [&](std::string_view text) {
     json::writer(body).begin_object().key("status").value(text).end_object();
+    return false;
   };
-  switch (id) {
+  bool uses_backend = call.route >= Metrics::kKvPut && call.route <= Metrics::kBatch;
+  if (uses_backend && backend_ == nullptr) {
+    return fail(response, body, 503, "no cache backend is configured"), false;
+  }
+  switch (call.route) {
     case Metrics::kJson:  // built per request, as the TechEmpower JSON test requires
       json::writer(body).begin_object().key("message").value("Hello, World!").end_object();
-      return;
+      return false;
     case Metrics::kHealthz:
       return status("ok");
     case Metrics::kReadyz:
       if (backend_ == nullptr || !backend_->ready()) {
-        return fail(response, body, 503, "cache backend not ready");
+        return fail(response, body, 503, "cache backend not ready"), false;
       }
       return status("ready");
     case Metrics::kMetrics: {
@@ -303,42 +310,81 @@ void Api::route(Metrics::Route id, const http::Request& request, std::string_vie
       metrics_.render(text);
       body.append(text);
       response.content_type = "text/plain; version=0.0.4";
-      return;
+      return false;
     }
     case Metrics::kOpenapi:
       body.append(openapi_document());
-      return;
+      return false;
     case Metrics::kKvPut:
-      return put(request, key, response, body);
+      return put(request, call, response, body);
     case Metrics::kKvGet:
-      return get(request, key, response, body);
+      return get(request, call);
     case Metrics::kKvDelete:
-      return remove(key, response, body);
+      call.commands = {{"DEL", call.key}};
+      return true;
     default:
-      return batch(request, response, body);
+      if (!batch(request, call, response, body)) return false;
+      if (!call.commands.empty()) return true;
+      std::vector<resp::Reply> none;
+      answer_batch(call, none, body);
+      return false;
   }
 }
 
-Metrics::Route Api::handle(const http::Request& request, http::Response& response,
-                           json::buffer& body) const {
+namespace {
+
+// Responses without content (204, 304) carry no body.
+void seal(http::Response& response, json::buffer& body) {
+  if (response.status != 204 && response.status != 304) response.body = body.view();
+}
+
+}  // namespace
+
+bool Api::start(const http::Request& request, Call& call, http::Response& response,
+                json::buffer& body) const {
+  call.clear();
+  call.start = std::chrono::steady_clock::now();
   http::Router::Match m = router_.match(request.method, request.path);
-  auto id = static_cast<Metrics::Route>(m.id);
-  std::string key;
+  call.route = static_cast<Metrics::Route>(m.id);
+  bool pending = false;
   if (m.kind == http::Router::Match::kNotFound) {
-    id = Metrics::kUnrouted;
+    call.route = Metrics::kUnrouted;
     fail(response, body, 404, "no route for " + std::string(request.path));
   } else if (m.kind == http::Router::Match::kMethodNotAllowed) {
-    id = Metrics::kUnrouted;
+    call.route = Metrics::kUnrouted;
     fail(response, body, 405,
          std::string(request.method) + " is not allowed here; allowed: " + m.allow);
     response.headers.emplace_back("Allow", m.allow);
-  } else if (!m.params.empty() && !percent_decode(m.params[0], key)) {
+  } else if (!m.params.empty() && !percent_decode(m.params[0], call.key)) {
     fail(response, body, 400, "malformed percent-encoding in the key");
   } else {
-    route(id, request, key, response, body);
+    pending = route(request, call, response, body);
   }
-  if (response.status != 204 && response.status != 304) response.body = body.view();
-  return id;
+  seal(response, body);
+  return pending;
+}
+
+void Api::finish(Call& call, Outcome& outcome, http::Response& response, json::buffer& body) const {
+  if (answered(outcome, response, body)) {
+    switch (call.route) {
+      case Metrics::kKvPut:
+        response.status = 204;
+        break;
+      case Metrics::kKvGet:
+        answer_get(call, outcome.replies, response, body);
+        break;
+      case Metrics::kKvDelete:
+        if (outcome.replies[0].integer == 0) {
+          fail(response, body, 404, "no such key: " + call.key);
+        } else {
+          response.status = 204;
+        }
+        break;
+      default:
+        answer_batch(call, outcome.replies, body);
+    }
+  }
+  seal(response, body);
 }
 
 }  // namespace cachet::gateway

@@ -13,7 +13,11 @@
 // Errors are {"error":{"code":"...","message":"..."}} (invalid JSON adds line, column, offset).
 #pragma once
 
+#include <chrono>
+#include <deque>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "cachet/json/writer.h"
 #include "gateway/backend.h"
@@ -24,28 +28,51 @@
 
 namespace cachet::gateway {
 
+// A request that waits for the backend: its commands and everything its answer needs, owned,
+// because the request's bytes are gone by the time the replies arrive. Reused across requests.
+struct Call {
+  Metrics::Route route = Metrics::kUnrouted;
+  std::chrono::steady_clock::time_point start;
+  std::string key;      // percent-decoded key of a /v1/kv route
+  std::string pointer;  // ?pointer= (GET), when has_pointer
+  bool has_pointer = false;
+  std::string if_none_match;
+  std::deque<std::string> args;        // command arguments (a deque: views stay valid)
+  std::vector<std::string_view> gets;  // batch: the keys read, in order
+  size_t sets = 0, deletes = 0;        // batch: how many of each
+  std::vector<Command> commands;       // views into the strings above
+
+  void clear();
+  std::string_view own(std::string_view arg) { return args.emplace_back(arg); }
+};
+
 // Answers routed requests. Thread-safe if the backend is: one Api serves every worker.
 class Api {
  public:
   // `backend` may be null (the key-value routes then answer 503).
   explicit Api(Backend* backend = nullptr);
-  // Fills `response` (its body lives in `body`) for `request`; returns the route it took.
-  Metrics::Route handle(const http::Request& request, http::Response& response,
-                        json::buffer& body) const;
+  // Routes `request` and records the route in call.route. Returns false when `response` (its
+  // body in `body`) is complete; true when call.commands must first run on backend(), after which
+  // finish() writes the response.
+  bool start(const http::Request& request, Call& call, http::Response& response,
+             json::buffer& body) const;
+  void finish(Call& call, Outcome& outcome, http::Response& response, json::buffer& body) const;
+  Backend& backend() const { return *backend_; }
   Metrics& metrics() const { return metrics_; }
 
  private:
-  void put(const http::Request& request, std::string_view key, http::Response& response,
+  bool put(const http::Request& request, Call& call, http::Response& response,
            json::buffer& body) const;
-  void get(const http::Request& request, std::string_view key, http::Response& response,
-           json::buffer& body) const;
-  void remove(std::string_view key, http::Response& response, json::buffer& body) const;
-  void batch(const http::Request& request, http::Response& response, json::buffer& body) const;
-  void route(Metrics::Route id, const http::Request& request, std::string_view key,
-             http::Response& response, json::buffer& body) const;
-  // Runs commands on the backend; on failure fills a 503 response and returns false.
-  bool run(std::span<const std::vector<std::string_view>> commands,
-           std::vector<resp::Reply>& replies, http::Response& response, json::buffer& body) const;
+  bool get(const http::Request& request, Call& call) const;
+  bool batch(const http::Request& request, Call& call, http::Response& response,
+             json::buffer& body) const;
+  bool route(const http::Request& request, Call& call, http::Response& response,
+             json::buffer& body) const;
+  void answer_get(Call& call, std::vector<resp::Reply>& replies, http::Response& response,
+                  json::buffer& body) const;
+  void answer_batch(Call& call, std::vector<resp::Reply>& replies, json::buffer& body) const;
+  // Whether the outcome holds replies and none is an error; else fills a 503 response.
+  bool answered(const Outcome& outcome, http::Response& response, json::buffer& body) const;
 
   http::Router router_;
   Backend* backend_;

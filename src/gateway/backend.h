@@ -1,8 +1,9 @@
 // Where the gateway's keys live. A Backend runs RESP commands: the in-process store
-// (LocalBackend) or, later, remote cache servers. The API builds GET/SET/DEL/PTTL commands, so
-// both kinds share every Redis semantic (TTLs, maxmemory, eviction).
+// (LocalBackend) or remote cache servers (RemoteBackend). The API builds GET/SET/DEL/PTTL
+// commands, so both kinds share every Redis semantic (TTLs, maxmemory, eviction).
 #pragma once
 
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -10,17 +11,33 @@
 
 #include "resp/reply.h"
 
+namespace cachet::net {
+class Worker;
+}
+
 namespace cachet::gateway {
+
+using Command = std::vector<std::string_view>;
+
+// What a backend call produced: one reply per command, or (ok == false) why there is no answer
+// at all (the API then answers 503). A command's own error is a reply of type kError.
+struct Outcome {
+  bool ok = true;
+  std::vector<resp::Reply> replies;
+  std::string error;
+};
+
+// Receives a call's outcome, once, on the worker thread that made the call.
+using Done = std::function<void(Outcome& outcome)>;
 
 class Backend {
  public:
   virtual ~Backend() = default;
-  // Runs `commands` in order (pipelined where that applies) and fills one reply per command.
-  // Returns false with `error` set when the backend could not answer at all (then the API
-  // answers 503); a command's own error is a reply of type kError.
-  virtual bool run(std::span<const std::vector<std::string_view>> commands,
-                   std::vector<resp::Reply>& replies, std::string& error) = 0;
-  // Whether the backend answers (for /readyz).
+  // Runs `commands` in order (pipelined where that applies) for a request on `worker`'s thread
+  // and passes the outcome to `done`, possibly before returning (an in-process store) or from a
+  // later event on that worker. `commands` need only live during the call.
+  virtual void run(net::Worker& worker, std::span<const Command> commands, Done done) = 0;
+  // Whether the backend answers (for /readyz). Thread-safe.
   virtual bool ready() = 0;
 };
 

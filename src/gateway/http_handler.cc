@@ -4,6 +4,38 @@
 #include <ctime>
 
 namespace cachet::gateway {
+
+void HttpHandler::respond(net::Connection& conn, const http::Response& response) {
+  api_.metrics().record(call_.route, response.status,
+                        std::chrono::steady_clock::now() - call_.start);
+  http::write_response(conn.output(), response, dates_.get(std::time(nullptr)), keep_alive_, head_);
+  if (!keep_alive_) conn.close_after_reply();
+}
+
+bool HttpHandler::call_backend(net::Connection& conn) {
+  waiting_ = true;
+  in_input_ = true;
+  // The connection is found again by id: it may be gone when the outcome arrives.
+  net::Worker& worker = conn.worker();
+  uint64_t id = conn.id();
+  api_.backend().run(worker, call_.commands, [&worker, id](Outcome& outcome) {
+    if (net::Connection* c = worker.find(id)) {
+      static_cast<HttpHandler&>(c->handler()).complete(*c, outcome);
+    }
+  });
+  in_input_ = false;
+  return !waiting_;
+}
+
+void HttpHandler::complete(net::Connection& conn, Outcome& outcome) {
+  http::Response response;
+  body_.clear();
+  api_.finish(call_, outcome, response, body_);
+  respond(conn, response);
+  waiting_ = false;
+  if (!in_input_) conn.worker().release(conn);
+}
+
 size_t HttpHandler::on_input(net::Connection& conn, std::string_view input) {
   size_t pos = 0;
   while (pos < input.size()) {
@@ -17,28 +49,29 @@ size_t HttpHandler::on_input(net::Connection& conn, std::string_view input) {
     }
     http::Response response;
     body_.clear();
-    std::string_view date = dates_.get(std::time(nullptr));
-    auto start = std::chrono::steady_clock::now();
     if (s == http::ParseStatus::kError) {  // framing is in doubt: answer, then close
+      call_.route = Metrics::kUnrouted;
+      call_.start = std::chrono::steady_clock::now();
       response.status = parser_.error_status();
-      api_.metrics().record(Metrics::kUnrouted, response.status, std::chrono::nanoseconds(0));
       error_body(response.status, parser_.error_message(), body_);
       response.body = body_.view();
-      http::write_response(conn.output(), response, date, false, false);
-      conn.close_after_reply();
+      keep_alive_ = head_ = false;
+      respond(conn, response);
       return input.size();
     }
     sent_continue_ = false;
     const http::Request& request = parser_.request();
-    Metrics::Route route = api_.handle(request, response, body_);
-    api_.metrics().record(route, response.status, std::chrono::steady_clock::now() - start);
-    http::write_response(conn.output(), response, date, request.keep_alive,
-                         request.method == "HEAD");
+    keep_alive_ = request.keep_alive;
+    head_ = request.method == "HEAD";
+    bool pending = api_.start(request, call_, response, body_);
     pos += parser_.consumed();
-    if (!request.keep_alive) {
-      conn.close_after_reply();
-      return input.size();
+    if (!pending) {
+      respond(conn, response);
+    } else if (!call_backend(conn)) {
+      conn.hold();
+      return keep_alive_ ? pos : input.size();
     }
+    if (!keep_alive_) return input.size();
   }
   return pos;
 }

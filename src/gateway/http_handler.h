@@ -1,5 +1,9 @@
 // The gateway's HTTP side: an Api (routes and endpoint functions) and the per-connection
 // net::Handler that parses requests, dispatches them to the Api and writes responses in order.
+//
+// A request that needs the backend holds the connection (net::Connection::hold) until its
+// outcome arrives; pipelined requests behind it wait in the input buffer, so responses keep
+// their order. The worker thread meanwhile serves its other connections.
 #pragma once
 
 #include <span>
@@ -17,12 +21,23 @@ class HttpHandler final : public net::Handler {
  public:
   HttpHandler(const Api& api, const http::Limits& limits) : api_(api), parser_(limits) {}
   size_t on_input(net::Connection& conn, std::string_view input) override;
+  // Answers the held request with the backend's outcome and releases the connection.
+  void complete(net::Connection& conn, Outcome& outcome);
 
  private:
+  // Starts the backend call for the request in call_; true if it finished synchronously.
+  bool call_backend(net::Connection& conn);
+  void respond(net::Connection& conn, const http::Response& response);
+
   const Api& api_;
   http::Parser parser_;
   http::DateCache dates_;
   json::buffer body_;
+  Call call_;
+  bool keep_alive_ = true;  // of the request being answered
+  bool head_ = false;
+  bool waiting_ = false;        // call_ is at the backend
+  bool in_input_ = false;       // inside on_input (a synchronous backend answers there)
   bool sent_continue_ = false;  // "100 Continue" already sent for the request in progress
 };
 

@@ -5,24 +5,22 @@
 
 namespace cachet::gateway {
 
-bool LocalBackend::run(std::span<const std::vector<std::string_view>> commands,
-                       std::vector<resp::Reply>& replies, std::string& error) {
+void LocalBackend::run(net::Worker& /*worker*/, std::span<const Command> commands, Done done) {
   server::Session session;
   session.authenticated = true;  // the HTTP port is the operator's own interface
   std::string out;
   resp::Writer writer(out);
   for (const auto& args : commands) instance_.execute(session, args, writer);
-  replies.clear();
+  Outcome outcome;
   std::string_view rest = out;
-  for (size_t i = 0; i < commands.size(); ++i) {
+  for (size_t i = 0; i < commands.size() && outcome.ok; ++i) {
     size_t used = 0;
-    if (resp::parse_reply(rest, replies.emplace_back(), used) != resp::ReplyStatus::kOk) {
-      error = "unreadable reply from the local store";
-      return false;
+    if (resp::parse_reply(rest, outcome.replies.emplace_back(), used) != resp::ReplyStatus::kOk) {
+      outcome = {false, {}, "unreadable reply from the local store"};
     }
     rest.remove_prefix(used);
   }
-  return true;
+  done(outcome);
 }
 
 }  // namespace cachet::gateway

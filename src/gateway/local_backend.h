@@ -1,5 +1,5 @@
 // A Backend over this process's cache (cachet-server --http-port): commands run on the
-// server::Instance exactly as a RESP client's would.
+// server::Instance exactly as a RESP client's would, synchronously.
 #pragma once
 
 #include "gateway/backend.h"
@@ -10,8 +10,8 @@ namespace cachet::gateway {
 class LocalBackend final : public Backend {
  public:
   explicit LocalBackend(server::Instance& instance) : instance_(instance) {}
-  bool run(std::span<const std::vector<std::string_view>> commands,
-           std::vector<resp::Reply>& replies, std::string& error) override;
+  // Calls `done` before returning.
+  void run(net::Worker& worker, std::span<const Command> commands, Done done) override;
   bool ready() override { return true; }
 
  private:

@@ -1,6 +1,8 @@
 #include "gateway/remote_backend.h"
 
-#include <unordered_map>
+#include <algorithm>
+
+#include "gateway/resp_client.h"
 
 namespace cachet::gateway {
 
@@ -20,7 +22,8 @@ std::unique_ptr<RemoteBackend> RemoteBackend::create(RemoteOptions options, std:
   return std::unique_ptr<RemoteBackend>(new RemoteBackend(std::move(options)));
 }
 
-RemoteBackend::RemoteBackend(RemoteOptions options) : options_(std::move(options)) {
+RemoteBackend::RemoteBackend(RemoteOptions options)
+    : options_(std::move(options)), links_(static_cast<size_t>(options_.workers)) {
   for (const std::string& n : options_.nodes) {
     auto node = std::make_unique<Node>();
     node->name = n;
@@ -40,16 +43,23 @@ RemoteBackend::~RemoteBackend() {
   health_.join();
 }
 
-RespClient& RemoteBackend::client(int node) {
-  thread_local std::unordered_map<const RemoteBackend*, std::vector<std::unique_ptr<RespClient>>>
-      clients;
-  auto& mine = clients[this];
-  if (mine.empty()) {
-    for (const auto& n : nodes_) {
-      mine.push_back(std::make_unique<RespClient>(n->host, n->port, options_.timeout));
-    }
+// Created on the worker's first request, on its thread; a timer there enforces the timeout.
+RemoteBackend::Links& RemoteBackend::links(net::Worker& worker) {
+  Links& mine = links_.at(static_cast<size_t>(worker.index()));
+  if (!mine.empty()) return mine;
+  for (const auto& n : nodes_) {
+    Node* node = n.get();
+    mine.push_back(std::make_unique<Pipeline>(
+        worker, node->host, node->port, options_.timeout,
+        [node](std::string_view) { node->up.store(false, std::memory_order_relaxed); }));
   }
-  return *mine[node];
+  auto interval = std::clamp(options_.timeout / 4, std::chrono::milliseconds(10),
+                             std::chrono::milliseconds(250));
+  worker.add_timer(interval, [&mine] {
+    auto now = std::chrono::steady_clock::now();
+    for (auto& p : mine) p->check_deadline(now);
+  });
+  return mine;
 }
 
 // The node for `key`: its owner on the ring, or with remapping the first usable one after it.
@@ -59,45 +69,68 @@ int RemoteBackend::route(std::string_view key) const {
   return ring_.owner_if(key, [&](int n) { return nodes_[n]->up.load(std::memory_order_relaxed); });
 }
 
-bool RemoteBackend::run_on(int node, std::span<const std::vector<std::string_view>> commands,
-                           std::vector<resp::Reply>& replies, std::string& error) {
-  Node& n = *nodes_[node];
+void RemoteBackend::run_on(net::Worker& worker, int node, std::span<const Command> commands,
+                           Done done) {
+  const Node& n = *nodes_[node];
   if (!n.up.load(std::memory_order_relaxed)) {
-    error = "cache node " + n.name +
-            " is unavailable (ejected; it rejoins when it answers a "
-            "health check)";
-    return false;
+    Outcome ejected{false,
+                    {},
+                    "cache node " + n.name +
+                        " is unavailable (ejected; it rejoins when it answers a health check)"};
+    return done(ejected);
   }
-  if (client(node).run(commands, replies, error)) return true;
-  n.up.store(false, std::memory_order_relaxed);  // eject until the next successful check
-  error = "cache node " + n.name + " failed: " + error;
-  return false;
+  links(worker)[node]->send(commands, [name = &n.name, done = std::move(done)](Outcome& o) {
+    if (!o.ok) o.error = "cache node " + *name + " failed: " + o.error;
+    done(o);
+  });
 }
 
-bool RemoteBackend::run(std::span<const std::vector<std::string_view>> commands,
-                        std::vector<resp::Reply>& replies, std::string& error) {
-  // Group the commands by node (the key is each command's first argument), keeping their order
-  // within a node, then put the replies back in the caller's order.
-  std::vector<std::vector<size_t>> by_node(nodes_.size());
+void RemoteBackend::run(net::Worker& worker, std::span<const Command> commands, Done done) {
+  // The key is each command's first argument.
+  std::vector<int> nodes(commands.size());
   for (size_t i = 0; i < commands.size(); ++i) {
-    int node = route(commands[i].size() > 1 ? commands[i][1] : std::string_view());
-    if (node < 0) {
-      error = "no cache node is available";
-      return false;
+    nodes[i] = route(commands[i].size() > 1 ? commands[i][1] : std::string_view());
+    if (nodes[i] < 0) {
+      Outcome none{false, {}, "no cache node is available"};
+      return done(none);
     }
-    by_node[node].push_back(i);
   }
-  replies.assign(commands.size(), resp::Reply());
-  std::vector<std::vector<std::string_view>> batch;
-  std::vector<resp::Reply> got;
+  if (std::all_of(nodes.begin(), nodes.end(), [&](int n) { return n == nodes[0]; })) {
+    return run_on(worker, nodes[0], commands, std::move(done));
+  }
+  run_split(worker, commands, nodes, std::move(done));
+}
+
+// Sends each node its commands (in their order) and puts the replies back in the caller's order
+// once every node has answered; any node's failure fails the whole call.
+void RemoteBackend::run_split(net::Worker& worker, std::span<const Command> commands,
+                              const std::vector<int>& nodes, Done done) {
+  struct Gather {
+    Outcome outcome;
+    size_t waiting = 0;
+    Done done;
+  };
+  auto gather = std::make_shared<Gather>();
+  gather->outcome.replies.resize(commands.size());
+  gather->done = std::move(done);
+  std::vector<std::vector<size_t>> by_node(nodes_.size());
+  for (size_t i = 0; i < commands.size(); ++i) by_node[nodes[i]].push_back(i);
+  for (const auto& indices : by_node) gather->waiting += indices.empty() ? 0 : 1;
+  std::vector<Command> batch;
   for (size_t node = 0; node < by_node.size(); ++node) {
     if (by_node[node].empty()) continue;
     batch.clear();
     for (size_t i : by_node[node]) batch.push_back(commands[i]);
-    if (!run_on(static_cast<int>(node), batch, got, error)) return false;
-    for (size_t k = 0; k < got.size(); ++k) replies[by_node[node][k]] = std::move(got[k]);
+    run_on(worker, static_cast<int>(node), batch,
+           [gather, indices = std::move(by_node[node])](Outcome& part) {
+             Outcome& all = gather->outcome;
+             if (!part.ok && all.ok) all = {false, {}, part.error};
+             for (size_t k = 0; all.ok && k < part.replies.size(); ++k) {
+               all.replies[indices[k]] = std::move(part.replies[k]);
+             }
+             if (--gather->waiting == 0) gather->done(all);
+           });
   }
-  return true;
 }
 
 bool RemoteBackend::ready() {

@@ -1,8 +1,9 @@
 // A Backend over remote cache servers (cachet-server or redis-server): keys are placed on nodes
-// by consistent hashing (ring.h), each worker thread keeps one connection per node (resp_client.h),
-// and a health checker PINGs every node each interval. A node that fails a request or a check is
-// ejected: its keys get 503 with a clear message, or, with `remap`, go to the next node on the
-// ring; it rejoins after its next successful PING.
+// by consistent hashing (ring.h); each worker thread has one event-driven, pipelined connection
+// per node (pipeline.h), so no thread waits on a cache server; a health checker thread PINGs
+// every node each interval. A node that fails a request or a check is ejected: its keys get 503
+// with a clear message, or, with `remap`, go to the next node on the ring; it rejoins after its
+// next successful PING.
 #pragma once
 
 #include <atomic>
@@ -15,7 +16,7 @@
 #include <vector>
 
 #include "gateway/backend.h"
-#include "gateway/resp_client.h"
+#include "gateway/pipeline.h"
 #include "gateway/ring.h"
 
 namespace cachet::gateway {
@@ -25,16 +26,17 @@ struct RemoteOptions {
   std::chrono::milliseconds timeout{1000};          // per request and per health check
   std::chrono::milliseconds health_interval{1000};  // between health checks
   bool remap = false;  // send an ejected node's keys to the next node instead of failing
+  int workers = 1;     // worker threads that will call run() (net::Worker::index() < workers)
 };
 
 class RemoteBackend final : public Backend {
  public:
   // Validates the node addresses; returns null with `error` set if one is malformed.
   static std::unique_ptr<RemoteBackend> create(RemoteOptions options, std::string& error);
+  // Destroy after the server whose workers call run() has stopped.
   ~RemoteBackend() override;
 
-  bool run(std::span<const std::vector<std::string_view>> commands,
-           std::vector<resp::Reply>& replies, std::string& error) override;
+  void run(net::Worker& worker, std::span<const Command> commands, Done done) override;
   // Every node answers its health check.
   bool ready() override;
 
@@ -44,16 +46,21 @@ class RemoteBackend final : public Backend {
     uint16_t port = 0;
     std::atomic<bool> up{true};
   };
+  // One worker's connections, one per node; touched only by that worker's thread.
+  using Links = std::vector<std::unique_ptr<Pipeline>>;
   explicit RemoteBackend(RemoteOptions options);
-  RespClient& client(int node);  // this thread's connection to `node`
+  Links& links(net::Worker& worker);
   int route(std::string_view key) const;
-  bool run_on(int node, std::span<const std::vector<std::string_view>> commands,
-              std::vector<resp::Reply>& replies, std::string& error);
+  // Sends `commands` to `node`, or fails `done` at once if the node is ejected.
+  void run_on(net::Worker& worker, int node, std::span<const Command> commands, Done done);
+  void run_split(net::Worker& worker, std::span<const Command> commands,
+                 const std::vector<int>& nodes, Done done);
   void health_loop();
 
   RemoteOptions options_;
   Ring ring_;
   std::vector<std::unique_ptr<Node>> nodes_;
+  std::vector<Links> links_;  // by worker index
   std::mutex mutex_;
   std::condition_variable stop_cv_;
   bool stopping_ = false;  // guarded by mutex_

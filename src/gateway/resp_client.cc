@@ -15,20 +15,46 @@
 #include "resp/writer.h"
 
 namespace cachet::gateway {
-namespace {
 
-// RESP multibulk encoding of each command, as clients send them.
-std::string encode(std::span<const std::vector<std::string_view>> commands) {
-  std::string out;
+void encode_commands(std::span<const std::vector<std::string_view>> commands, std::string& out) {
   resp::Writer w(out);
   for (const auto& args : commands) {
     w.array(args.size());
     for (std::string_view a : args) w.bulk(a);
   }
-  return out;
 }
 
-}  // namespace
+int connect_nonblocking(const std::string& host, uint16_t port, std::string& error) {
+  sockaddr_storage addr{};
+  socklen_t len;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&addr);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&addr);
+  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    len = sizeof *v4;
+  } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    len = sizeof *v6;
+  } else {
+    error = "backend address must be a numeric IP: " + host;
+    return -1;
+  }
+  int fd = ::socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    error = std::strerror(errno);
+    return -1;
+  }
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 && errno != EINPROGRESS) {
+    error = std::strerror(errno);
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
 
 bool parse_host_port(std::string_view text, std::string& host, uint16_t& port) {
   size_t colon = text.rfind(':');
@@ -69,30 +95,8 @@ bool RespClient::stale() {
 }
 
 bool RespClient::connect(deadline until, std::string& error) {
-  sockaddr_storage addr{};
-  socklen_t len;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&addr);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&addr);
-  if (inet_pton(AF_INET, host_.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port_);
-    len = sizeof *v4;
-  } else if (inet_pton(AF_INET6, host_.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port_);
-    len = sizeof *v6;
-  } else {
-    error = "backend address must be a numeric IP: " + host_;
-    return false;
-  }
-  fd_ = ::socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  int one = 1;
-  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 && errno != EINPROGRESS) {
-    error = std::strerror(errno);
-    disconnect();
-    return false;
-  }
+  fd_ = connect_nonblocking(host_, port_, error);
+  if (fd_ < 0) return false;
   int so_error = 0;
   socklen_t so_len = sizeof so_error;
   if (!wait(POLLOUT, until) || getsockopt(fd_, SOL_SOCKET, SO_ERROR, &so_error, &so_len) != 0 ||
@@ -160,7 +164,8 @@ bool RespClient::read_replies(size_t n, std::vector<resp::Reply>& replies, deadl
 bool RespClient::run(std::span<const std::vector<std::string_view>> commands,
                      std::vector<resp::Reply>& replies, std::string& error) {
   deadline until = std::chrono::steady_clock::now() + timeout_;
-  std::string out = encode(commands);
+  std::string out;
+  encode_commands(commands, out);
   // A kept connection may have died since its last use (the server restarted): when it fails
   // before any reply byte arrived, nothing was executed twice by trying once more on a new one.
   if (fd_ >= 0 && stale()) disconnect();

@@ -1,7 +1,7 @@
-// A connection to one cache server, speaking RESP: pipelines a batch of commands in one write and
-// reads their replies, every wait bounded by a timeout (so a dead node never hangs a request).
-// Blocking: the calling worker thread waits for the round trip (see docs/architecture.md).
-// Reconnects on the next call after any failure. One thread at a time.
+// A blocking connection to one cache server, speaking RESP, for the health checker's thread:
+// pipelines a batch of commands in one write and reads their replies, every wait bounded by a
+// timeout. Reconnects on the next call after any failure. One thread at a time. (Requests use
+// the event-driven Pipeline instead.) Also the socket helpers both share.
 #pragma once
 
 #include <chrono>
@@ -44,6 +44,14 @@ class RespClient {
   int fd_ = -1;
   std::string input_;
 };
+
+// Starts a non-blocking TCP connection (TCP_NODELAY) to a numeric IPv4/IPv6 `host`; returns the
+// socket (the connect may still be in progress: wait for writability, then check SO_ERROR), or -1
+// with `error` set.
+int connect_nonblocking(const std::string& host, uint16_t port, std::string& error);
+
+// Appends the RESP multibulk encoding of each command to `out`, as clients send them.
+void encode_commands(std::span<const std::vector<std::string_view>> commands, std::string& out);
 
 // Splits "host:port" ("[v6]:port" too); false if malformed.
 bool parse_host_port(std::string_view text, std::string& host, uint16_t& port);

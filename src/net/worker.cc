@@ -23,6 +23,9 @@ constexpr auto kDrainTimeout = std::chrono::seconds(5);
 // epoll_event.data.u64 tags for the non-connection descriptors.
 constexpr uint64_t kWakeTag = 0;
 constexpr uint64_t kListenTag = 1;
+// Set in the tag of a Watcher (connections and watchers are at least 8-byte aligned).
+constexpr uint64_t kWatcherBit = 2;
+static_assert(alignof(Connection) >= 8 && alignof(Watcher) >= 8);
 
 }  // namespace
 
@@ -51,7 +54,7 @@ void Worker::close_idle() {
   auto now = std::chrono::steady_clock::now();
   std::vector<Connection*> idle;
   for (auto& [id, conn] : connections_) {
-    bool replying = conn->sent_ < conn->output_.size();
+    bool replying = conn->held_ || conn->sent_ < conn->output_.size();
     if (!replying && now - conn->last_read_ >= limits_.idle_timeout) idle.push_back(conn.get());
   }
   for (Connection* conn : idle) close_connection(*conn);
@@ -104,6 +107,7 @@ void Worker::request_stop() {
 }
 
 int Worker::poll_timeout_ms() const {
+  if (!deferred_.empty()) return 0;
   if (draining_) return 50;
   if (timers_.empty()) return -1;
   auto next = std::min_element(timers_.begin(), timers_.end(), [](auto& a, auto& b) {
@@ -116,7 +120,8 @@ int Worker::poll_timeout_ms() const {
 
 void Worker::run_timers() {
   auto now = std::chrono::steady_clock::now();
-  for (Timer& t : timers_) {
+  for (size_t i = 0; i < timers_.size(); ++i) {
+    Timer& t = timers_[i];
     if (now < t.next) continue;
     t.fn();
     t.next = now + t.interval;
@@ -130,6 +135,25 @@ void Worker::run_posted() {
     tasks.swap(posted_);
   }
   for (auto& task : tasks) task();
+}
+
+void Worker::defer(std::function<void()> task) { deferred_.push_back(std::move(task)); }
+
+// Deferred tasks may defer more (a write that fails completes requests, whose handlers send
+// again): run until none is left.
+void Worker::run_deferred() {
+  std::vector<std::function<void()>> tasks;
+  while (!deferred_.empty()) {
+    tasks.swap(deferred_);
+    for (auto& task : tasks) task();
+    tasks.clear();
+  }
+}
+
+void Worker::watch(int fd, Watcher& watcher) {
+  epoll_event ev{EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+                 {.u64 = reinterpret_cast<uint64_t>(&watcher) | kWatcherBit}};
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
 }
 
 void Worker::run() {
@@ -148,6 +172,8 @@ void Worker::run() {
         run_posted();
       } else if (tag == kListenTag) {
         if (!draining_) accept_all();
+      } else if (tag & kWatcherBit) {
+        reinterpret_cast<Watcher*>(tag & ~kWatcherBit)->on_events(events[i].events);
       } else {
         auto* conn = reinterpret_cast<Connection*>(tag);
         if (conn->closed_) continue;
@@ -155,8 +181,9 @@ void Worker::run() {
         if (!conn->closed_ && (events[i].events & EPOLLOUT)) flush(*conn);
       }
     }
-    dead_.clear();
     run_timers();
+    run_deferred();
+    dead_.clear();
   }
   while (!connections_.empty()) close_connection(*connections_.begin()->second);
   dead_.clear();
@@ -233,7 +260,7 @@ void Worker::on_readable(Connection& conn) {
 }
 
 void Worker::process_input(Connection& conn) {
-  if (conn.closing_ || conn.input_.size() < conn.handler_->input_needed()) return;
+  if (conn.closing_ || conn.held_ || conn.input_.size() < conn.handler_->input_needed()) return;
   size_t used = conn.handler_->on_input(conn, conn.input_.view());
   conn.input_.consume(used);
   conn.input_.shrink_if_idle(1024 * 1024);
@@ -255,7 +282,7 @@ void Worker::flush(Connection& conn) {
     conn.output_.clear();
     conn.sent_ = 0;
     if (conn.output_.capacity() > 1024 * 1024) conn.output_.shrink_to_fit();
-    if (conn.closing_) {
+    if (conn.closing_ && !conn.held_) {
       close_connection(conn);
       return;
     }
@@ -268,6 +295,20 @@ void Worker::flush(Connection& conn) {
     process_input(conn);
     if (!conn.closed_) on_readable(conn);
   }
+}
+
+Connection* Worker::find(uint64_t id) {
+  auto it = connections_.find(id);
+  return it == connections_.end() ? nullptr : it->second.get();
+}
+
+void Worker::release(Connection& conn) {
+  conn.held_ = false;
+  if (conn.closed_) return;
+  flush(conn);
+  if (conn.closed_) return;
+  process_input(conn);
+  if (!conn.closed_) flush(conn);
 }
 
 void Worker::close(uint64_t id) {

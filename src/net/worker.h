@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -37,6 +38,15 @@ class Handler {
 
 class Worker;
 
+// Something other than a client connection that a worker's event loop watches: an outgoing
+// socket (a gateway's connection to a cache server). Called on the worker's thread only.
+class Watcher {
+ public:
+  virtual ~Watcher() = default;
+  // `events` is the epoll event mask that became ready (edge-triggered).
+  virtual void on_events(uint32_t events) = 0;
+};
+
 // A set of listening sockets, closed when the last worker using it lets go.
 struct ListenSet {
   std::vector<int> fds;
@@ -62,6 +72,11 @@ class Connection {
   // Stop reading; close once the pending output has been written.
   void close_after_reply() { closing_ = true; }
   bool closing() const { return closing_; }
+  // The handler's reply to the current request is being prepared elsewhere (a backend call):
+  // on_input is not called and the connection is not closed for draining or idleness until
+  // Worker::release(). Input that arrives meanwhile is buffered (within max_input_buffer).
+  void hold() { held_ = true; }
+  Handler& handler() { return *handler_; }
 
  private:
   friend class Worker;
@@ -76,6 +91,7 @@ class Connection {
   bool closing_ = false;
   bool closed_ = false;
   bool reading_ = true;
+  bool held_ = false;
   std::chrono::steady_clock::time_point last_read_ = std::chrono::steady_clock::now();
 };
 
@@ -97,10 +113,21 @@ class Worker {
   int index() const { return index_; }
   // Runs `task` on this worker's thread soon. Thread-safe.
   void post(std::function<void()> task);
-  // Calls `fn` on this worker's thread every `interval`. Call before start().
+  // Calls `fn` on this worker's thread every `interval`. Before start(), or on the worker thread.
   void add_timer(std::chrono::milliseconds interval, std::function<void()> fn);
   // Closes connection `id` if this worker owns it. Worker thread only.
   void close(uint64_t id);
+  // Connection `id` if this worker still owns it, else null. Worker thread only.
+  Connection* find(uint64_t id);
+  // Ends a hold(): writes what the handler appended to conn.output(), then feeds it the input
+  // that waited. Worker thread only; not from inside the connection's own on_input.
+  void release(Connection& conn);
+  // Watches `fd` (edge-triggered, EPOLLIN | EPOLLOUT | EPOLLRDHUP) for `watcher`, which must
+  // outlive the registration; closing the fd ends it. Worker thread only.
+  void watch(int fd, Watcher& watcher);
+  // Runs `task` on this thread once the current batch of events has been handled (before the
+  // next wait): lets a watcher gather many requests into one write. Worker thread only.
+  void defer(std::function<void()> task);
 
  private:
   friend class Server;
@@ -119,6 +146,7 @@ class Worker {
   int poll_timeout_ms() const;
   void run_timers();
   void run_posted();
+  void run_deferred();
   void accept_all();
   void on_readable(Connection& conn);
   void process_input(Connection& conn);
@@ -139,7 +167,8 @@ class Worker {
   std::atomic<bool> stop_requested_{false};
   bool draining_ = false;
   std::chrono::steady_clock::time_point drain_deadline_;
-  std::vector<Timer> timers_;
+  std::deque<Timer> timers_;  // a deque: timers added from a timer keep the others in place
+  std::vector<std::function<void()>> deferred_;
   std::unordered_map<uint64_t, std::unique_ptr<Connection>> connections_;
   std::vector<std::unique_ptr<Connection>> dead_;  // freed after the current event batch
 };

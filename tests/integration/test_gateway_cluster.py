@@ -2,7 +2,9 @@
 hashing; a node killed under load costs only its own keys (503 with a clear message, or remapped
 with --remap), nothing hangs, and the node is used again once it answers health checks."""
 import json
+import os
 import signal
+import socket
 import threading
 import time
 
@@ -106,3 +108,117 @@ def test_remap_sends_a_dead_nodes_keys_to_the_next_node():
     finally:
         for n in nodes:
             n.__exit__()
+
+
+def read_responses(sock, n):
+    """Reads `n` HTTP responses (each with Content-Length or none) from a raw socket, in order."""
+    data, out = b"", []
+    while len(out) < n:
+        head_end = data.find(b"\r\n\r\n")
+        if head_end >= 0:
+            head = data[:head_end].decode()
+            length = 0
+            for line in head.split("\r\n")[1:]:
+                name, _, value = line.partition(":")
+                if name.lower() == "content-length":
+                    length = int(value)
+            if len(data) >= head_end + 4 + length:
+                out.append((int(head.split()[1]), data[head_end + 4:head_end + 4 + length]))
+                data = data[head_end + 4 + length:]
+                continue
+        chunk = sock.recv(65536)
+        assert chunk, f"connection closed after {len(out)} of {n} responses"
+        data += chunk
+    return out
+
+
+def test_pipelined_requests_over_many_nodes_answer_in_order():
+    nodes = [Cachet(), Cachet(), Cachet()]
+    try:
+        backends = [a for n in nodes for a in ("--backend", f"127.0.0.1:{n.port}")]
+        with Gateway(*backends, "--threads", "1") as g:
+            keys = [f"p{i}" for i in range(40)]
+            wire, expected = b"", []
+            for i, k in enumerate(keys):  # interleave PUT, GET, a miss and a batch per key
+                body = json.dumps({"i": i}, separators=(",", ":")).encode()
+                wire += (f"PUT /v1/kv/{k} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n\r\n"
+                         .encode() + body)
+                wire += f"GET /v1/kv/{k} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+                wire += f"GET /v1/kv/missing{i} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+                batch = json.dumps({"get": keys[:i + 1]}).encode()
+                wire += (f"POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Length: {len(batch)}\r\n\r\n"
+                         .encode() + batch)
+                expected += [(204, b""), (200, body), (404, None),
+                             (200, {"set": 0, "get": {q: {"i": j} for j, q in enumerate(keys[:i + 1])},
+                                    "deleted": 0})]
+            with socket.create_connection(("127.0.0.1", g.port), timeout=SAFETY_TIMEOUT) as s:
+                s.sendall(wire)  # all at once: the gateway has many requests queued per node
+                got = read_responses(s, len(expected))
+            for (status, data), (want_status, want) in zip(got, expected):
+                assert status == want_status, (status, data)
+                if isinstance(want, dict):
+                    assert json.loads(data) == want
+                elif want is not None:
+                    assert data == want
+            assert len(set(owners(nodes, keys).values())) == 3  # the batch really spanned nodes
+    finally:
+        for n in nodes:
+            n.__exit__()
+
+
+def test_a_stalled_node_never_blocks_other_requests_and_times_out():
+    stalled, healthy = Cachet(), Cachet()
+    try:
+        backends = ["--backend", f"127.0.0.1:{stalled.port}", "--backend", f"127.0.0.1:{healthy.port}"]
+        # One worker thread: if waiting for a node blocked it, nothing else could be answered.
+        with Gateway(*backends, "--threads", "1", "--backend-timeout", "3000") as g:
+            keys = [f"s{i}" for i in range(60)]
+            for k in keys:
+                assert request(g.port, "PUT", f"/v1/kv/{k}", b"1")[0] == 204
+            where = owners([stalled, healthy], keys)
+            slow = next(k for k in keys if where[k] == 0)
+            fast = next(k for k in keys if where[k] == 1)
+            os.kill(stalled.proc.pid, signal.SIGSTOP)  # accepts bytes, never answers
+            waiting = socket.create_connection(("127.0.0.1", g.port), timeout=SAFETY_TIMEOUT)
+            waiting.sendall(f"GET /v1/kv/{slow} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            abandoned = socket.create_connection(("127.0.0.1", g.port), timeout=SAFETY_TIMEOUT)
+            abandoned.sendall(f"GET /v1/kv/{slow} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            abandoned.close()  # its answer, when it comes, has nowhere to go
+            # Meanwhile other keys and routes are served by the same (only) worker.
+            assert request(g.port, "GET", f"/v1/kv/{fast}") == (200, b"1")
+            assert request(g.port, "GET", "/healthz")[0] == 200
+            waiting.setblocking(False)
+            try:
+                assert waiting.recv(1) == b"", "answered before the node replied or timed out"
+            except BlockingIOError:
+                pass  # still waiting, as it should be
+            waiting.setblocking(True)
+            [(status, data)] = read_responses(waiting, 1)  # the 3 s timeout ends the wait
+            assert status == 503 and b"timed out" in data, data
+            waiting.close()
+            os.kill(stalled.proc.pid, signal.SIGCONT)
+            wait_ready(g.port, 200)
+            assert request(g.port, "GET", f"/v1/kv/{slow}") == (200, b"1")
+            assert g.stop() == 0
+    finally:
+        for n in (stalled, healthy):
+            os.kill(n.proc.pid, signal.SIGCONT)
+            n.__exit__()
+
+
+def test_sigterm_waits_for_a_request_at_a_backend():
+    node = Cachet()
+    try:
+        with Gateway("--backend", f"127.0.0.1:{node.port}", "--threads", "1") as g:
+            assert request(g.port, "PUT", "/v1/kv/k", b"[1]")[0] == 204
+            os.kill(node.proc.pid, signal.SIGSTOP)
+            with socket.create_connection(("127.0.0.1", g.port), timeout=SAFETY_TIMEOUT) as s:
+                s.sendall(b"GET /v1/kv/k HTTP/1.1\r\nHost: x\r\n\r\n")
+                assert request(g.port, "GET", "/healthz")[0] == 200  # the GET is in flight
+                g.proc.send_signal(signal.SIGTERM)
+                os.kill(node.proc.pid, signal.SIGCONT)
+                assert read_responses(s, 1) == [(200, b"[1]")]
+            assert g.stop() == 0
+    finally:
+        os.kill(node.proc.pid, signal.SIGCONT)
+        node.__exit__()
