@@ -99,18 +99,19 @@ int32_t hex4(const uint8_t* p) {
   return a << 12 | b << 8 | c << 4 | d;
 }
 
-// Copies 32 bytes from src to dst; returns the mask of those that are '"' or '\\'.
-uint32_t special_bytes(const uint8_t* src, char* dst) {
-  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+// Copies 32 bytes from src to dst and sets the masks of those that are '"' and '\\'.
+void copy_32(const uint8_t* src, char* dst, uint32_t& quotes, uint32_t& backslashes) {
   __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
   __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 16));
   _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), lo);
   _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 16), hi);
-  auto special = [&](__m128i v) {
-    return uint32_t(
-        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash))));
+  auto mask = [&](char c) {
+    __m128i v = _mm_set1_epi8(c);
+    return uint32_t(_mm_movemask_epi8(_mm_cmpeq_epi8(lo, v))) |
+           uint32_t(_mm_movemask_epi8(_mm_cmpeq_epi8(hi, v))) << 16;
   };
-  return special(lo) | special(hi) << 16;
+  quotes = mask('"');
+  backslashes = mask('\\');
 }
 
 char* put_utf8(char* dst, uint32_t cp) {
@@ -175,8 +176,10 @@ class parser {
   size_t len_;
   const parse_options& options_;
   const uint32_t* indexes_ = nullptr;
-  size_t count_ = 0;
-  size_t pos_ = 0;
+  // 32-bit (inputs are < 4 GB) so that stores through tape_ (uint64_t) cannot alias them and
+  // the compiler keeps them in registers.
+  uint32_t count_ = 0;
+  uint32_t pos_ = 0;
   uint64_t* tape_ = nullptr;
   uint32_t tape_n_ = 0;
   char* strings_ = nullptr;
@@ -231,7 +234,7 @@ status parser::run() {
   detail::stage1_result s1 = stage1_for(options_.kernel)(buf_, len_, doc_.indexes_.get());
   if (s1.error != error_kind::none) return fail_at(s1.error, s1.error_offset);
   indexes_ = doc_.indexes_.get();
-  count_ = s1.count;
+  count_ = static_cast<uint32_t>(s1.count);
   if (count_ == 0) return fail_at(error_kind::empty_input, len_);
   reserve();
   status st = walk();
@@ -372,19 +375,26 @@ error_kind parser::string() {
   uint64_t clean = detail::kCleanString;
   for (;;) {
     if (end - src >= 32) {
-      uint32_t m = special_bytes(src, dst);
-      if (m == 0) {
+      uint32_t quotes, backslashes;
+      copy_32(src, dst, quotes, backslashes);
+      // A quote before any backslash ends the string (no backslash: all bits below count).
+      if ((backslashes - 1) & quotes) {
+        int k = __builtin_ctz(quotes);
+        dst += k;
+        break;
+      }
+      if (backslashes == 0) {
         src += 32;
         dst += 32;
         continue;
       }
-      int k = __builtin_ctz(m);
+      int k = __builtin_ctz(backslashes);
       src += k;
       dst += k;
     } else {
       while (*src != '"' && *src != '\\') *dst++ = static_cast<char>(*src++);
+      if (*src == '"') break;
     }
-    if (*src == '"') break;
     clean = 0;
     if (error_kind e = escape(src, dst); e != error_kind::none) return e;
   }

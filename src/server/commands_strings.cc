@@ -263,18 +263,18 @@ void cmd_append(Context& ctx) {
     k.put(add);
     return ctx.out.integer(static_cast<int64_t>(add.size()));
   }
-  size_t old_len = e->value_len;
+  size_t old_len = e->value_len();
   if (!within_max_size(ctx, old_len + add.size())) return;
   e = k.shard().resize_value(e, old_len + add.size());
   if (!add.empty()) std::memcpy(e->value_data() + old_len, add.data(), add.size());
-  ctx.out.integer(e->value_len);
+  ctx.out.integer(e->value_len());
 }
 
 void cmd_strlen(Context& ctx) {
   KeyLock k(ctx, ctx.args[1]);
   Entry* e = k.find_read();
   if (is_other_type(e)) return reply_wrong_type(ctx);
-  ctx.out.integer(e ? e->value_len : 0);
+  ctx.out.integer(e ? e->value_len() : 0);
 }
 
 void cmd_getrange(Context& ctx) {
@@ -303,7 +303,7 @@ void cmd_setrange(Context& ctx) {
   KeyLock k(ctx, ctx.args[1]);
   Entry* e = k.find();
   if (is_other_type(e)) return reply_wrong_type(ctx);
-  size_t old_len = e ? e->value_len : 0;
+  size_t old_len = e ? e->value_len() : 0;
   if (value.empty()) return ctx.out.integer(static_cast<int64_t>(old_len));
   uint64_t end = static_cast<uint64_t>(*offset) + value.size();
   if (!within_max_size(ctx, end)) return;

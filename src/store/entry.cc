@@ -3,6 +3,7 @@
 #include <malloc.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -17,16 +18,23 @@ uint32_t hash32(std::string_view key) {
 
 Entry* new_entry(std::string_view key, std::string_view value, size_t value_capacity,
                  bool expiry_slot) {
-  size_t header = sizeof(Entry) + (expiry_slot ? sizeof(int64_t) : 0);
+  bool wide = key.size() > Entry::kMaxCompactKey || value_capacity > Entry::kMaxCompactValue;
+  size_t header = Entry::header_bytes(wide, expiry_slot);
   void* mem = std::malloc(header + key.size() + value_capacity);
   if (mem == nullptr) std::abort();  // like Redis: running out of memory is fatal
   auto* e = static_cast<Entry*>(mem);
   e->next = 0;
   e->access = 0;
-  e->key_len = static_cast<uint32_t>(key.size());
-  e->value_len = static_cast<uint32_t>(value.size());
-  e->type = ValueType::kString;
-  e->flags = expiry_slot ? Entry::kExpirySlot : 0;
+  e->meta_ = static_cast<uint8_t>(ValueType::kString) | (expiry_slot ? Entry::kExpirySlot : 0) |
+             (wide ? Entry::kWide : 0);
+  if (wide) {
+    const uint32_t lengths[2] = {static_cast<uint32_t>(key.size()),
+                                 static_cast<uint32_t>(value.size())};
+    std::memcpy(e + 1, lengths, sizeof lengths);
+  } else {
+    e->key_len_ = static_cast<uint8_t>(key.size());
+    e->value_len_ = static_cast<uint16_t>(value.size());
+  }
   if (expiry_slot) e->store_expire_at(0);
   if (!key.empty()) std::memcpy(e->data(), key.data(), key.size());
   if (!value.empty()) std::memcpy(e->value_data(), value.data(), value.size());
@@ -34,17 +42,18 @@ Entry* new_entry(std::string_view key, std::string_view value, size_t value_capa
 }
 
 size_t value_capacity(const Entry* e) {
-  return malloc_usable_size(const_cast<Entry*>(e)) - e->header_bytes() - e->key_len;
+  size_t capacity = malloc_usable_size(const_cast<Entry*>(e)) - e->header_bytes() - e->key_len();
+  return e->wide() ? capacity : std::min(capacity, Entry::kMaxCompactValue);
 }
 
 void free_entry(Entry* e) {
-  if (e->type == ValueType::kHashTable) delete hash_table(e);
+  if (e->type() == ValueType::kHashTable) delete hash_table(e);
   std::free(e);
 }
 
 size_t entry_bytes(const Entry* e) {
   size_t bytes = malloc_usable_size(const_cast<Entry*>(e));
-  if (e->type == ValueType::kHashTable) {
+  if (e->type() == ValueType::kHashTable) {
     const Table* fields = hash_table(e);
     bytes += sizeof(Table) + fields->bucket_bytes();
     fields->for_each([&](const Entry* f) { bytes += malloc_usable_size(const_cast<Entry*>(f)); });

@@ -4,6 +4,7 @@
 // SETRANGE grow it in place most of the time.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -21,39 +22,78 @@ using Link = uintptr_t;
 // Low 32 bits of a key's 64-bit hash: what tables index and tag with.
 uint32_t hash32(std::string_view key);
 
-// A 24-byte header, then (only for keys that have had a TTL) an 8-byte expiry time, then the key
-// bytes, then the value bytes. Value capacity is what the allocator really gave (see
-// value_capacity), so it costs no header field.
+// A 16-byte header; for a *wide* entry (a key over 255 bytes or a value capacity over 65535) an
+// 8-byte extension with both lengths; then (only for keys that have had a TTL) an 8-byte expiry
+// time; then the key bytes, then the value bytes. A compact entry keeps its key length in one
+// byte and its value length in two, so a small key and value fit one 48-byte allocator class.
+// Whether an entry is wide is fixed when it is allocated: value_capacity() of a compact entry
+// never exceeds 65535, so growing its value in place never overflows the field. Value capacity
+// is what the allocator really gave (see value_capacity), so it costs no header field.
 struct Entry {
-  static constexpr uint8_t kExpirySlot = 1;
+  static constexpr size_t kMaxCompactKey = 255;
+  static constexpr size_t kMaxCompactValue = 65535;
 
   Link next;
   uint32_t access;  // eviction metadata: LRU clock or LFU counter (see eviction.h)
-  uint32_t key_len;
-  uint32_t value_len;
-  ValueType type;
-  uint8_t flags;
 
-  bool has_expiry_slot() const { return flags & kExpirySlot; }
+  ValueType type() const { return static_cast<ValueType>(meta_ & kTypeMask); }
+  void set_type(ValueType t) { meta_ = (meta_ & ~kTypeMask) | static_cast<uint8_t>(t); }
+  bool wide() const { return meta_ & kWide; }
+  bool has_expiry_slot() const { return meta_ & kExpirySlot; }
+  size_t key_len() const { return wide() ? extension()[0] : key_len_; }
+  size_t value_len() const { return wide() ? extension()[1] : value_len_; }
+  // Requires len <= value_capacity(this).
+  void set_value_len(size_t len) {
+    if (wide()) {
+      uint32_t n = static_cast<uint32_t>(len);
+      std::memcpy(reinterpret_cast<char*>(this + 1) + sizeof(uint32_t), &n, sizeof n);
+    } else {
+      value_len_ = static_cast<uint16_t>(len);
+    }
+  }
+
   // ms since the epoch; 0 = no expiry.
   int64_t expire_at() const {
     int64_t t = 0;
-    if (has_expiry_slot()) std::memcpy(&t, this + 1, sizeof(t));
+    if (has_expiry_slot()) std::memcpy(&t, expiry(), sizeof(t));
     return t;
   }
   // Requires has_expiry_slot().
-  void store_expire_at(int64_t t) { std::memcpy(this + 1, &t, sizeof(t)); }
-  size_t header_bytes() const { return sizeof(Entry) + (has_expiry_slot() ? sizeof(int64_t) : 0); }
+  void store_expire_at(int64_t t) { std::memcpy(const_cast<char*>(expiry()), &t, sizeof(t)); }
+  size_t header_bytes() const { return header_bytes(wide(), has_expiry_slot()); }
+  static size_t header_bytes(bool wide, bool expiry_slot) {
+    return sizeof(Entry) + (wide ? 2 * sizeof(uint32_t) : 0) + (expiry_slot ? sizeof(int64_t) : 0);
+  }
 
-  bool is_string() const { return type == ValueType::kString; }
-  bool is_hash() const { return type != ValueType::kString; }
-  std::string_view key() const { return {data(), key_len}; }
-  std::string_view value() const { return {data() + key_len, value_len}; }
-  char* value_data() { return data() + key_len; }
+  bool is_string() const { return type() == ValueType::kString; }
+  bool is_hash() const { return type() != ValueType::kString; }
+  std::string_view key() const { return {data(), key_len()}; }
+  std::string_view value() const { return {data() + key_len(), value_len()}; }
+  char* value_data() { return data() + key_len(); }
   const char* data() const { return reinterpret_cast<const char*>(this) + header_bytes(); }
   char* data() { return reinterpret_cast<char*>(this) + header_bytes(); }
+
+ private:
+  friend Entry* new_entry(std::string_view, std::string_view, size_t, bool);
+  static constexpr uint8_t kTypeMask = 0x3;
+  static constexpr uint8_t kExpirySlot = 0x4;
+  static constexpr uint8_t kWide = 0x8;
+
+  // {key length, value length} of a wide entry.
+  std::array<uint32_t, 2> extension() const {
+    std::array<uint32_t, 2> lengths;
+    std::memcpy(lengths.data(), this + 1, sizeof lengths);
+    return lengths;
+  }
+  const char* expiry() const {
+    return reinterpret_cast<const char*>(this + 1) + (wide() ? 2 * sizeof(uint32_t) : 0);
+  }
+
+  uint8_t meta_;        // type (2 bits), expiry slot, wide
+  uint8_t key_len_;     // compact entries
+  uint16_t value_len_;  // compact entries
 };
-static_assert(sizeof(Entry) == 24);
+static_assert(sizeof(Entry) == 16);
 
 constexpr int kTagShift = 48;
 inline uint16_t tag_of_hash(uint32_t hash) { return static_cast<uint16_t>(hash >> 16); }

@@ -38,7 +38,7 @@ void splice(Shard& shard, Entry*& e, size_t offset, size_t old_length,
     std::memcpy(record + 2 + field->size(), value.data(), value.size());
     length = 2 + field->size() + value.size();
   }
-  size_t total = e->value_len, tail = total - offset - old_length;
+  size_t total = e->value_len(), tail = total - offset - old_length;
   size_t new_total = total - old_length + length;
   if (new_total > total) e = shard.resize_value(e, new_total);
   char* data = e->value_data();
@@ -59,7 +59,7 @@ void convert_to_table(Shard& shard, Entry*& e) {
   bytes += static_cast<int64_t>(table->bucket_bytes());
   e = shard.resize_value(e, sizeof(table));
   std::memcpy(e->value_data(), &table, sizeof(table));
-  e->type = ValueType::kHashTable;
+  e->set_type(ValueType::kHashTable);
   shard.account(bytes);
 }
 
@@ -68,7 +68,7 @@ bool set_in_table(Shard& shard, Table& table, std::string_view field, std::strin
   Entry* old = table.find(field, h);
   if (old != nullptr && value_capacity(old) >= value.size()) {
     std::memcpy(old->value_data(), value.data(), value.size());
-    old->value_len = static_cast<uint32_t>(value.size());
+    old->set_value_len(value.size());
     return false;
   }
   int64_t buckets_before = static_cast<int64_t>(table.bucket_bytes());
@@ -88,12 +88,12 @@ bool set_in_table(Shard& shard, Table& table, std::string_view field, std::strin
 }  // namespace
 
 void init(Entry* e) {
-  e->type = ValueType::kHashPacked;
-  e->value_len = 0;
+  e->set_type(ValueType::kHashPacked);
+  e->set_value_len(0);
 }
 
 std::optional<std::string_view> get(const Entry* e, std::string_view field) {
-  if (e->type == ValueType::kHashTable) {
+  if (e->type() == ValueType::kHashTable) {
     const Entry* f = hash_table(e)->find(field, field_hash(field));
     if (f == nullptr) return std::nullopt;
     return f->value();
@@ -105,12 +105,12 @@ std::optional<std::string_view> get(const Entry* e, std::string_view field) {
 
 bool set(Shard& shard, Entry*& e, std::string_view field, std::string_view value) {
   shard.touch(e->key());
-  if (e->type == ValueType::kHashPacked) {
+  if (e->type() == ValueType::kHashPacked) {
     auto record = find_packed(e->value(), field);
     bool fits = field.size() <= kMaxPackedLength && value.size() <= kMaxPackedLength &&
                 (record || size(e) < kMaxPackedFields);
     if (fits) {
-      size_t offset = record ? record->offset : e->value_len;
+      size_t offset = record ? record->offset : e->value_len();
       splice(shard, e, offset, record ? record->length : 0, &field, value);
       return !record;
     }
@@ -121,7 +121,7 @@ bool set(Shard& shard, Entry*& e, std::string_view field, std::string_view value
 
 bool remove(Shard& shard, Entry*& e, std::string_view field) {
   shard.touch(e->key());
-  if (e->type == ValueType::kHashPacked) {
+  if (e->type() == ValueType::kHashPacked) {
     auto record = find_packed(e->value(), field);
     if (!record) return false;
     splice(shard, e, record->offset, record->length, nullptr, {});
@@ -139,7 +139,7 @@ bool remove(Shard& shard, Entry*& e, std::string_view field) {
 }
 
 size_t size(const Entry* e) {
-  if (e->type == ValueType::kHashTable) return hash_table(e)->size();
+  if (e->type() == ValueType::kHashTable) return hash_table(e)->size();
   size_t n = 0;
   for_each(e, [&](std::string_view, std::string_view) { ++n; });
   return n;

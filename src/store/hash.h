@@ -44,7 +44,7 @@ uint64_t scan(const Entry* e, uint64_t cursor, Fn&& fn);
 
 template <typename Fn>
 void for_each(const Entry* e, Fn&& fn) {
-  if (e->type == ValueType::kHashTable) {
+  if (e->type() == ValueType::kHashTable) {
     hash_table(e)->for_each([&](const Entry* f) { fn(f->key(), f->value()); });
     return;
   }
@@ -60,7 +60,7 @@ void for_each(const Entry* e, Fn&& fn) {
 
 template <typename Fn>
 uint64_t scan(const Entry* e, uint64_t cursor, Fn&& fn) {
-  if (e->type != ValueType::kHashTable) {
+  if (e->type() != ValueType::kHashTable) {
     for_each(e, fn);
     return 0;
   }

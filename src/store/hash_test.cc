@@ -46,7 +46,7 @@ TEST_F(HashTest, PackedSetGetRemoveKeepsOrder) {
     EXPECT_TRUE(hash::set(s, e, "a", "1"));
     EXPECT_TRUE(hash::set(s, e, "b", "2"));
     EXPECT_FALSE(hash::set(s, e, "a", "longer value"));
-    EXPECT_EQ(e->type, ValueType::kHashPacked);
+    EXPECT_EQ(e->type(), ValueType::kHashPacked);
     EXPECT_EQ(hash::get(e, "a"), "longer value");
     EXPECT_EQ(hash::get(e, "zz"), std::nullopt);
     std::string order;
@@ -66,7 +66,7 @@ TEST_F(HashTest, ConvertsToTableWhenLarge) {
       hash::set(s, e, f, v);
       expected[f] = v;
     }
-    EXPECT_EQ(e->type, ValueType::kHashTable);
+    EXPECT_EQ(e->type(), ValueType::kHashTable);
     EXPECT_EQ(hash::size(e), 200u);
     EXPECT_TRUE(hash::remove(s, e, "field7"));
   });
@@ -78,7 +78,7 @@ TEST_F(HashTest, LongValueConvertsAtOnce) {
   with_hash([](Shard& s, Entry*& e) {
     hash::set(s, e, "a", "1");
     hash::set(s, e, "big", std::string(65, 'v'));
-    EXPECT_EQ(e->type, ValueType::kHashTable);
+    EXPECT_EQ(e->type(), ValueType::kHashTable);
     EXPECT_EQ(hash::get(e, "a"), "1");
   });
 }

@@ -78,7 +78,7 @@ Entry* Shard::put(std::string_view key, uint64_t hash, std::string_view value, i
     size_t capacity = value_capacity(old);
     if (capacity >= value.size() && capacity <= 2 * value.size() + 64) {
       if (!value.empty()) std::memcpy(old->value_data(), value.data(), value.size());
-      old->value_len = static_cast<uint32_t>(value.size());
+      old->set_value_len(value.size());
       old = set_expire(old, expire_at);
       note_put(old, false);
       return old;
@@ -123,8 +123,8 @@ void Shard::move_here(Shard& from, Entry* src, std::string_view key, uint64_t ha
   from.unlink_shrink(src);
   int64_t expire_at = src->expire_at();
   if (expire_at != 0) --from.volatile_;
-  Entry* moved = new_entry(key, src->value(), src->value_len, expire_at != 0);
-  moved->type = src->type;
+  Entry* moved = new_entry(key, src->value(), src->value_len(), expire_at != 0);
+  moved->set_type(src->type());
   moved->access = src->access;
   account(static_cast<int64_t>(malloc_usable_size(moved)) -
           static_cast<int64_t>(malloc_usable_size(src)));
@@ -144,7 +144,7 @@ Entry* Shard::set_expire(Entry* e, int64_t expire_at) {
 Entry* Shard::resize_value(Entry* e, size_t len) {
   touch(e->key());
   if (len > value_capacity(e)) e = reallocate(e, grown_capacity(len), e->has_expiry_slot());
-  e->value_len = static_cast<uint32_t>(len);
+  e->set_value_len(len);
   return e;
 }
 
@@ -152,7 +152,7 @@ Entry* Shard::reallocate(Entry* e, size_t capacity, bool expiry_slot) {
   Entry* moved = new_entry(e->key(), e->value(), capacity, expiry_slot);
   if (expiry_slot) moved->store_expire_at(e->expire_at());
   moved->access = e->access;
-  moved->type = e->type;
+  moved->set_type(e->type());
   // Only the shells differ: a hash's field table moves along with the value bytes.
   account(static_cast<int64_t>(malloc_usable_size(moved)) -
           static_cast<int64_t>(malloc_usable_size(e)));

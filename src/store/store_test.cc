@@ -127,10 +127,52 @@ TEST(Store, ResizeValueKeepsKeyAndTtl) {
   auto lock = s.lock(0, h);
   Shard& shard = lock.shard(h);
   Entry* e = shard.resize_value(shard.find("k", h, s.now()), 100000);
-  EXPECT_EQ(e->value_len, 100000u);
+  EXPECT_EQ(e->value_len(), 100000u);
   EXPECT_EQ(e->value().substr(0, 2), "ab");
   EXPECT_EQ(shard.find("k", h, s.now()), e);
   EXPECT_EQ(e->expire_at(), clock.now_ms() + 5000);
+}
+
+// Compact entries (16-byte header) hold keys up to 255 bytes and values up to 65535; beyond
+// either, an entry is wide. Growing a compact value past 65535 moves it to a wide entry.
+TEST(Entry, CompactAndWideLayouts) {
+  std::string long_key(256, 'k'), big(70000, 'v');
+  Entry* small = new_entry("key:0000000001", "0123456789abcdef", 16);
+  EXPECT_FALSE(small->wide());
+  EXPECT_LE(entry_bytes(small), 48u);  // one 48-byte allocation class
+  EXPECT_LE(value_capacity(small), Entry::kMaxCompactValue);
+  Entry* by_key = new_entry(long_key, "v", 1, true);
+  Entry* by_value = new_entry("k", big, big.size());
+  for (Entry* e : {by_key, by_value}) EXPECT_TRUE(e->wide());
+  EXPECT_EQ(by_key->key(), long_key);
+  EXPECT_EQ(by_key->value(), "v");
+  by_key->store_expire_at(123);
+  EXPECT_EQ(by_key->expire_at(), 123);
+  EXPECT_EQ(by_key->key(), long_key);  // the expiry slot sits after the lengths
+  EXPECT_EQ(by_value->value(), big);
+  by_value->set_value_len(69999);
+  EXPECT_EQ(by_value->value().size(), 69999u);
+  for (Entry* e : {small, by_key, by_value}) free_entry(e);
+}
+
+TEST(Store, ValueGrowsFromCompactToWide) {
+  ManualClock clock;
+  Store s(clock);
+  put(s, "k", std::string(65000, 'a'), clock.now_ms() + 5000);
+  uint64_t h = hash_key("k");
+  auto lock = s.lock(0, h);
+  Shard& shard = lock.shard(h);
+  Entry* e = shard.find("k", h, s.now());
+  EXPECT_FALSE(e->wide());
+  e = shard.resize_value(e, 65535);
+  e = shard.resize_value(e, 65536);
+  EXPECT_TRUE(e->wide());
+  EXPECT_EQ(e->value_len(), 65536u);
+  EXPECT_EQ(e->value().substr(0, 65000), std::string(65000, 'a'));
+  EXPECT_EQ(e->key(), "k");
+  EXPECT_EQ(e->expire_at(), clock.now_ms() + 5000);
+  e = shard.resize_value(e, 10);  // shrinking keeps it wide (and in place)
+  EXPECT_EQ(e->value(), std::string(10, 'a'));
 }
 
 }  // namespace
