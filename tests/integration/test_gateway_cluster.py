@@ -3,6 +3,7 @@ hashing; a node killed under load costs only its own keys (503 with a clear mess
 with --remap), nothing hangs, and the node is used again once it answers health checks."""
 import json
 import os
+import pathlib
 import signal
 import socket
 import threading
@@ -166,44 +167,82 @@ def test_pipelined_requests_over_many_nodes_answer_in_order():
             n.__exit__()
 
 
-def test_a_stalled_node_never_blocks_other_requests_and_times_out():
+def stalled_pair(*gateway_args):
+    """Two cache servers behind a one-worker gateway (if waiting for a node blocked the worker,
+    nothing else could be answered); yields (gateway, stalled node, a key on it, a key on the
+    other node). The caller stops the first node with SIGSTOP: it accepts bytes, never answers."""
     stalled, healthy = Cachet(), Cachet()
     try:
         backends = ["--backend", f"127.0.0.1:{stalled.port}", "--backend", f"127.0.0.1:{healthy.port}"]
-        # One worker thread: if waiting for a node blocked it, nothing else could be answered.
-        with Gateway(*backends, "--threads", "1", "--backend-timeout", "3000") as g:
+        with Gateway(*backends, "--threads", "1", *gateway_args) as g:
             keys = [f"s{i}" for i in range(60)]
             for k in keys:
                 assert request(g.port, "PUT", f"/v1/kv/{k}", b"1")[0] == 204
             where = owners([stalled, healthy], keys)
             slow = next(k for k in keys if where[k] == 0)
             fast = next(k for k in keys if where[k] == 1)
-            os.kill(stalled.proc.pid, signal.SIGSTOP)  # accepts bytes, never answers
-            waiting = socket.create_connection(("127.0.0.1", g.port), timeout=SAFETY_TIMEOUT)
-            waiting.sendall(f"GET /v1/kv/{slow} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
-            abandoned = socket.create_connection(("127.0.0.1", g.port), timeout=SAFETY_TIMEOUT)
-            abandoned.sendall(f"GET /v1/kv/{slow} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
-            abandoned.close()  # its answer, when it comes, has nowhere to go
-            # Meanwhile other keys and routes are served by the same (only) worker.
-            assert request(g.port, "GET", f"/v1/kv/{fast}") == (200, b"1")
-            assert request(g.port, "GET", "/healthz")[0] == 200
-            waiting.setblocking(False)
-            try:
-                assert waiting.recv(1) == b"", "answered before the node replied or timed out"
-            except BlockingIOError:
-                pass  # still waiting, as it should be
-            waiting.setblocking(True)
-            [(status, data)] = read_responses(waiting, 1)  # the 3 s timeout ends the wait
-            assert status == 503 and b"timed out" in data, data
-            waiting.close()
-            os.kill(stalled.proc.pid, signal.SIGCONT)
-            wait_ready(g.port, 200)
-            assert request(g.port, "GET", f"/v1/kv/{slow}") == (200, b"1")
-            assert g.stop() == 0
+            yield g, stalled, slow, fast
     finally:
         for n in (stalled, healthy):
             os.kill(n.proc.pid, signal.SIGCONT)
             n.__exit__()
+
+
+def freeze(node):
+    """SIGSTOPs `node` and returns once every one of its threads has stopped (the stop is
+    asynchronous: a thread running on another CPU could still answer a request meanwhile)."""
+    os.kill(node.proc.pid, signal.SIGSTOP)
+    deadline = time.monotonic() + SAFETY_TIMEOUT
+    tasks = pathlib.Path(f"/proc/{node.proc.pid}/task")
+    while time.monotonic() < deadline:
+        states = [(t / "stat").read_text().rsplit(")", 1)[1].split()[0] for t in tasks.iterdir()]
+        if all(s in "Tt" for s in states):
+            return
+    raise AssertionError("the node never stopped")
+
+
+def send_get(port, key):
+    s = socket.create_connection(("127.0.0.1", port), timeout=SAFETY_TIMEOUT)
+    s.sendall(f"GET /v1/kv/{key} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    return s
+
+
+def test_a_stalled_node_never_blocks_other_requests():
+    # A timeout far beyond the test's few requests: the waiting request must still be waiting.
+    for g, stalled, slow, fast in stalled_pair("--backend-timeout", "60000"):
+        freeze(stalled)
+        waiting = send_get(g.port, slow)
+        abandoned = send_get(g.port, slow)
+        abandoned.close()  # its answer, when it comes, has nowhere to go
+        # Meanwhile other keys and routes are served by the same (only) worker.
+        assert request(g.port, "GET", f"/v1/kv/{fast}") == (200, b"1")
+        assert request(g.port, "GET", "/healthz")[0] == 200
+        waiting.setblocking(False)
+        try:
+            early = waiting.recv(65536)
+            raise AssertionError(f"answered before the node replied: {early!r}")
+        except BlockingIOError:
+            pass  # still waiting, as it should be
+        waiting.setblocking(True)
+        os.kill(stalled.proc.pid, signal.SIGCONT)
+        assert read_responses(waiting, 1) == [(200, b"1")]
+        waiting.close()
+        assert request(g.port, "GET", f"/v1/kv/{fast}") == (200, b"1")
+        assert g.stop() == 0
+
+
+def test_a_stalled_node_times_out_and_rejoins():
+    for g, stalled, slow, fast in stalled_pair("--backend-timeout", "500"):
+        freeze(stalled)
+        waiting = send_get(g.port, slow)
+        [(status, data)] = read_responses(waiting, 1)  # the timeout ends the wait
+        assert status == 503 and b"timed out" in data, data
+        waiting.close()
+        assert request(g.port, "GET", f"/v1/kv/{fast}") == (200, b"1")
+        os.kill(stalled.proc.pid, signal.SIGCONT)
+        wait_ready(g.port, 200)
+        assert request(g.port, "GET", f"/v1/kv/{slow}") == (200, b"1")
+        assert g.stop() == 0
 
 
 def test_sigterm_waits_for_a_request_at_a_backend():
@@ -211,7 +250,7 @@ def test_sigterm_waits_for_a_request_at_a_backend():
     try:
         with Gateway("--backend", f"127.0.0.1:{node.port}", "--threads", "1") as g:
             assert request(g.port, "PUT", "/v1/kv/k", b"[1]")[0] == 204
-            os.kill(node.proc.pid, signal.SIGSTOP)
+            freeze(node)
             with socket.create_connection(("127.0.0.1", g.port), timeout=SAFETY_TIMEOUT) as s:
                 s.sendall(b"GET /v1/kv/k HTTP/1.1\r\nHost: x\r\n\r\n")
                 assert request(g.port, "GET", "/healthz")[0] == 200  # the GET is in flight
