@@ -4,7 +4,14 @@
 For each server and policy: start it, load CAPACITY keys (10% of the key space) to measure the
 memory that many keys take by the server's own maxmemory accounting, flush, set maxmemory to it,
 then replay each trace with bench/hit_ratio (GET; on a miss SET). Every run sees the identical
-trace (same seed). Usage: bench/hit_ratio.py [--keyspace 10000000] [--requests 5000000]
+trace (same seed). That compares eviction policies alone.
+
+With --budget bytes every server gets the same memory instead: what 10% of the keys take in
+redis-server (the same data bytes for both, without Redis's fixed start-up overhead), as a user
+setting one `maxmemory` would; a server that stores keys more compactly then holds more of them.
+
+Usage: bench/hit_ratio.py [--keyspace 10000000] [--requests 5000000] [--budget keys|bytes]
+       [--traces zipf:0.99,zipf:0.7,scan:0.99] [--cachet-policies allkeys-lru,...]
 """
 import argparse
 import pathlib
@@ -43,11 +50,24 @@ def calibrate(port, metric, capacity):
     return (after - before) + (before if metric == "used_memory" else 0)
 
 
-def run(server, metric, policy, samples, trace, opts):
+def redis_budget(capacity):
+    """Redis's (used_memory with `capacity` keys, its data bytes alone)."""
+    proc, port = rc.start_redis()
+    try:
+        before = info_field(port, "memory", "used_memory")
+        total = calibrate(port, "used_memory", capacity)
+        return total, total - before
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def run(server, metric, policy, samples, trace, opts, limit=None):
     proc, port = server()
     try:
         if policy != "unbounded":
-            limit = calibrate(port, metric, opts.keyspace // 10)
+            if limit is None:
+                limit = calibrate(port, metric, opts.keyspace // 10)
             cli(port, "CONFIG", "SET", "maxmemory", limit)
         if policy != "unbounded":
             cli(port, "CONFIG", "SET", "maxmemory-policy", policy)
@@ -69,19 +89,28 @@ def main():
     parser.add_argument("--cachet-policies", default="allkeys-lru,allkeys-lfu,allkeys-tinylfu")
     parser.add_argument("--cachet-samples", type=int, default=0,
                         help="maxmemory-samples for cachet (0: its default)")
+    parser.add_argument("--traces", default=",".join(TRACES))
+    parser.add_argument("--budget", choices=["keys", "bytes"], default="keys",
+                        help="keys: each server's maxmemory holds 10%% of the keys by its own "
+                             "accounting; bytes: every server gets Redis's memory for them")
     opts = parser.parse_args()
+    limits = {"redis": None, "cachet": None}
+    if opts.budget == "bytes":
+        limits["redis"], limits["cachet"] = redis_budget(opts.keyspace // 10)
     # An unbounded cache misses only on first sight: the compulsory misses no policy can avoid.
     runs = [("cachet", lambda: rc.start_cachet(0), "used_memory_dataset", "unbounded", 0)]
     runs += [("redis", rc.start_redis, "used_memory", p, 0) for p in ("allkeys-lru", "allkeys-lfu")]
     runs += [("cachet", lambda: rc.start_cachet(0), "used_memory_dataset", p, opts.cachet_samples)
              for p in opts.cachet_policies.split(",")]
-    print(f"key space {opts.keyspace:,}, {opts.requests:,} requests, cache holds 10% of the keys, "
+    budget = ("maxmemory holds 10% of the keys in each server" if opts.budget == "keys" else
+              f"maxmemory = what 10% of the keys take in Redis ({limits['cachet']:,} data bytes)")
+    print(f"key space {opts.keyspace:,}, {opts.requests:,} requests, {budget}, "
           f"{VALUE_BYTES}-byte values, seed 42")
     print("| trace | server | policy | hit ratio | misses |")
     print("|---|---|---|---|---|")
-    for trace in TRACES:
+    for trace in opts.traces.split(","):
         for name, server, metric, policy, samples in runs:
-            r = run(server, metric, policy, samples, trace, opts)
+            r = run(server, metric, policy, samples, trace, opts, limits[name])
             print(f"| {trace} | {name} | {policy} | {float(r['hit_ratio']):.4f} | "
                   f"{int(r['misses']):,} |", flush=True)
 
