@@ -1,5 +1,6 @@
 #include "gateway/api.h"
 
+#include <algorithm>
 #include <charconv>
 #include <string>
 
@@ -144,18 +145,15 @@ void Call::clear() {
   has_pointer = false;
   if_none_match.clear();
   args.clear();
-  gets.clear();
-  sets = deletes = 0;
+  sets = gets = 0;
   commands.clear();
 }
 
 bool Api::answered(const Outcome& outcome, http::Response& response, json::buffer& body) const {
-  std::string error = outcome.ok ? "" : outcome.error;
-  for (const resp::Reply& r : outcome.replies) {
-    if (!error.empty()) break;
-    if (r.type == resp::Reply::Type::kError) error = "cache error: " + r.text;
-  }
-  if (error.empty()) return true;
+  auto failed = std::find_if(outcome.replies.begin(), outcome.replies.end(),
+                             [](const auto& r) { return r.type == resp::Reply::Type::kError; });
+  if (outcome.ok && failed == outcome.replies.end()) return true;
+  std::string error = outcome.ok ? "cache error: " + failed->text : outcome.error;
   metrics_.backend_error();
   fail(response, body, 503, error);
   return false;
@@ -256,8 +254,7 @@ bool Api::batch(const http::Request& request, Call& call, http::Response& respon
     return fail(response, body, 413, "a batch holds at most 10000 operations"), false;
   }
   call.sets = sets.size();
-  call.deletes = deletes.size();
-  for (const Command& g : gets) call.gets.push_back(g[1]);
+  call.gets = gets.size();
   for (auto* part : {&sets, &gets, &deletes}) {
     call.commands.insert(call.commands.end(), part->begin(), part->end());
   }
@@ -267,9 +264,9 @@ bool Api::batch(const http::Request& request, Call& call, http::Response& respon
 void Api::answer_batch(Call& call, std::vector<resp::Reply>& replies, json::buffer& body) const {
   json::writer w(body);
   w.begin_object().key("set").value(call.sets).key("get").begin_object();
-  for (size_t i = 0; i < call.gets.size(); ++i) {
-    const resp::Reply& r = replies[call.sets + i];
-    w.key(call.gets[i]);
+  for (size_t i = call.sets; i < call.sets + call.gets; ++i) {
+    const resp::Reply& r = replies[i];
+    w.key(call.commands[i][1]);
     if (r.type == resp::Reply::Type::kBulk) {
       metrics_.hit();
       write_stored(w, r.text);
@@ -279,8 +276,9 @@ void Api::answer_batch(Call& call, std::vector<resp::Reply>& replies, json::buff
     }
   }
   int64_t deleted = 0;
-  for (size_t i = 0; i < call.deletes; ++i)
-    deleted += replies[call.sets + call.gets.size() + i].integer;
+  for (size_t i = call.sets + call.gets; i < call.commands.size(); ++i) {
+    deleted += replies[i].integer;
+  }
   w.end_object().key("deleted").value(deleted).end_object();
 }
 

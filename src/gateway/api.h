@@ -37,10 +37,9 @@ struct Call {
   std::string pointer;  // ?pointer= (GET), when has_pointer
   bool has_pointer = false;
   std::string if_none_match;
-  std::deque<std::string> args;        // command arguments (a deque: views stay valid)
-  std::vector<std::string_view> gets;  // batch: the keys read, in order
-  size_t sets = 0, deletes = 0;        // batch: how many of each
-  std::vector<Command> commands;       // views into the strings above
+  std::deque<std::string> args;   // command arguments (a deque: views stay valid)
+  size_t sets = 0, gets = 0;      // batch: commands are its SETs, then GETs, then DELs
+  std::vector<Command> commands;  // views into the strings above
 
   void clear();
   std::string_view own(std::string_view arg) { return args.emplace_back(arg); }

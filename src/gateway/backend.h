@@ -33,9 +33,10 @@ using Done = std::function<void(Outcome& outcome)>;
 class Backend {
  public:
   virtual ~Backend() = default;
-  // Runs `commands` in order (pipelined where that applies) for a request on `worker`'s thread
-  // and passes the outcome to `done`, possibly before returning (an in-process store) or from a
-  // later event on that worker. `commands` need only live during the call.
+  // Runs `commands` (at least one) in order, pipelined where that applies, for a request on
+  // `worker`'s thread, and passes the outcome to `done`, possibly before returning (an
+  // in-process store) or from a later event on that worker. `commands` need only live during
+  // the call.
   virtual void run(net::Worker& worker, std::span<const Command> commands, Done done) = 0;
   // Whether the backend answers (for /readyz). Thread-safe.
   virtual bool ready() = 0;

@@ -16,10 +16,11 @@ constexpr size_t kReadChunk = 64 * 1024;
 
 }  // namespace
 
-Pipeline::Pipeline(net::Worker& worker, std::string host, uint16_t port,
+Pipeline::Pipeline(net::Worker& worker, std::string name, std::string host, uint16_t port,
                    std::chrono::milliseconds timeout,
                    std::function<void(std::string_view)> on_failure)
     : worker_(worker),
+      name_(std::move(name)),
       host_(std::move(host)),
       port_(port),
       timeout_(timeout),
@@ -47,7 +48,7 @@ bool Pipeline::connect(std::string& error) {
 void Pipeline::send(std::span<const Command> commands, Done done) {
   if (std::string error; fd_ < 0 && !connect(error)) {
     on_failure_(error);
-    Outcome failed{false, {}, error};
+    Outcome failed{false, {}, "cache node " + name_ + " failed: " + error};
     done(failed);
     return;
   }
@@ -144,8 +145,9 @@ void Pipeline::fail(std::string_view error) {
   std::deque<Pending> failed;
   failed.swap(pending_);
   on_failure_(error);
+  std::string message = "cache node " + name_ + " failed: " + std::string(error);
   for (Pending& p : failed) {
-    p.outcome = {false, {}, std::string(error)};
+    p.outcome = {false, {}, message};
     p.done(p.outcome);
   }
 }

@@ -25,7 +25,9 @@ namespace cachet::gateway {
 
 class Pipeline final : public net::Watcher {
  public:
-  Pipeline(net::Worker& worker, std::string host, uint16_t port, std::chrono::milliseconds timeout,
+  // `name` ("host:port") prefixes the errors it reports: "cache node NAME failed: ...".
+  Pipeline(net::Worker& worker, std::string name, std::string host, uint16_t port,
+           std::chrono::milliseconds timeout,
            std::function<void(std::string_view error)> on_failure);
   ~Pipeline() override;
   Pipeline(const Pipeline&) = delete;
@@ -55,6 +57,7 @@ class Pipeline final : public net::Watcher {
   void disconnect();
 
   net::Worker& worker_;
+  std::string name_;
   std::string host_;
   uint16_t port_;
   std::chrono::milliseconds timeout_;

@@ -50,7 +50,7 @@ RemoteBackend::Links& RemoteBackend::links(net::Worker& worker) {
   for (const auto& n : nodes_) {
     Node* node = n.get();
     mine.push_back(std::make_unique<Pipeline>(
-        worker, node->host, node->port, options_.timeout,
+        worker, node->name, node->host, node->port, options_.timeout,
         [node](std::string_view) { node->up.store(false, std::memory_order_relaxed); }));
   }
   auto interval = std::clamp(options_.timeout / 4, std::chrono::milliseconds(10),
@@ -79,32 +79,34 @@ void RemoteBackend::run_on(net::Worker& worker, int node, std::span<const Comman
                         " is unavailable (ejected; it rejoins when it answers a health check)"};
     return done(ejected);
   }
-  links(worker)[node]->send(commands, [name = &n.name, done = std::move(done)](Outcome& o) {
-    if (!o.ok) o.error = "cache node " + *name + " failed: " + o.error;
-    done(o);
-  });
+  links(worker)[node]->send(commands, std::move(done));
+}
+
+// The node of each command's key (its first argument); -1 when no node is available.
+int RemoteBackend::route(const Command& command) const {
+  return route(command.size() > 1 ? command[1] : std::string_view());
 }
 
 void RemoteBackend::run(net::Worker& worker, std::span<const Command> commands, Done done) {
-  // The key is each command's first argument.
-  std::vector<int> nodes(commands.size());
-  for (size_t i = 0; i < commands.size(); ++i) {
-    nodes[i] = route(commands[i].size() > 1 ? commands[i][1] : std::string_view());
-    if (nodes[i] < 0) {
-      Outcome none{false, {}, "no cache node is available"};
-      return done(none);
-    }
-  }
-  if (std::all_of(nodes.begin(), nodes.end(), [&](int n) { return n == nodes[0]; })) {
-    return run_on(worker, nodes[0], commands, std::move(done));
-  }
-  run_split(worker, commands, nodes, std::move(done));
+  int first = route(commands[0]);
+  bool one_node = first >= 0 && std::all_of(commands.begin() + 1, commands.end(),
+                                            [&](const Command& c) { return route(c) == first; });
+  if (one_node) return run_on(worker, first, commands, std::move(done));
+  run_split(worker, commands, std::move(done));
 }
 
 // Sends each node its commands (in their order) and puts the replies back in the caller's order
 // once every node has answered; any node's failure fails the whole call.
-void RemoteBackend::run_split(net::Worker& worker, std::span<const Command> commands,
-                              const std::vector<int>& nodes, Done done) {
+void RemoteBackend::run_split(net::Worker& worker, std::span<const Command> commands, Done done) {
+  std::vector<std::vector<size_t>> by_node(nodes_.size());
+  for (size_t i = 0; i < commands.size(); ++i) {
+    int node = route(commands[i]);
+    if (node < 0) {
+      Outcome none{false, {}, "no cache node is available"};
+      return done(none);
+    }
+    by_node[node].push_back(i);
+  }
   struct Gather {
     Outcome outcome;
     size_t waiting = 0;
@@ -113,8 +115,6 @@ void RemoteBackend::run_split(net::Worker& worker, std::span<const Command> comm
   auto gather = std::make_shared<Gather>();
   gather->outcome.replies.resize(commands.size());
   gather->done = std::move(done);
-  std::vector<std::vector<size_t>> by_node(nodes_.size());
-  for (size_t i = 0; i < commands.size(); ++i) by_node[nodes[i]].push_back(i);
   for (const auto& indices : by_node) gather->waiting += indices.empty() ? 0 : 1;
   std::vector<Command> batch;
   for (size_t node = 0; node < by_node.size(); ++node) {

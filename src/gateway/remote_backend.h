@@ -51,10 +51,11 @@ class RemoteBackend final : public Backend {
   explicit RemoteBackend(RemoteOptions options);
   Links& links(net::Worker& worker);
   int route(std::string_view key) const;
+  int route(const Command& command) const;
   // Sends `commands` to `node`, or fails `done` at once if the node is ejected.
   void run_on(net::Worker& worker, int node, std::span<const Command> commands, Done done);
-  void run_split(net::Worker& worker, std::span<const Command> commands,
-                 const std::vector<int>& nodes, Done done);
+  // Commands on several nodes (or none available): one send per node, replies gathered.
+  void run_split(net::Worker& worker, std::span<const Command> commands, Done done);
   void health_loop();
 
   RemoteOptions options_;

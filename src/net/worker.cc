@@ -312,8 +312,7 @@ void Worker::release(Connection& conn) {
 }
 
 void Worker::close(uint64_t id) {
-  auto it = connections_.find(id);
-  if (it != connections_.end()) close_connection(*it->second);
+  if (Connection* conn = find(id)) close_connection(*conn);
 }
 
 void Worker::close_connection(Connection& conn) {
