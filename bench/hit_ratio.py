@@ -12,6 +12,7 @@ setting one `maxmemory` would; a server that stores keys more compactly then hol
 
 Usage: bench/hit_ratio.py [--keyspace 10000000] [--requests 5000000] [--budget keys|bytes]
        [--traces zipf:0.99,zipf:0.7,scan:0.99] [--cachet-policies allkeys-lru,...]
+       [--value-bytes 100]
 """
 import argparse
 import pathlib
@@ -24,7 +25,6 @@ import redis_compare as rc  # noqa: E402  (server start-up helpers)
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 REPLAY = ROOT / "build/release/bin/hit_ratio"
 TRACES = ["zipf:0.99", "zipf:0.7", "scan:0.99"]
-VALUE_BYTES = 100
 
 
 def cli(port, *args):
@@ -39,10 +39,10 @@ def info_field(port, section, field):
     raise KeyError(field)
 
 
-def calibrate(port, metric, capacity):
+def calibrate(port, metric, capacity, value_bytes):
     """maxmemory that holds `capacity` keys, by the server's own accounting (`metric`)."""
     before = info_field(port, "memory", metric)
-    commands = "".join(f"SET key:{i} {'v' * VALUE_BYTES}\r\n" for i in range(capacity))
+    commands = "".join(f"SET key:{i} {'v' * value_bytes}\r\n" for i in range(capacity))
     subprocess.run(["redis-cli", "-p", str(port), "--pipe"], input=commands, text=True,
                    capture_output=True, check=True)
     after = info_field(port, "memory", metric)
@@ -50,12 +50,12 @@ def calibrate(port, metric, capacity):
     return (after - before) + (before if metric == "used_memory" else 0)
 
 
-def redis_budget(capacity):
+def redis_budget(capacity, value_bytes):
     """Redis's (used_memory with `capacity` keys, its data bytes alone)."""
     proc, port = rc.start_redis()
     try:
         before = info_field(port, "memory", "used_memory")
-        total = calibrate(port, "used_memory", capacity)
+        total = calibrate(port, "used_memory", capacity, value_bytes)
         return total, total - before
     finally:
         proc.terminate()
@@ -67,14 +67,14 @@ def run(server, metric, policy, samples, trace, opts, limit=None):
     try:
         if policy != "unbounded":
             if limit is None:
-                limit = calibrate(port, metric, opts.keyspace // 10)
+                limit = calibrate(port, metric, opts.keyspace // 10, opts.value_bytes)
             cli(port, "CONFIG", "SET", "maxmemory", limit)
         if policy != "unbounded":
             cli(port, "CONFIG", "SET", "maxmemory-policy", policy)
         if samples:
             cli(port, "CONFIG", "SET", "maxmemory-samples", samples)
         out = subprocess.run([str(REPLAY), str(port), trace, "42", str(opts.requests),
-                              str(opts.keyspace), str(VALUE_BYTES)],
+                              str(opts.keyspace), str(opts.value_bytes)],
                              capture_output=True, text=True, check=True).stdout
         return dict(kv.split("=") for kv in out.split())
     finally:
@@ -90,13 +90,14 @@ def main():
     parser.add_argument("--cachet-samples", type=int, default=0,
                         help="maxmemory-samples for cachet (0: its default)")
     parser.add_argument("--traces", default=",".join(TRACES))
+    parser.add_argument("--value-bytes", type=int, default=100)
     parser.add_argument("--budget", choices=["keys", "bytes"], default="keys",
                         help="keys: each server's maxmemory holds 10%% of the keys by its own "
                              "accounting; bytes: every server gets Redis's memory for them")
     opts = parser.parse_args()
     limits = {"redis": None, "cachet": None}
     if opts.budget == "bytes":
-        limits["redis"], limits["cachet"] = redis_budget(opts.keyspace // 10)
+        limits["redis"], limits["cachet"] = redis_budget(opts.keyspace // 10, opts.value_bytes)
     # An unbounded cache misses only on first sight: the compulsory misses no policy can avoid.
     runs = [("cachet", lambda: rc.start_cachet(0), "used_memory_dataset", "unbounded", 0)]
     runs += [("redis", rc.start_redis, "used_memory", p, 0) for p in ("allkeys-lru", "allkeys-lfu")]
@@ -105,7 +106,7 @@ def main():
     budget = ("maxmemory holds 10% of the keys in each server" if opts.budget == "keys" else
               f"maxmemory = what 10% of the keys take in Redis ({limits['cachet']:,} data bytes)")
     print(f"key space {opts.keyspace:,}, {opts.requests:,} requests, {budget}, "
-          f"{VALUE_BYTES}-byte values, seed 42")
+          f"{opts.value_bytes}-byte values, seed 42")
     print("| trace | server | policy | hit ratio | misses |")
     print("|---|---|---|---|---|")
     for trace in opts.traces.split(","):

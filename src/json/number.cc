@@ -10,12 +10,6 @@ namespace {
 
 bool is_digit(uint8_t c) { return uint8_t(c - '0') < 10; }
 
-// Exactly representable powers of ten: with a mantissa below 2^53 one multiplication or
-// division by them is correctly rounded (Clinger's fast path).
-constexpr double kPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-
 struct decimal {
   bool negative = false;
   bool is_integer = true;
@@ -47,7 +41,8 @@ constexpr uint64_t kPow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 1000000
 
 // Accumulates the digits at p into d.mantissa (wrapping past 19 digits); returns their end.
 // Eight bytes at a time: a partial group is shifted to the top with '0's below it.
-const uint8_t* digits(const uint8_t* p, const uint8_t* end, decimal& d) {
+[[gnu::always_inline]] inline const uint8_t* digits(const uint8_t* p, const uint8_t* end,
+                                                    decimal& d) {
   while (end - p >= 8) {
     uint64_t v;
     std::memcpy(&v, p, 8);
@@ -64,7 +59,8 @@ const uint8_t* digits(const uint8_t* p, const uint8_t* end, decimal& d) {
 }
 
 // Scans the grammar, accumulating the decimal value. Returns the end or nullptr if invalid.
-const uint8_t* scan(const uint8_t* p, const uint8_t* end, decimal& d) {
+[[gnu::always_inline]] inline const uint8_t* scan(const uint8_t* p, const uint8_t* end,
+                                                  decimal& d) {
   d.negative = p < end && *p == '-';
   p += d.negative;
   if (p == end || !is_digit(*p)) return nullptr;
@@ -101,30 +97,102 @@ const uint8_t* scan(const uint8_t* p, const uint8_t* end, decimal& d) {
   return p;
 }
 
-#if defined(__x86_64__) && __LDBL_MANT_DIG__ == 64
-// Exactly representable in x87 extended precision (5^27 < 2^64).
-constexpr long double kPowersOfTenExtended[] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,
-                                                1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
-                                                1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L,
-                                                1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+// 5^q for q in [kMinPower, kMaxPower] as a 64-bit significand in [2^63, 2^64) and a power of
+// two: 5^q ~ significand * 2^exponent, within one unit of the significand. Computed once, at
+// compile time, in 640-bit fixed point (multiplying or dividing by 5 and renormalizing), which
+// is far more precise than the one unit needed.
+constexpr int kMinPower = -342, kMaxPower = 308;
+__extension__ using uint128 = unsigned __int128;
 
-// Up to 19 digits and 10^27 either way: one correctly rounded x87 operation (64-bit significand,
-// both operands exact), then rounding to double. The two roundings agree with one correct
-// rounding unless the extended result lies exactly on a midpoint between two doubles (its low 11
-// significand bits are 10000000000): then report failure and let from_chars decide.
-bool extended_fast_path(const decimal& d, double& value) {
-  if (d.digits > 19 || d.exponent < -27 || d.exponent > 27) return false;
-  long double x = static_cast<long double>(d.mantissa);
-  x = d.exponent < 0 ? x / kPowersOfTenExtended[-d.exponent] : x * kPowersOfTenExtended[d.exponent];
+struct power_of_five {
   uint64_t significand;
-  std::memcpy(&significand, &x, sizeof significand);
-  if ((significand & 0x7FF) == 0x400) return false;
-  value = static_cast<double>(x);
+  int32_t exponent;
+};
+
+class wide_fraction {
+ public:
+  constexpr wide_fraction() { limbs_[0] = uint64_t{1} << 63; }  // 1 = 2^63 * 2^-63
+  constexpr power_of_five top() const { return {limbs_[0], exponent_}; }
+
+  constexpr void times_five() {
+    uint64_t carry = 0;
+    for (int i = kLimbs - 1; i >= 0; --i) {
+      uint128 v = static_cast<uint128>(limbs_[i]) * 5 + carry;
+      limbs_[i] = static_cast<uint64_t>(v);
+      carry = static_cast<uint64_t>(v >> 64);
+    }
+    int shift = 64 - std::countl_zero(carry);  // bring the carry (1 to 4) in at the top
+    for (int i = kLimbs - 1; i > 0; --i)
+      limbs_[i] = limbs_[i] >> shift | limbs_[i - 1] << (64 - shift);
+    limbs_[0] = limbs_[0] >> shift | carry << (64 - shift);
+    exponent_ += shift;
+  }
+
+  constexpr void divided_by_five() {
+    uint64_t rest = 0;
+    for (int i = 0; i < kLimbs; ++i) {
+      uint128 v = static_cast<uint128>(rest) << 64 | limbs_[i];
+      limbs_[i] = static_cast<uint64_t>(v / 5);
+      rest = static_cast<uint64_t>(v % 5);
+    }
+    int shift = std::countl_zero(limbs_[0]);  // 2 or 3: renormalize
+    for (int i = 0; i + 1 < kLimbs; ++i)
+      limbs_[i] = limbs_[i] << shift | limbs_[i + 1] >> (64 - shift);
+    limbs_[kLimbs - 1] <<= shift;
+    exponent_ -= shift;
+  }
+
+ private:
+  static constexpr int kLimbs = 10;
+  uint64_t limbs_[kLimbs] = {};
+  int32_t exponent_ = -63;
+};
+
+constexpr auto kPowersOfFive = [] {
+  struct table {
+    power_of_five p[kMaxPower - kMinPower + 1];
+  } t{};
+  wide_fraction up, down;
+  t.p[-kMinPower] = up.top();
+  for (int q = 1; q <= kMaxPower; ++q) {
+    up.times_five();
+    t.p[q - kMinPower] = up.top();
+  }
+  for (int q = -1; q >= kMinPower; --q) {
+    down.divided_by_five();
+    t.p[q - kMinPower] = down.top();
+  }
+  return t;
+}();
+
+// Eisel and Lemire's conversion ("Number Parsing at a Gigabyte per Second", 2021): the decimal
+// w * 10^q (w != 0) is w * 5^q * 2^q; one 64x64-bit product of w (normalized) and 5^q's
+// significand has the double's 53 bits and the rounding bit at its top. The product is within
+// one unit of its high word, so the result is certain unless the bits below the rounding bit are
+// all zeros or all ones (a tie, or a carry the error could cause): then, and for subnormal or
+// infinite results, report failure and let from_chars decide.
+bool eisel_lemire(uint64_t w, int64_t q, double& value) {
+  if (q < kMinPower || q > kMaxPower) return false;
+  power_of_five p5 = kPowersOfFive.p[q - kMinPower];
+  int lz = std::countl_zero(w);
+  uint128 product = static_cast<uint128>(w << lz) * p5.significand;
+  uint64_t high = static_cast<uint64_t>(product >> 64);
+  int upper = static_cast<int>(high >> 63);
+  int shift = 9 + upper;  // high keeps 54 bits: the 53 of the double and the rounding bit
+  uint64_t below = high & ((uint64_t{1} << shift) - 1);
+  if (below == 0 || below == (uint64_t{1} << shift) - 1) return false;
+  uint64_t mantissa = ((high >> shift) + 1) >> 1;  // round half up (never an exact tie here)
+  // value = product * 2^(exponent + q - lz), and product = 1.x * 2^(126 + upper).
+  int64_t biased = 126 + upper + p5.exponent + q - lz + 1023;
+  if (mantissa == uint64_t{1} << 53) {
+    mantissa >>= 1;
+    ++biased;
+  }
+  if (biased <= 0 || biased >= 2047) return false;
+  value = std::bit_cast<double>((mantissa & ((uint64_t{1} << 52) - 1)) |
+                                static_cast<uint64_t>(biased) << 52);
   return true;
 }
-#else
-bool extended_fast_path(const decimal&, double&) { return false; }
-#endif
 
 error_kind slow_double(const uint8_t* begin, const uint8_t* end, const decimal& d,
                        parsed_number& out) {
@@ -175,11 +243,8 @@ error_kind parse_number(const uint8_t* begin, const uint8_t* end, parsed_number&
     }
     return slow_double(begin, stop, d, out);
   }
-  double value;
-  if (d.mantissa <= (uint64_t{1} << 53) && d.exponent >= -22 && d.exponent <= 22) {
-    value = static_cast<double>(d.mantissa);
-    value = d.exponent < 0 ? value / kPowersOfTen[-d.exponent] : value * kPowersOfTen[d.exponent];
-  } else if (!extended_fast_path(d, value)) {
+  double value = 0;
+  if (d.mantissa != 0 && !eisel_lemire(d.mantissa, d.exponent, value)) {
     return slow_double(begin, stop, d, out);
   }
   out.tag = 'd';

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <bit>
+#include <charconv>
+#include <cmath>
 #include <cstring>
 #include <random>
 #include <string>
@@ -343,6 +346,40 @@ TEST(Parse, NumbersOfEveryLengthMatchStrtod) {
     ASSERT_TRUE(doc.ok()) << padded;
     EXPECT_EQ(doc->root()[size_t{0}].get<double>().value(), std::strtod(text.c_str(), nullptr))
         << text;
+  }
+}
+
+// The whole exponent range, ties between two doubles, and the shortest text of random doubles
+// (which must round-trip), against strtod.
+TEST(Parse, DoublesOfEveryMagnitudeMatchStrtod) {
+  std::mt19937_64 rng(7);
+  std::vector<std::string> texts = {"9007199254740993e0",
+                                    "9007199254740995e0",
+                                    "4.9e-324",
+                                    "2.2250738585072011e-308",
+                                    "2.2250738585072014e-308",
+                                    "1.7976931348623157e308",
+                                    "1e-342",
+                                    "9999999999999999999e-343",
+                                    "1e23",
+                                    "8.98846567431158e307"};
+  for (int round = 0; round < 100000; ++round) {
+    uint64_t n = rng() % 10000000000000000000ull;
+    texts.push_back(std::to_string(n) + "e" + std::to_string(int(rng() % 700) - 360));
+    double d = std::bit_cast<double>(rng() & ~(uint64_t{1} << 63));
+    if (!std::isfinite(d)) continue;
+    char buf[32];
+    texts.emplace_back(buf, std::to_chars(buf, buf + sizeof buf, d).ptr);
+  }
+  for (const std::string& text : texts) {
+    auto doc = parse(text);
+    double expected = std::strtod(text.c_str(), nullptr);
+    if (std::isinf(expected)) {
+      EXPECT_EQ(doc.error().kind, error_kind::number_out_of_range) << text;
+      continue;
+    }
+    ASSERT_TRUE(doc.ok()) << text;
+    EXPECT_EQ(doc->root().get<double>().value(), expected) << text;
   }
 }
 

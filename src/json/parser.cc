@@ -20,7 +20,8 @@ bool cpu_has(simd_kernel k) {
   switch (k) {
     case simd_kernel::avx512:
       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-             __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("pclmul");
+             __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("bmi2") &&
+             __builtin_cpu_supports("pclmul");
     case simd_kernel::avx2:
       return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") &&
              __builtin_cpu_supports("pclmul");
@@ -133,282 +134,171 @@ char* put_utf8(char* dst, uint32_t cp) {
   return dst;
 }
 
-}  // namespace
+// The cursors of one stage-2 walk and the steps that advance them. A walker lives in a local
+// variable and every step is inlined, so the cursors stay in registers: stores through `out`
+// (uint64_t) cannot alias them, as they could alias members of a heap object.
+struct walker {
+  const uint8_t* buf;    // the input
+  const uint8_t* end;    // one past its last byte
+  const uint32_t* next;  // stage 1's offset of the next structural
+  const uint32_t* last;  // one past the last offset
+  uint64_t* tape;        // the tape
+  uint64_t* out;         // the next tape word
+  char* strings;         // the string buffer
+  char* text;            // its next free byte
+  uint64_t* frames;      // open containers: tape index of the open word | count << 32
+  uint64_t* top;         // one past the innermost open container
+  uint64_t* frames_end;  // frames + max_depth
 
-// One parse: the tape writer over stage 1's offsets.
-class parser {
- public:
-  parser(document& doc, const uint8_t* buf, size_t len, const parse_options& options)
-      : doc_(doc), buf_(buf), len_(len), options_(options) {}
+  [[gnu::always_inline]] uint8_t peek() const { return next < last ? buf[*next] : 0; }
+  [[gnu::always_inline]] size_t offset() const { return next < last ? *next : end - buf; }
+  [[gnu::always_inline]] bool at_end() const { return next == last; }
+  [[gnu::always_inline]] bool terminated(const uint8_t* p) const {
+    return p == end || kTerminators.t[*p];
+  }
+  [[gnu::always_inline]] uint32_t index() const { return static_cast<uint32_t>(out - tape); }
 
-  status run();
-
- private:
-  // An open container: the tape index of its open word (low 32 bits) and its count of members
-  // or items so far (high 32 bits).
-  using frame = uint64_t;
-  static uint32_t open_of(frame f) { return static_cast<uint32_t>(f); }
-  static uint64_t count_of(frame f) { return f >> 32; }
-
-  void reserve();
-  status walk();
-  uint8_t peek() const { return pos_ < count_ ? buf_[indexes_[pos_]] : 0; }
-  size_t offset() const { return pos_ < count_ ? indexes_[pos_] : len_; }
-  status fail(error_kind kind) const { return fail_at(kind, offset()); }
-  status fail_at(error_kind kind, size_t offset) const;
-  status unexpected() const {
-    return fail(pos_ < count_ ? error_kind::unexpected_character : error_kind::unexpected_end);
+  // Opens a container at the cursor; false when that would exceed the depth limit.
+  [[gnu::always_inline]] bool open(char tag) {
+    if (top == frames_end) return false;
+    *top++ = index();
+    *out++ = make_word(tag, 0);
+    ++next;
+    return true;
   }
 
-  bool open(char tag);
-  void close(char tag);
-  bool terminated(size_t end) const { return end == len_ || kTerminators.t[buf_[end]]; }
-  error_kind scalar(uint8_t c);
-  error_kind string();
-  error_kind escape(const uint8_t*& src, char*& dst);
-  error_kind number();
-  bool small_integer(const uint8_t* p);
-  error_kind literal(const char* text, size_t n, char tag);
-  uint64_t store_text(const uint8_t* begin, size_t n);
+  // Closes the innermost container at the cursor, patching its open word.
+  [[gnu::always_inline]] void close(char tag) {
+    uint64_t f = *--top;
+    uint32_t open = static_cast<uint32_t>(f);
+    uint64_t count = std::min<uint64_t>(f >> 32, detail::kMaxCount);
+    tape[open] = make_word(tape[open] >> detail::kTagShift, (index() + 1) | count << 32);
+    *out++ = make_word(tag, open);
+    ++next;
+  }
 
-  document& doc_;
-  const uint8_t* buf_;
-  size_t len_;
-  const parse_options& options_;
-  const uint32_t* indexes_ = nullptr;
-  // 32-bit (inputs are < 4 GB) so that stores through tape_ (uint64_t) cannot alias them and
-  // the compiler keeps them in registers.
-  uint32_t count_ = 0;
-  uint32_t pos_ = 0;
-  uint64_t* tape_ = nullptr;
-  uint32_t tape_n_ = 0;
-  char* strings_ = nullptr;
-  size_t strings_n_ = 0;
-  frame* stack_ = nullptr;
-  uint32_t depth_ = 0;
+  // Copies the string at the cursor (quotes excluded, escapes decoded) into the string buffer.
+  // Stage 1 guarantees a closing quote, valid UTF-8 and no control characters.
+  [[gnu::always_inline]] error_kind string() {
+    const uint8_t* src = buf + *next + 1;
+    char* start = text + sizeof(uint32_t);
+    char* dst = start;
+    uint64_t clean = detail::kCleanString;
+    for (;;) {
+      if (end - src >= 32) {
+        uint32_t quotes, backslashes;
+        copy_32(src, dst, quotes, backslashes);
+        // A quote before any backslash ends the string (no backslash: all bits below count).
+        if ((backslashes - 1) & quotes) {
+          dst += __builtin_ctz(quotes);
+          break;
+        }
+        if (backslashes == 0) {
+          src += 32;
+          dst += 32;
+          continue;
+        }
+        int k = __builtin_ctz(backslashes);
+        src += k;
+        dst += k;
+      } else {
+        while (*src != '"' && *src != '\\') *dst++ = static_cast<char>(*src++);
+        if (*src == '"') break;
+      }
+      clean = 0;
+      if (error_kind e = escape(src, dst, end); e != error_kind::none) return e;
+    }
+    uint32_t n = static_cast<uint32_t>(dst - start);
+    std::memcpy(text, &n, sizeof n);
+    *dst = '\0';
+    *out++ = make_word('"', static_cast<uint64_t>(text - strings) | clean);
+    text = dst + 1;
+    return error_kind::none;
+  }
+
+  // The common number inline: a non-negative integer of 1 to 18 digits without a leading zero,
+  // followed by a terminator. Writes it and returns true; false leaves it to number().
+  [[gnu::always_inline]] bool small_integer(const uint8_t* p) {
+    const uint8_t* q = p;
+    uint64_t n = 0;
+    while (q < end && uint8_t(*q - '0') < 10 && q - p < 18) n = n * 10 + (*q++ - '0');
+    if (q == p || (q - p > 1 && *p == '0') || !terminated(q)) return false;
+    *out++ = make_word('l', 0);
+    *out++ = n;
+    return true;
+  }
+
+  error_kind number(bool keep_text);
+  error_kind literal(const char* word, size_t n, char tag);
+
+  // The scalar at the cursor (which does not move).
+  [[gnu::always_inline]] error_kind scalar(uint8_t c, bool keep_text) {
+    switch (c) {
+      case '"':
+        return string();
+      case 't':
+        return literal("true", 4, 't');
+      case 'f':
+        return literal("false", 5, 'f');
+      case 'n':
+        return literal("null", 4, 'n');
+      case '-':
+      case '0':
+      case '1':
+      case '2':
+      case '3':
+      case '4':
+      case '5':
+      case '6':
+      case '7':
+      case '8':
+      case '9':
+        if (!keep_text && small_integer(buf + *next)) return error_kind::none;
+        return number(keep_text);
+      case '+':
+      case '.':
+        return error_kind::invalid_number;
+      default:
+        return (c | 0x20) >= 'a' && (c | 0x20) <= 'z' ? error_kind::invalid_literal
+                                                      : error_kind::unexpected_character;
+    }
+  }
+
+  // Decodes the escape at src (a backslash) into dst; advances both.
+  static error_kind escape(const uint8_t*& src, char*& dst, const uint8_t* end);
 };
 
-status parser::fail_at(error_kind kind, size_t offset) const {
-  json::error e{.kind = kind, .offset = offset, .line = 1, .column = 1};
-  size_t line_start = 0;
-  for (size_t i = 0; i < offset; ++i) {
-    if (buf_[i] == '\n') {
-      ++e.line;
-      line_start = i + 1;
-    }
-  }
-  for (size_t i = line_start; i < offset; ++i) e.column += (buf_[i] & 0xC0) != 0x80;
-  e.message = std::string(describe(kind));
-  return e;
-}
-
-void parser::reserve() {
-  size_t tape_need = 2 * count_ + 4;
-  if (doc_.tape_capacity_ < tape_need) {
-    doc_.tape_.reset(new uint64_t[tape_need]);
-    doc_.tape_capacity_ = tape_need;
-  }
-  size_t strings_need = (options_.keep_number_text ? 3 : 2) * len_ + 64;
-  if (doc_.strings_capacity_ < strings_need) {
-    doc_.strings_.reset(new char[strings_need]);
-    doc_.strings_capacity_ = strings_need;
-  }
-  tape_ = doc_.tape_.get();
-  strings_ = doc_.strings_.get();
-  size_t frames_need = std::min<size_t>(options_.max_depth, count_) + 1;
-  if (doc_.frames_capacity_ < frames_need) {
-    doc_.frames_.reset(new uint64_t[frames_need]);
-    doc_.frames_capacity_ = frames_need;
-  }
-  stack_ = doc_.frames_.get();
-}
-
-status parser::run() {
-  doc_.tape_size_ = 0;
-  if (len_ > UINT32_MAX - 64) return fail_at(error_kind::input_too_large, 0);
-  size_t index_need = len_ + detail::kIndexSlack;
-  if (doc_.indexes_capacity_ < index_need) {
-    doc_.indexes_.reset(new uint32_t[index_need]);
-    doc_.indexes_capacity_ = index_need;
-  }
-  detail::stage1_result s1 = stage1_for(options_.kernel)(buf_, len_, doc_.indexes_.get());
-  if (s1.error != error_kind::none) return fail_at(s1.error, s1.error_offset);
-  indexes_ = doc_.indexes_.get();
-  count_ = static_cast<uint32_t>(s1.count);
-  if (count_ == 0) return fail_at(error_kind::empty_input, len_);
-  reserve();
-  status st = walk();
-  if (st.ok()) doc_.tape_size_ = tape_n_;
-  return st;
-}
-
-bool parser::open(char tag) {
-  if (depth_ >= options_.max_depth) return false;
-  stack_[depth_++] = tape_n_;
-  tape_[tape_n_++] = make_word(tag, 0);
-  ++pos_;
-  return true;
-}
-
-void parser::close(char tag) {
-  frame f = stack_[--depth_];
-  uint64_t count = std::min<uint64_t>(count_of(f), detail::kMaxCount);
-  tape_[open_of(f)] =
-      make_word(tape_[open_of(f)] >> detail::kTagShift, (tape_n_ + 1) | count << 32);
-  tape_[tape_n_++] = make_word(tag, open_of(f));
-  ++pos_;
-}
-
-// The state machine: `value` parses one value at the cursor, `after_value` decides what may
-// follow it given the innermost open container.
-status parser::walk() {
-  bool after_comma = false;
-value:
-  switch (uint8_t c = peek()) {
-    case '{':
-      if (!open('{')) return fail(error_kind::depth_exceeded);
-      if (peek() == '}') {
-        close('}');
-        goto after_value;
-      }
-      after_comma = false;
-      goto key;
-    case '[':
-      if (!open('[')) return fail(error_kind::depth_exceeded);
-      if (peek() == ']') {
-        close(']');
-        goto after_value;
-      }
-      goto value;
-    case ']':
-    case '}':
-      return fail(after_comma ? error_kind::trailing_comma : error_kind::unexpected_character);
-    default:
-      if (c == 0 && pos_ == count_) return fail(error_kind::unexpected_end);
-      if (error_kind e = scalar(c); e != error_kind::none) return fail(e);
-      ++pos_;
-      goto after_value;
-  }
-key:
-  if (peek() != '"') {
-    if (peek() == '}' && after_comma) return fail(error_kind::trailing_comma);
-    return fail(pos_ < count_ ? error_kind::expected_key : error_kind::unexpected_end);
-  }
-  if (error_kind e = string(); e != error_kind::none) return fail(e);
-  ++pos_;
-  if (peek() != ':')
-    return fail(pos_ < count_ ? error_kind::expected_colon : error_kind::unexpected_end);
-  ++pos_;
-  after_comma = false;
-  goto value;
-after_value:
-  if (depth_ == 0) {
-    if (pos_ < count_) return fail(error_kind::trailing_content);
-    return {};
-  }
-  {
-    frame& top = stack_[depth_ - 1];
-    top += uint64_t{1} << 32;
-    bool in_object = detail::tag_of(tape_[open_of(top)]) == '{';
-    uint8_t c = peek();
-    if (c == ',') {
-      ++pos_;
-      after_comma = true;
-      if (in_object) goto key;
-      goto value;
-    }
-    if (c == (in_object ? '}' : ']')) {
-      close(in_object ? '}' : ']');
-      goto after_value;
-    }
-    return unexpected();
-  }
-}
-
-error_kind parser::scalar(uint8_t c) {
-  switch (c) {
-    case '"':
-      return string();
-    case 't':
-      return literal("true", 4, 't');
-    case 'f':
-      return literal("false", 5, 'f');
-    case 'n':
-      return literal("null", 4, 'n');
-    case '-':
-    case '0':
-    case '1':
-    case '2':
-    case '3':
-    case '4':
-    case '5':
-    case '6':
-    case '7':
-    case '8':
-    case '9':
-      return number();
-    case '+':
-    case '.':
-      return error_kind::invalid_number;
-    default:
-      return (c | 0x20) >= 'a' && (c | 0x20) <= 'z' ? error_kind::invalid_literal
-                                                    : error_kind::unexpected_character;
-  }
-}
-
-error_kind parser::literal(const char* text, size_t n, char tag) {
-  size_t at = indexes_[pos_];
-  if (len_ - at < n || std::memcmp(buf_ + at, text, n) != 0 || !terminated(at + n)) {
+error_kind walker::literal(const char* word, size_t n, char tag) {
+  const uint8_t* p = buf + *next;
+  if (static_cast<size_t>(end - p) < n || std::memcmp(p, word, n) != 0 || !terminated(p + n)) {
     return error_kind::invalid_literal;
   }
-  tape_[tape_n_++] = make_word(tag, 0);
+  *out++ = make_word(tag, 0);
   return error_kind::none;
 }
 
-// Copies the string at the cursor (quotes excluded, escapes decoded) into the string buffer.
-// Stage 1 guarantees a closing quote, valid UTF-8 and no control characters.
-error_kind parser::string() {
-  const uint8_t* src = buf_ + indexes_[pos_] + 1;
-  const uint8_t* end = buf_ + len_;
-  char* start = strings_ + strings_n_ + sizeof(uint32_t);
-  char* dst = start;
-  uint64_t clean = detail::kCleanString;
-  for (;;) {
-    if (end - src >= 32) {
-      uint32_t quotes, backslashes;
-      copy_32(src, dst, quotes, backslashes);
-      // A quote before any backslash ends the string (no backslash: all bits below count).
-      if ((backslashes - 1) & quotes) {
-        int k = __builtin_ctz(quotes);
-        dst += k;
-        break;
-      }
-      if (backslashes == 0) {
-        src += 32;
-        dst += 32;
-        continue;
-      }
-      int k = __builtin_ctz(backslashes);
-      src += k;
-      dst += k;
-    } else {
-      while (*src != '"' && *src != '\\') *dst++ = static_cast<char>(*src++);
-      if (*src == '"') break;
-    }
-    clean = 0;
-    if (error_kind e = escape(src, dst); e != error_kind::none) return e;
+error_kind walker::number(bool keep_text) {
+  const uint8_t* begin = buf + *next;
+  detail::parsed_number num;
+  error_kind e = detail::parse_number(begin, end, num);
+  if (e != error_kind::none) return e;
+  if (!terminated(num.end)) return error_kind::invalid_number;
+  uint64_t payload = 0;
+  if (keep_text) {
+    // The raw text, stored like a string: length, bytes, NUL.
+    uint32_t n = static_cast<uint32_t>(num.end - begin);
+    std::memcpy(text, &n, sizeof n);
+    std::memcpy(text + sizeof n, begin, n);
+    text[sizeof n + n] = '\0';
+    payload = 1 + static_cast<uint64_t>(text - strings);
+    text += sizeof n + n + 1;
   }
-  uint32_t n = static_cast<uint32_t>(dst - start);
-  std::memcpy(strings_ + strings_n_, &n, sizeof n);
-  *dst = '\0';
-  tape_[tape_n_++] = make_word('"', strings_n_ | clean);
-  strings_n_ += sizeof n + n + 1;
+  *out++ = make_word(num.tag, payload);
+  *out++ = num.bits;
   return error_kind::none;
 }
 
-// Decodes the escape at src (a backslash) into dst; advances both.
-error_kind parser::escape(const uint8_t*& src, char*& dst) {
-  const uint8_t* end = buf_ + len_;
+error_kind walker::escape(const uint8_t*& src, char*& dst, const uint8_t* end) {
   if (src[1] != 'u') {
     char c = kEscapes.decoded[src[1]];
     if (c == 0) return error_kind::invalid_escape;
@@ -430,41 +320,169 @@ error_kind parser::escape(const uint8_t*& src, char*& dst) {
   return error_kind::none;
 }
 
-// The common case inline: a non-negative integer of 1 to 18 digits without a leading zero,
-// followed by a terminator. Writes it and returns true; false leaves everything to number().
-bool parser::small_integer(const uint8_t* p) {
-  const uint8_t* end = buf_ + len_;
-  const uint8_t* q = p;
-  uint64_t n = 0;
-  while (q < end && uint8_t(*q - '0') < 10 && q - p < 18) n = n * 10 + (*q++ - '0');
-  size_t digits = q - p;
-  if (digits == 0 || (digits > 1 && *p == '0') || !terminated(q - buf_)) return false;
-  tape_[tape_n_++] = make_word('l', 0);
-  tape_[tape_n_++] = n;
-  return true;
+}  // namespace
+
+// One parse: stage 1, then the walker over its offsets.
+class parser {
+ public:
+  parser(document& doc, const uint8_t* buf, size_t len, const parse_options& options)
+      : doc_(doc), buf_(buf), len_(len), options_(options) {}
+
+  status run();
+
+ private:
+  walker reserve(uint32_t count);
+  status walk(walker w);
+  status fail_at(error_kind kind, size_t offset) const;
+
+  document& doc_;
+  const uint8_t* buf_;
+  size_t len_;
+  const parse_options& options_;
+};
+
+status parser::fail_at(error_kind kind, size_t offset) const {
+  json::error e{.kind = kind, .offset = offset, .line = 1, .column = 1};
+  size_t line_start = 0;
+  for (size_t i = 0; i < offset; ++i) {
+    if (buf_[i] == '\n') {
+      ++e.line;
+      line_start = i + 1;
+    }
+  }
+  for (size_t i = line_start; i < offset; ++i) e.column += (buf_[i] & 0xC0) != 0x80;
+  e.message = std::string(describe(kind));
+  return e;
 }
 
-uint64_t parser::store_text(const uint8_t* begin, size_t n) {
-  uint64_t at = strings_n_;
-  uint32_t n32 = static_cast<uint32_t>(n);
-  std::memcpy(strings_ + at, &n32, sizeof n32);
-  std::memcpy(strings_ + at + sizeof n32, begin, n);
-  strings_[at + sizeof n32 + n] = '\0';
-  strings_n_ += sizeof n32 + n + 1;
-  return at;
+// Sizes the document's buffers for `count` structurals and returns a walker at their start.
+walker parser::reserve(uint32_t count) {
+  size_t tape_need = 2 * size_t{count} + 4;
+  if (doc_.tape_capacity_ < tape_need) {
+    doc_.tape_.reset(new uint64_t[tape_need]);
+    doc_.tape_capacity_ = tape_need;
+  }
+  size_t strings_need = (options_.keep_number_text ? 3 : 2) * len_ + 64;
+  if (doc_.strings_capacity_ < strings_need) {
+    doc_.strings_.reset(new char[strings_need]);
+    doc_.strings_capacity_ = strings_need;
+  }
+  size_t depth = std::min<size_t>(options_.max_depth, count);
+  if (doc_.frames_capacity_ < depth + 1) {
+    doc_.frames_.reset(new uint64_t[depth + 1]);
+    doc_.frames_capacity_ = depth + 1;
+  }
+  const uint32_t* indexes = doc_.indexes_.get();
+  return {.buf = buf_,
+          .end = buf_ + len_,
+          .next = indexes,
+          .last = indexes + count,
+          .tape = doc_.tape_.get(),
+          .out = doc_.tape_.get(),
+          .strings = doc_.strings_.get(),
+          .text = doc_.strings_.get(),
+          .frames = doc_.frames_.get(),
+          .top = doc_.frames_.get(),
+          .frames_end = doc_.frames_.get() + depth};
 }
 
-error_kind parser::number() {
-  const uint8_t* begin = buf_ + indexes_[pos_];
-  if (!options_.keep_number_text && small_integer(begin)) return error_kind::none;
-  detail::parsed_number num;
-  error_kind e = detail::parse_number(begin, buf_ + len_, num);
-  if (e != error_kind::none) return e;
-  if (!terminated(static_cast<size_t>(num.end - buf_))) return error_kind::invalid_number;
-  uint64_t payload = options_.keep_number_text ? 1 + store_text(begin, num.end - begin) : 0;
-  tape_[tape_n_++] = make_word(num.tag, payload);
-  tape_[tape_n_++] = num.bits;
-  return error_kind::none;
+status parser::run() {
+  doc_.tape_size_ = 0;
+  if (len_ > UINT32_MAX - 64) return fail_at(error_kind::input_too_large, 0);
+  size_t index_need = len_ + detail::kIndexSlack;
+  if (doc_.indexes_capacity_ < index_need) {
+    doc_.indexes_.reset(new uint32_t[index_need]);
+    doc_.indexes_capacity_ = index_need;
+  }
+  detail::stage1_result s1 = stage1_for(options_.kernel)(buf_, len_, doc_.indexes_.get());
+  if (s1.error != error_kind::none) return fail_at(s1.error, s1.error_offset);
+  if (s1.count == 0) return fail_at(error_kind::empty_input, len_);
+  return walk(reserve(static_cast<uint32_t>(s1.count)));
+}
+
+// The state machine: `value` parses one value at the cursor, `after_value` decides what may
+// follow it given the innermost open container.
+status parser::walk(walker w) {
+  const bool keep_text = options_.keep_number_text;
+  bool after_comma = false;
+  error_kind e;
+value:
+  switch (uint8_t c = w.peek()) {
+    case '{':
+      if (!w.open('{')) goto depth_exceeded;
+      if (w.peek() == '}') {
+        w.close('}');
+        goto after_value;
+      }
+      after_comma = false;
+      goto key;
+    case '[':
+      if (!w.open('[')) goto depth_exceeded;
+      if (w.peek() == ']') {
+        w.close(']');
+        goto after_value;
+      }
+      goto value;
+    case ']':
+    case '}':
+      e = after_comma ? error_kind::trailing_comma : error_kind::unexpected_character;
+      goto failed;
+    default:
+      if (c == 0 && w.at_end()) {
+        e = error_kind::unexpected_end;
+        goto failed;
+      }
+      if ((e = w.scalar(c, keep_text)) != error_kind::none) goto failed;
+      ++w.next;
+      goto after_value;
+  }
+key:
+  if (w.peek() != '"') {
+    e = w.peek() == '}' && after_comma ? error_kind::trailing_comma
+        : w.at_end()                   ? error_kind::unexpected_end
+                                       : error_kind::expected_key;
+    goto failed;
+  }
+  if ((e = w.string()) != error_kind::none) goto failed;
+  ++w.next;
+  if (w.peek() != ':') {
+    e = w.at_end() ? error_kind::unexpected_end : error_kind::expected_colon;
+    goto failed;
+  }
+  ++w.next;
+  after_comma = false;
+  goto value;
+after_value:
+  if (w.top == w.frames) {
+    if (!w.at_end()) {
+      e = error_kind::trailing_content;
+      goto failed;
+    }
+    doc_.tape_size_ = w.index();
+    return {};
+  }
+  {
+    uint64_t& top = w.top[-1];
+    top += uint64_t{1} << 32;
+    bool in_object = detail::tag_of(w.tape[static_cast<uint32_t>(top)]) == '{';
+    uint8_t c = w.peek();
+    if (c == ',') {
+      ++w.next;
+      after_comma = true;
+      if (in_object) goto key;
+      goto value;
+    }
+    if (c == (in_object ? '}' : ']')) {
+      w.close(in_object ? '}' : ']');
+      goto after_value;
+    }
+    e = w.at_end() ? error_kind::unexpected_end : error_kind::unexpected_character;
+    goto failed;
+  }
+depth_exceeded:
+  e = error_kind::depth_exceeded;
+failed:
+  return fail_at(e, w.offset());
 }
 
 document::document() = default;

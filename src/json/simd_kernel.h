@@ -9,6 +9,7 @@
 //   vec prev<N>(vec in, vec previous) (in shifted N bytes later, filled from `previous`),
 //   mask test(vec, uint8_t) (bytes with any of the bits), mask le(vec, uint8_t) (unsigned <=),
 //   uint64_t bits(mask), bool any(vec), bool ascii(vec), vec incomplete(vec)
+// and optionally flatten() (stage1_impl.h).
 // Internal linkage only (see stage1_impl.h).
 #pragma once
 
@@ -59,6 +60,12 @@ struct simd_kernel_of {
                                         0,
                                         0,
                                         0};
+
+  static size_t flatten(uint32_t* out, size_t count, uint32_t base,
+                        uint64_t bits) requires requires {
+    V::flatten(out, count, base, bits);
+  }
+  { return V::flatten(out, count, base, bits); }
 
   static block classify(const uint8_t* p) {
     block b{};

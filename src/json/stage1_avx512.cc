@@ -1,5 +1,6 @@
 // Stage 1 with AVX-512BW (one 64-byte vector per block; comparisons yield 64-bit masks
-// directly). Compiled with -mavx512f -mavx512bw -mbmi -mbmi2.
+// directly; AVX-512 VBMI2 compresses the structural positions). Compiled with -mavx512f
+// -mavx512bw -mavx512vbmi2 -mbmi -mbmi2.
 #include <immintrin.h>
 
 #include "json/simd_kernel.h"
@@ -39,6 +40,36 @@ struct avx512 {
         255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,  255,  255,
         255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0xEF, 0xDF, 0xBF};
     return _mm512_subs_epu8(a, _mm512_load_si512(kLimits));
+  }
+
+  // flatten() by compression: the positions of the set bits, packed into bytes by one vpcompressb,
+  // widened 16 at a time to base + position. Writes in groups of 16 past the end (within the
+  // kIndexSlack spare entries).
+  static size_t flatten(uint32_t* out, size_t count, uint32_t base, uint64_t bits) {
+    static constexpr auto kPositions = [] {
+      struct table {
+        alignas(64) uint8_t p[64];
+      } t{};
+      for (int i = 0; i < 64; ++i) t.p[i] = static_cast<uint8_t>(i);
+      return t;
+    }();
+    __m512i packed = _mm512_maskz_compress_epi8(bits, _mm512_load_si512(kPositions.p));
+    __m512i offset = _mm512_set1_epi32(static_cast<int>(base));
+    uint32_t* p = out + count;
+    auto store = [&](int group, __m128i positions) {
+      _mm512_storeu_si512(p + 16 * group,
+                          _mm512_add_epi32(_mm512_cvtepu8_epi32(positions), offset));
+    };
+    size_t n = static_cast<size_t>(__builtin_popcountll(bits));
+    store(0, _mm512_castsi512_si128(packed));
+    if (n > 16) {
+      store(1, _mm512_extracti32x4_epi32(packed, 1));
+      if (n > 32) {
+        store(2, _mm512_extracti32x4_epi32(packed, 2));
+        if (n > 48) store(3, _mm512_extracti32x4_epi32(packed, 3));
+      }
+    }
+    return count + n;
   }
 };
 

@@ -8,6 +8,9 @@
 //   static block classify(const uint8_t* p)  masks of the 64 bytes at p (bit i = byte i)
 //   class utf8 { utf8(buf, len); void check(const uint8_t* p); void finish(); bool failed(); }
 //       validates consecutive 64-byte blocks of buf, then finish() at the end of input
+// and may provide
+//   static size_t flatten(uint32_t* out, size_t count, uint32_t base, uint64_t bits)
+//       a faster flatten() below (same contract)
 #pragma once
 
 #include <cstring>
@@ -122,8 +125,12 @@ stage1_result run_stage1(const uint8_t* buf, size_t len, uint32_t* indexes) {
   size_t base = 0;
   auto scan = [&](const uint8_t* p) {
     utf8.check(p);
-    count =
-        flatten(indexes, count, static_cast<uint32_t>(base), s.structurals(K::classify(p), base));
+    uint64_t bits = s.structurals(K::classify(p), base);
+    if constexpr (requires { K::flatten(indexes, count, uint32_t{}, bits); }) {
+      count = K::flatten(indexes, count, static_cast<uint32_t>(base), bits);
+    } else {
+      count = flatten(indexes, count, static_cast<uint32_t>(base), bits);
+    }
     base += 64;
   };
   while (base + 64 <= len) scan(buf + base);  // scan() advances base

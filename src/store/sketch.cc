@@ -20,10 +20,12 @@ size_t FrequencySketch::index(uint64_t hash, int row) const {
 }
 
 void FrequencySketch::increment(uint64_t hash) {
-  for (int row = 0; row < kRows; ++row) {
-    std::atomic<uint8_t>& c = counters_[index(hash, row)];
-    uint8_t v = c.load(std::memory_order_relaxed);
-    if (v < kMax) c.store(v + 1, std::memory_order_relaxed);
+  uint8_t least = estimate(hash);
+  if (least < kMax) {
+    for (int row = 0; row < kRows; ++row) {
+      std::atomic<uint8_t>& c = counters_[index(hash, row)];
+      if (c.load(std::memory_order_relaxed) == least) c.store(least + 1, std::memory_order_relaxed);
+    }
   }
   if (additions_.fetch_add(1, std::memory_order_relaxed) + 1 == sample_) halve();
 }
