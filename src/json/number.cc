@@ -179,8 +179,9 @@ bool eisel_lemire(uint64_t w, int64_t q, double& value) {
   uint64_t high = static_cast<uint64_t>(product >> 64);
   int upper = static_cast<int>(high >> 63);
   int shift = 9 + upper;  // high keeps 54 bits: the 53 of the double and the rounding bit
-  uint64_t below = high & ((uint64_t{1} << shift) - 1);
-  if (below == 0 || below == (uint64_t{1} << shift) - 1) return false;
+  uint64_t below_mask = (uint64_t{1} << shift) - 1;
+  uint64_t below = high & below_mask;
+  if (below == 0 || below == below_mask) return false;
   uint64_t mantissa = ((high >> shift) + 1) >> 1;  // round half up (never an exact tie here)
   // value = product * 2^(exponent + q - lz), and product = 1.x * 2^(126 + upper).
   int64_t biased = 126 + upper + p5.exponent + q - lz + 1023;

@@ -181,8 +181,7 @@ struct walker {
   // Stage 1 guarantees a closing quote, valid UTF-8 and no control characters.
   [[gnu::always_inline]] error_kind string() {
     const uint8_t* src = buf + *next + 1;
-    char* start = text + sizeof(uint32_t);
-    char* dst = start;
+    char* dst = text + sizeof(uint32_t);
     uint64_t clean = detail::kCleanString;
     for (;;) {
       if (end - src >= 32) {
@@ -208,12 +207,19 @@ struct walker {
       clean = 0;
       if (error_kind e = escape(src, dst, end); e != error_kind::none) return e;
     }
-    uint32_t n = static_cast<uint32_t>(dst - start);
+    *out++ = make_word('"', seal_text(dst) | clean);
+    return error_kind::none;
+  }
+
+  // Completes the string-buffer entry at `text` whose bytes were written up to `dst` (its
+  // length before them, a NUL after: tape.h), moves `text` past it and returns its offset.
+  [[gnu::always_inline]] uint64_t seal_text(char* dst) {
+    uint32_t n = static_cast<uint32_t>(dst - (text + sizeof n));
     std::memcpy(text, &n, sizeof n);
     *dst = '\0';
-    *out++ = make_word('"', static_cast<uint64_t>(text - strings) | clean);
+    uint64_t at = static_cast<uint64_t>(text - strings);
     text = dst + 1;
-    return error_kind::none;
+    return at;
   }
 
   // The common number inline: a non-negative integer of 1 to 18 digits without a leading zero,
@@ -284,14 +290,10 @@ error_kind walker::number(bool keep_text) {
   if (e != error_kind::none) return e;
   if (!terminated(num.end)) return error_kind::invalid_number;
   uint64_t payload = 0;
-  if (keep_text) {
-    // The raw text, stored like a string: length, bytes, NUL.
-    uint32_t n = static_cast<uint32_t>(num.end - begin);
-    std::memcpy(text, &n, sizeof n);
-    std::memcpy(text + sizeof n, begin, n);
-    text[sizeof n + n] = '\0';
-    payload = 1 + static_cast<uint64_t>(text - strings);
-    text += sizeof n + n + 1;
+  if (keep_text) {  // the raw text, stored like a string
+    char* bytes = text + sizeof(uint32_t);
+    std::memcpy(bytes, begin, num.end - begin);
+    payload = 1 + seal_text(bytes + (num.end - begin));
   }
   *out++ = make_word(num.tag, payload);
   *out++ = num.bits;

@@ -20,11 +20,17 @@ size_t FrequencySketch::index(uint64_t hash, int row) const {
 }
 
 void FrequencySketch::increment(uint64_t hash) {
-  uint8_t least = estimate(hash);
+  // Each row's counter is located and read once: the minimum decides which of them grow.
+  std::atomic<uint8_t>* counters[kRows];
+  uint8_t values[kRows];
+  for (int row = 0; row < kRows; ++row) {
+    counters[row] = &counters_[index(hash, row)];
+    values[row] = counters[row]->load(std::memory_order_relaxed);
+  }
+  uint8_t least = *std::min_element(values, values + kRows);
   if (least < kMax) {
     for (int row = 0; row < kRows; ++row) {
-      std::atomic<uint8_t>& c = counters_[index(hash, row)];
-      if (c.load(std::memory_order_relaxed) == least) c.store(least + 1, std::memory_order_relaxed);
+      if (values[row] == least) counters[row]->store(least + 1, std::memory_order_relaxed);
     }
   }
   if (additions_.fetch_add(1, std::memory_order_relaxed) + 1 == sample_) halve();

@@ -1,8 +1,8 @@
 // A count-min sketch of recent key popularity (TinyLFU's frequency estimate): four rows of
 // 4-bit-style saturating counters (max 15), incremented conservatively (only the rows at the
 // key's current minimum grow, which keeps colliding keys from inflating each other). After
-// `sample` additions every counter is halved, so estimates follow the recent past. Thread-safe and lock-free; concurrent increments may be
-// lost, which only makes an estimate slightly low.
+// `sample` additions every counter is halved, so estimates follow the recent past. Thread-safe and
+// lock-free; concurrent increments may be lost, which only makes an estimate slightly low.
 #pragma once
 
 #include <atomic>
