@@ -19,38 +19,15 @@ struct decimal {
   int64_t exponent = 0;   // power of ten to apply to mantissa
 };
 
-// Per byte of `v`: zero where the byte is an ASCII digit. (A carry out of a byte >= 0xFA can
-// disturb the bytes after it, but only bytes after a non-digit, which are never looked at.)
-uint64_t non_digits(uint64_t v) {
-  return ((v & 0xF0F0F0F0F0F0F0F0) | (((v + 0x0606060606060606) & 0xF0F0F0F0F0F0F0F0) >> 4)) ^
-         0x3333333333333333;
-}
-
-// The value of 8 ASCII digits, the first in the lowest byte (SWAR: combine pairs, then quads,
-// then the two halves).
-uint32_t eight_digit_value(uint64_t v) {
-  v -= 0x3030303030303030;
-  v = v * 10 + (v >> 8);  // each 16-bit lane: its two digits as a number (low byte)
-  constexpr uint64_t kMask = 0x000000FF000000FF;
-  constexpr uint64_t kMul1 = 100 + (1000000ull << 32);
-  constexpr uint64_t kMul2 = 1 + (10000ull << 32);
-  return static_cast<uint32_t>(((v & kMask) * kMul1 + ((v >> 16) & kMask) * kMul2) >> 32);
-}
-
-constexpr uint64_t kPow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
-
 // Accumulates the digits at p into d.mantissa (wrapping past 19 digits); returns their end.
 // Eight bytes at a time: a partial group is shifted to the top with '0's below it.
 [[gnu::always_inline]] inline const uint8_t* digits(const uint8_t* p, const uint8_t* end,
                                                     decimal& d) {
   while (end - p >= 8) {
-    uint64_t v;
-    std::memcpy(&v, p, 8);
-    uint64_t other = non_digits(v);
-    int k = other == 0 ? 8 : __builtin_ctzll(other) / 8;
+    uint64_t v = load8(p);
+    int k = digit_run(non_digits(v));
     if (k == 0) return p;
-    if (k < 8) v = v << (64 - 8 * k) | 0x3030303030303030 >> (8 * k);
-    d.mantissa = d.mantissa * kPow10[k] + eight_digit_value(v);
+    d.mantissa = d.mantissa * kPow10[k] + leading_digits_value(v, k);
     p += k;
     if (k < 8) return p;
   }
@@ -97,18 +74,8 @@ constexpr uint64_t kPow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 1000000
   return p;
 }
 
-// 5^q for q in [kMinPower, kMaxPower] as a 64-bit significand in [2^63, 2^64) and a power of
-// two: 5^q ~ significand * 2^exponent, within one unit of the significand. Computed once, at
-// compile time, in 640-bit fixed point (multiplying or dividing by 5 and renormalizing), which
-// is far more precise than the one unit needed.
-constexpr int kMinPower = -342, kMaxPower = 308;
-__extension__ using uint128 = unsigned __int128;
-
-struct power_of_five {
-  uint64_t significand;
-  int32_t exponent;
-};
-
+// kPowersOfFive is computed once, at compile time, in 640-bit fixed point (multiplying or
+// dividing by 5 and renormalizing), which is far more precise than the one unit needed.
 class wide_fraction {
  public:
   constexpr wide_fraction() { limbs_[0] = uint64_t{1} << 63; }  // 1 = 2^63 * 2^-63
@@ -148,10 +115,10 @@ class wide_fraction {
   int32_t exponent_ = -63;
 };
 
-constexpr auto kPowersOfFive = [] {
-  struct table {
-    power_of_five p[kMaxPower - kMinPower + 1];
-  } t{};
+}  // namespace
+
+constexpr powers_of_five kPowersOfFive = [] {
+  powers_of_five t{};
   wide_fraction up, down;
   t.p[-kMinPower] = up.top();
   for (int q = 1; q <= kMaxPower; ++q) {
@@ -165,35 +132,7 @@ constexpr auto kPowersOfFive = [] {
   return t;
 }();
 
-// Eisel and Lemire's conversion ("Number Parsing at a Gigabyte per Second", 2021): the decimal
-// w * 10^q (w != 0) is w * 5^q * 2^q; one 64x64-bit product of w (normalized) and 5^q's
-// significand has the double's 53 bits and the rounding bit at its top. The product is within
-// one unit of its high word, so the result is certain unless the bits below the rounding bit are
-// all zeros or all ones (a tie, or a carry the error could cause): then, and for subnormal or
-// infinite results, report failure and let from_chars decide.
-bool eisel_lemire(uint64_t w, int64_t q, double& value) {
-  if (q < kMinPower || q > kMaxPower) return false;
-  power_of_five p5 = kPowersOfFive.p[q - kMinPower];
-  int lz = std::countl_zero(w);
-  uint128 product = static_cast<uint128>(w << lz) * p5.significand;
-  uint64_t high = static_cast<uint64_t>(product >> 64);
-  int upper = static_cast<int>(high >> 63);
-  int shift = 9 + upper;  // high keeps 54 bits: the 53 of the double and the rounding bit
-  uint64_t below_mask = (uint64_t{1} << shift) - 1;
-  uint64_t below = high & below_mask;
-  if (below == 0 || below == below_mask) return false;
-  uint64_t mantissa = ((high >> shift) + 1) >> 1;  // round half up (never an exact tie here)
-  // value = product * 2^(exponent + q - lz), and product = 1.x * 2^(126 + upper).
-  int64_t biased = 126 + upper + p5.exponent + q - lz + 1023;
-  if (mantissa == uint64_t{1} << 53) {
-    mantissa >>= 1;
-    ++biased;
-  }
-  if (biased <= 0 || biased >= 2047) return false;
-  value = std::bit_cast<double>((mantissa & ((uint64_t{1} << 52) - 1)) |
-                                static_cast<uint64_t>(biased) << 52);
-  return true;
-}
+namespace {
 
 error_kind slow_double(const uint8_t* begin, const uint8_t* end, const decimal& d,
                        parsed_number& out) {
@@ -244,12 +183,12 @@ error_kind parse_number(const uint8_t* begin, const uint8_t* end, parsed_number&
     }
     return slow_double(begin, stop, d, out);
   }
-  double value = 0;
-  if (d.mantissa != 0 && !eisel_lemire(d.mantissa, d.exponent, value)) {
+  uint64_t bits = 0;
+  if (d.mantissa != 0 && !eisel_lemire(d.mantissa, d.exponent, bits)) {
     return slow_double(begin, stop, d, out);
   }
   out.tag = 'd';
-  out.bits = std::bit_cast<uint64_t>(d.negative ? -value : value);
+  out.bits = bits | uint64_t{d.negative} << 63;
   return error_kind::none;
 }
 

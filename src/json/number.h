@@ -1,7 +1,9 @@
 // JSON number grammar and conversion (RFC 8259 section 6).
 #pragma once
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 
 #include "cachet/json/result.h"
 
@@ -22,5 +24,135 @@ error_kind parse_number(const uint8_t* begin, const uint8_t* end, parsed_number&
 // `d` as an int64_t / uint64_t when it is an integer in that type's range; out_of_range otherwise.
 result<int64_t> exact_int64(double d);
 result<uint64_t> exact_uint64(double d);
+
+// 5^q for q in [kMinPower, kMaxPower] as a 64-bit significand in [2^63, 2^64) and a power of
+// two: 5^q ~ significand * 2^exponent, within one unit of the significand (number.cc).
+__extension__ using uint128 = unsigned __int128;
+
+inline constexpr int kMinPower = -342, kMaxPower = 308;
+struct power_of_five {
+  uint64_t significand;
+  int32_t exponent;
+};
+struct powers_of_five {
+  power_of_five p[kMaxPower - kMinPower + 1];
+};
+extern const powers_of_five kPowersOfFive;
+
+// Eisel and Lemire's conversion ("Number Parsing at a Gigabyte per Second", 2021): the decimal
+// w * 10^q (w != 0) is w * 5^q * 2^q; one 64x64-bit product of w (normalized) and 5^q's
+// significand has the double's 53 bits and the rounding bit at its top. The product is within
+// one unit of its high word, so the result is certain unless the bits below the rounding bit are
+// all zeros or all ones (a tie, or a carry the error could cause). Sets `bits` to the positive
+// double's bit pattern and returns true when certain; false leaves those cases, and subnormal
+// or infinite results, to the caller.
+[[gnu::always_inline]] inline bool eisel_lemire(uint64_t w, int64_t q, uint64_t& bits) {
+  if (q < kMinPower || q > kMaxPower) return false;
+  power_of_five p5 = kPowersOfFive.p[q - kMinPower];
+  int lz = std::countl_zero(w);
+  uint128 product = static_cast<uint128>(w << lz) * p5.significand;
+  uint64_t high = static_cast<uint64_t>(product >> 64);
+  int upper = static_cast<int>(high >> 63);
+  int shift = 9 + upper;  // high keeps 54 bits: the 53 of the double and the rounding bit
+  uint64_t below_mask = (uint64_t{1} << shift) - 1;
+  uint64_t below = high & below_mask;
+  if (below == 0 || below == below_mask) return false;
+  uint64_t mantissa = ((high >> shift) + 1) >> 1;  // round half up (never an exact tie here)
+  // value = product * 2^(exponent + q - lz), and product = 1.x * 2^(126 + upper). The biased
+  // exponent less one is added to the mantissa with its leading bit, so a mantissa rounded up
+  // to 2^53 carries into the exponent by itself; the largest exponents (which that carry could
+  // make infinite) and subnormals are left to the caller.
+  int64_t biased = 126 + upper + p5.exponent + q - lz + 1022;
+  if (static_cast<uint64_t>(biased) >= 2045) return false;
+  bits = mantissa + (static_cast<uint64_t>(biased) << 52);
+  return true;
+}
+
+inline constexpr uint64_t kZeros = 0x3030303030303030;  // eight '0's
+inline constexpr uint64_t kPow10[] = {1,      10,      100,      1000,     10000,
+                                      100000, 1000000, 10000000, 100000000};
+
+inline uint64_t load8(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// Per byte of the 8 bytes `v`: zero where the byte is an ASCII digit. (A carry out of a byte >=
+// 0xFA can disturb the bytes after it, but only bytes after a non-digit, which are never used.)
+inline uint64_t non_digits(uint64_t v) {
+  return ((v & 0xF0F0F0F0F0F0F0F0) | (((v + 0x0606060606060606) & 0xF0F0F0F0F0F0F0F0) >> 4)) ^
+         0x3333333333333333;
+}
+
+// The number of leading digits in the 8 bytes whose non_digits() is `nd` (0 to 8).
+inline int digit_run(uint64_t nd) { return nd == 0 ? 8 : __builtin_ctzll(nd) / 8; }
+
+// The value of 8 digits given as byte values 0-9, the most significant in the lowest byte
+// (SWAR: combine pairs, then quads, then the two halves).
+inline uint32_t eight_digit_value(uint64_t v) {
+  v = v * 10 + (v >> 8);  // each 16-bit lane: its two digits as a number (low byte)
+  constexpr uint64_t kMask = 0x000000FF000000FF;
+  constexpr uint64_t kMul1 = 100 + (1000000ull << 32);
+  constexpr uint64_t kMul2 = 1 + (10000ull << 32);
+  return static_cast<uint32_t>(((v & kMask) * kMul1 + ((v >> 16) & kMask) * kMul2) >> 32);
+}
+
+// The value of the first k (0 to 8) digits of the 8 bytes `v`: they are moved to the top and
+// the vacated low bytes read as leading zeros. (Two shifts, so k = 0 never shifts by 64.)
+// Subtracting '0' can borrow only from bytes after the first non-digit, which are shifted out.
+inline uint64_t leading_digits_value(uint64_t v, int k) {
+  int half = 32 - 4 * k;
+  return eight_digit_value(((v - kZeros) << half) << half);
+}
+
+// The common numbers without a branch per digit: -?D{1,16}(.D{1,15})? with at most 19 digits
+// in all and no exponent, when at least 40 bytes of input follow `p`. Writes `out` and returns
+// true; false (no output) leaves anything else, valid or not, to parse_number. The loads see
+// bytes past the number, so the digit runs are found from masks, not by stepping.
+[[gnu::always_inline]] inline bool fast_number(const uint8_t* p, const uint8_t* end,
+                                               parsed_number& out) {
+  if (end - p < 40) return false;
+  bool negative = *p == '-';
+  p += negative;
+  uint64_t w0 = load8(p);
+  uint64_t nd0 = non_digits(w0);
+  int k = digit_run(nd0);
+  uint64_t mantissa = leading_digits_value(w0, k);
+  if (k == 8) {  // a long integer part: up to 8 more digits
+    uint64_t w1 = load8(p + 8);
+    int k1 = digit_run(non_digits(w1));
+    if (k1 == 8) return false;
+    mantissa = mantissa * kPow10[k1] + leading_digits_value(w1, k1);
+    k += k1;
+  }
+  if (k == 0 || ((k > 1) & (*p == '0'))) return false;
+  const uint8_t* q = p + k;
+  int scale = 0;
+  if (*q == '.') {
+    ++q;
+    uint64_t u0 = load8(q), u1 = load8(q + 8);
+    uint64_t nd_u0 = non_digits(u0);
+    int f0 = digit_run(nd_u0);
+    int f1 = nd_u0 == 0 ? digit_run(non_digits(u1)) : 0;
+    scale = f0 + f1;
+    if (f0 == 0 || f1 == 8 || k + scale > 19) return false;
+    mantissa = mantissa * kPow10[f0] * kPow10[f1] + leading_digits_value(u0, f0) * kPow10[f1] +
+               leading_digits_value(u1, f1);
+    q += scale;
+  }
+  if ((*q | 0x20) == 'e') return false;
+  out.end = q;
+  if (scale == 0) {  // an integer below 10^16
+    out.tag = 'l';
+    out.bits = negative ? ~mantissa + 1 : mantissa;
+    return true;
+  }
+  uint64_t bits = 0;
+  if (mantissa != 0 && !eisel_lemire(mantissa, -scale, bits)) return false;
+  out.tag = 'd';
+  out.bits = bits | uint64_t{negative} << 63;
+  return true;
+}
 
 }  // namespace cachet::json::detail

@@ -187,6 +187,19 @@ TEST(ParseErrors, PositionHasOffsetLineAndColumn) {
   EXPECT_EQ(end.column, 1u);
 }
 
+TEST(ParseErrors, StringFaultsPointAtTheirByte) {
+  auto offset_of = [](std::string_view json, error_kind kind) {
+    error e = parse_error(json);
+    EXPECT_EQ(e.kind, kind) << json;
+    return e.offset;
+  };
+  EXPECT_EQ(offset_of(R"(["a", "b)", error_kind::unterminated_string), 6u);
+  EXPECT_EQ(offset_of("[\"\\\"\", \"x\ty\"]", error_kind::control_character), 9u);
+  EXPECT_EQ(offset_of("\"\\\x01\"", error_kind::control_character), 2u);
+  std::string long_open = "[\"" + std::string(70, 'a') + "\\\"]";  // the quote is escaped
+  EXPECT_EQ(offset_of(long_open, error_kind::unterminated_string), 1u);
+}
+
 TEST(ParseErrors, DepthLimit) {
   std::string deep(1024, '[');
   deep += std::string(1024, ']');

@@ -30,4 +30,13 @@ stage1_result stage1_fallback(const uint8_t* buf, size_t len, uint32_t* indexes)
 // The offset of the first ill-formed UTF-8 sequence in buf[0, len), or len if there is none.
 size_t find_invalid_utf8(const uint8_t* buf, size_t len);
 
+// The first fault of the strings in buf[0, len): a control character inside a string (its
+// offset), else an unterminated string (the offset of its opening quote). For inputs that stage
+// 1 found faulty; {false, len} if there is none.
+struct string_fault {
+  bool control;
+  size_t offset;
+};
+string_fault find_string_fault(const uint8_t* buf, size_t len);
+
 }  // namespace cachet::json::detail

@@ -1,4 +1,4 @@
-// The kernel-independent part of stage 1, instantiated once per kernel (stage1_<kernel>.cc).
+// The kernel-independent part of stage 1, instantiated once per kernel (kernel_<isa>.cc).
 //
 // Included only by the kernel translation units, each compiled with its own -m flags: everything
 // here has internal linkage (anonymous namespace) so no function compiled for one instruction set
@@ -63,8 +63,7 @@ struct scanner {
   uint64_t escape_carry = 0;  // 1 when the previous block ended in an unescaped backslash
   uint64_t in_string = 0;     // all ones when the previous block ended inside a string
   uint64_t scalar_carry = 0;  // 1 when the previous block ended inside a scalar
-  size_t last_quote = 0;      // offset of the last unescaped quote seen
-  size_t first_control = SIZE_MAX;
+  uint64_t bad_control = 0;   // nonzero once a control character was seen inside a string
 
   // Bytes escaped by a backslash (bit i set when byte i follows an odd-length run of
   // backslashes). Within a run, the escaped positions are those of the other parity than the
@@ -82,16 +81,12 @@ struct scanner {
     return (kEven ^ (even_runs << 1)) & follows;
   }
 
-  // The structural bits of one block at offset `base`.
-  uint64_t structurals(const block& b, size_t base) {
+  // The structural bits of one block.
+  uint64_t structurals(const block& b) {
     uint64_t quote = b.quote & ~escaped(b.backslash);
     uint64_t inside = prefix_xor(quote) ^ in_string;
     in_string = uint64_t(int64_t(inside) >> 63);
-    if (quote != 0) last_quote = base + 63 - __builtin_clzll(quote);
-    uint64_t content = inside & ~quote;
-    uint64_t bad_control = b.control & content;
-    if (bad_control != 0 && first_control == SIZE_MAX)
-      first_control = base + lowest_bit(bad_control);
+    bad_control |= b.control & inside & ~quote;
     uint64_t outside = ~(inside | quote);
     uint64_t scalar = outside & ~(b.op | b.space);
     uint64_t scalar_start = scalar & ~(scalar << 1 | scalar_carry);
@@ -125,7 +120,7 @@ stage1_result run_stage1(const uint8_t* buf, size_t len, uint32_t* indexes) {
   size_t base = 0;
   auto scan = [&](const uint8_t* p) {
     utf8.check(p);
-    uint64_t bits = s.structurals(K::classify(p), base);
+    uint64_t bits = s.structurals(K::classify(p));
     if constexpr (requires { K::flatten(indexes, count, uint32_t{}, bits); }) {
       count = K::flatten(indexes, count, static_cast<uint32_t>(base), bits);
     } else {
@@ -145,12 +140,10 @@ stage1_result run_stage1(const uint8_t* buf, size_t len, uint32_t* indexes) {
   if (utf8.failed()) {
     r.error = error_kind::invalid_utf8;
     r.error_offset = find_invalid_utf8(buf, len);
-  } else if (s.first_control != SIZE_MAX) {
-    r.error = error_kind::control_character;
-    r.error_offset = s.first_control;
-  } else if (s.in_string != 0) {
-    r.error = error_kind::unterminated_string;
-    r.error_offset = s.last_quote;
+  } else if (s.bad_control != 0 || s.in_string != 0) {  // rare: located by a scalar pass
+    string_fault f = find_string_fault(buf, len);
+    r.error = f.control ? error_kind::control_character : error_kind::unterminated_string;
+    r.error_offset = f.offset;
   }
   return r;
 }

@@ -53,4 +53,22 @@ size_t find_invalid_utf8(const uint8_t* buf, size_t len) {
   return len;
 }
 
+string_fault find_string_fault(const uint8_t* buf, size_t len) {
+  size_t open = len;  // the opening quote of the string the scan is in, or len outside strings
+  for (size_t i = 0; i < len; ++i) {
+    uint8_t c = buf[i];
+    if (open == len) {
+      if (c == '"') open = i;
+    } else if (c == '\\') {
+      if (i + 1 < len && buf[i + 1] < 0x20) return {true, i + 1};
+      ++i;  // the escaped byte cannot end the string
+    } else if (c == '"') {
+      open = len;
+    } else if (c < 0x20) {
+      return {true, i};
+    }
+  }
+  return {false, open};
+}
+
 }  // namespace cachet::json::detail

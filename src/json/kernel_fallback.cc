@@ -1,5 +1,6 @@
 // Stage 1 without SIMD: a byte-class table per byte; UTF-8 checked by the scalar validator.
 #include "json/stage1_impl.h"
+#include "json/stage2_impl.h"
 
 namespace cachet::json::detail {
 namespace {
@@ -51,5 +52,7 @@ struct fallback {
 stage1_result stage1_fallback(const uint8_t* buf, size_t len, uint32_t* indexes) {
   return run_stage1<fallback>(buf, len, indexes);
 }
+
+stage2_result stage2_fallback(const stage2_state& s) { return run_stage2(s); }
 
 }  // namespace cachet::json::detail

@@ -2,6 +2,7 @@
 #include <immintrin.h>
 
 #include "json/simd_kernel.h"
+#include "json/stage2_impl.h"
 
 namespace cachet::json::detail {
 namespace {
@@ -43,5 +44,7 @@ struct sse42 {
 stage1_result stage1_sse42(const uint8_t* buf, size_t len, uint32_t* indexes) {
   return run_stage1<simd_kernel_of<sse42>>(buf, len, indexes);
 }
+
+stage2_result stage2_sse42(const stage2_state& s) { return run_stage2(s); }
 
 }  // namespace cachet::json::detail
