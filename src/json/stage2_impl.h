@@ -293,6 +293,13 @@ error_kind walker::escape(const uint8_t*& src, char*& dst, const uint8_t* end) {
 stage2_result walk(walker w, bool keep_text) {
   error_kind e;
 value:
+  // Strings and numbers first, by conditional branches (they predict better than the switch's
+  // indirect jump).
+  if (uint8_t c = w.peek(); c == '"' || c == '-' || uint8_t(c - '0') < 10) {
+    if ((e = c == '"' ? w.string() : w.number_at(keep_text)) != error_kind::none) goto failed;
+    ++w.next;
+    goto after_value;
+  }
   switch (uint8_t c = w.peek()) {
     case '{':
       if (!w.open('{')) goto depth_exceeded;
