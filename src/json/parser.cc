@@ -1,5 +1,7 @@
 // Parsing: sizes the document's buffers, runs the two stages of the kernel chosen for this CPU
 // (stage1.h, stage2.h) and turns an error offset into a line and column.
+#include <cpuid.h>
+
 #include <algorithm>
 
 #include "cachet/json/document.h"
@@ -9,15 +11,21 @@
 namespace cachet::json {
 namespace {
 
+// LZCNT (CPUID 0x80000001 ECX bit 5), which not every compiler's __builtin_cpu_supports knows.
+bool has_lzcnt() {
+  unsigned eax, ebx, ecx, edx;
+  return __get_cpuid(0x80000001, &eax, &ebx, &ecx, &edx) && (ecx & (1u << 5)) != 0;
+}
+
 bool cpu_has(simd_kernel k) {
   switch (k) {
     case simd_kernel::avx512:
       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("bmi2") &&
-             __builtin_cpu_supports("lzcnt") && __builtin_cpu_supports("pclmul");
+             has_lzcnt() && __builtin_cpu_supports("pclmul");
     case simd_kernel::avx2:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") &&
-             __builtin_cpu_supports("lzcnt") && __builtin_cpu_supports("pclmul");
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") && has_lzcnt() &&
+             __builtin_cpu_supports("pclmul");
     case simd_kernel::sse42:
       return __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("popcnt");
     default:
