@@ -1,4 +1,5 @@
-// Stage 1 with AVX2 (two 32-byte vectors per block). Compiled with -mavx2 -mbmi -mbmi2.
+// Stage 1 with AVX2 (two 32-byte vectors per block), and stage 2 for AVX2 CPUs (the AVX-512
+// kernel uses it too). Compiled with -mavx2 -mbmi -mbmi2 -mlzcnt -mpclmul.
 #include <immintrin.h>
 
 #include "json/simd_kernel.h"

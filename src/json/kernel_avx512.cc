@@ -1,6 +1,6 @@
 // Stage 1 with AVX-512BW (one 64-byte vector per block; comparisons yield 64-bit masks
 // directly; AVX-512 VBMI2 compresses the structural positions). Compiled with -mavx512f
-// -mavx512bw -mavx512vbmi2 -mbmi -mbmi2.
+// -mavx512bw -mavx512vbmi2 -mbmi -mbmi2 -mlzcnt. Stage 2 is the AVX2 kernel's (stage2.h).
 #include <immintrin.h>
 
 #include "json/simd_kernel.h"

@@ -1,4 +1,5 @@
 // Stage 1 without SIMD: a byte-class table per byte; UTF-8 checked by the scalar validator.
+// Stage 2 built for baseline x86-64.
 #include "json/stage1_impl.h"
 #include "json/stage2_impl.h"
 

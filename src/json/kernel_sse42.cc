@@ -1,4 +1,5 @@
-// Stage 1 with SSE4.2 (four 16-byte vectors per block). Compiled with -msse4.2 -mpopcnt.
+// Stage 1 with SSE4.2 (four 16-byte vectors per block), and stage 2 built for SSE4.2.
+// Compiled with -msse4.2 -mpopcnt.
 #include <immintrin.h>
 
 #include "json/simd_kernel.h"

@@ -55,9 +55,11 @@ struct stages {
   detail::stage2_result (*stage2)(const detail::stage2_state&);
 };
 
-// The stages of `k`; an unsupported kernel falls back to the best supported one.
+// The stages of `k`; automatic or an unsupported kernel means the best supported one (found
+// once: cpu_has runs CPUID, which a virtual machine may trap).
 stages stages_for(simd_kernel k) {
-  if (k == simd_kernel::automatic || !cpu_has(k)) k = detected().kernels[0];
+  const kernel_list& l = detected();
+  if (std::find(l.kernels, l.kernels + l.size, k) == l.kernels + l.size) k = l.kernels[0];
   switch (k) {
     case simd_kernel::avx512:
       return {detail::stage1_avx512, detail::stage2_avx2};  // see stage2.h

@@ -196,37 +196,29 @@ struct walker {
     if (keep_text || !fast_number(buf + *next, end, num) || !terminated(num.end)) {
       return number(keep_text);
     }
-    *out++ = make_word(num.tag, 0);
-    *out++ = num.bits;
+    put_number(num, 0);
     return error_kind::none;
+  }
+
+  // Writes the two tape words of a number.
+  [[gnu::always_inline]] void put_number(const parsed_number& num, uint64_t payload) {
+    *out++ = make_word(num.tag, payload);
+    *out++ = num.bits;
   }
 
   error_kind number(bool keep_text);
   error_kind literal(const char* word, size_t n, char tag);
 
-  // The scalar at the cursor (which does not move).
-  [[gnu::always_inline]] error_kind scalar(uint8_t c, bool keep_text) {
+  // A value at the cursor (which does not move) that is not a string, number or container:
+  // true, false or null, else the error for what is there.
+  [[gnu::always_inline]] error_kind literal_at(uint8_t c) {
     switch (c) {
-      case '"':
-        return string();
       case 't':
         return literal("true", 4, 't');
       case 'f':
         return literal("false", 5, 'f');
       case 'n':
         return literal("null", 4, 'n');
-      case '-':
-      case '0':
-      case '1':
-      case '2':
-      case '3':
-      case '4':
-      case '5':
-      case '6':
-      case '7':
-      case '8':
-      case '9':
-        return number_at(keep_text);
       case '+':
       case '.':
         return error_kind::invalid_number;
@@ -261,8 +253,7 @@ error_kind walker::number(bool keep_text) {
     std::memcpy(bytes, begin, num.end - begin);
     payload = 1 + seal_text(bytes + (num.end - begin));
   }
-  *out++ = make_word(num.tag, payload);
-  *out++ = num.bits;
+  put_number(num, payload);
   return error_kind::none;
 }
 
@@ -324,7 +315,7 @@ value:
         e = error_kind::unexpected_end;
         goto failed;
       }
-      if ((e = w.scalar(c, keep_text)) != error_kind::none) goto failed;
+      if ((e = w.literal_at(c)) != error_kind::none) goto failed;
       ++w.next;
       goto after_value;
   }
