@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "json/wide_fraction.h"
+
 namespace cachet::json::detail {
 namespace {
 
@@ -74,60 +76,20 @@ struct decimal {
   return p;
 }
 
-// kPowersOfFive is computed once, at compile time, in 640-bit fixed point (multiplying or
-// dividing by 5 and renormalizing), which is far more precise than the one unit needed.
-class wide_fraction {
- public:
-  constexpr wide_fraction() { limbs_[0] = uint64_t{1} << 63; }  // 1 = 2^63 * 2^-63
-  constexpr power_of_five top() const { return {limbs_[0], exponent_}; }
-
-  constexpr void times_five() {
-    uint64_t carry = 0;
-    for (int i = kLimbs - 1; i >= 0; --i) {
-      uint128 v = static_cast<uint128>(limbs_[i]) * 5 + carry;
-      limbs_[i] = static_cast<uint64_t>(v);
-      carry = static_cast<uint64_t>(v >> 64);
-    }
-    int shift = 64 - std::countl_zero(carry);  // bring the carry (1 to 4) in at the top
-    for (int i = kLimbs - 1; i > 0; --i)
-      limbs_[i] = limbs_[i] >> shift | limbs_[i - 1] << (64 - shift);
-    limbs_[0] = limbs_[0] >> shift | carry << (64 - shift);
-    exponent_ += shift;
-  }
-
-  constexpr void divided_by_five() {
-    uint64_t rest = 0;
-    for (int i = 0; i < kLimbs; ++i) {
-      uint128 v = static_cast<uint128>(rest) << 64 | limbs_[i];
-      limbs_[i] = static_cast<uint64_t>(v / 5);
-      rest = static_cast<uint64_t>(v % 5);
-    }
-    int shift = std::countl_zero(limbs_[0]);  // 2 or 3: renormalize
-    for (int i = 0; i + 1 < kLimbs; ++i)
-      limbs_[i] = limbs_[i] << shift | limbs_[i + 1] >> (64 - shift);
-    limbs_[kLimbs - 1] <<= shift;
-    exponent_ -= shift;
-  }
-
- private:
-  static constexpr int kLimbs = 10;
-  uint64_t limbs_[kLimbs] = {};
-  int32_t exponent_ = -63;
-};
-
 }  // namespace
 
+// Computed once, at compile time, far more precisely than the one unit needed.
 constexpr powers_of_five kPowersOfFive = [] {
   powers_of_five t{};
   wide_fraction up, down;
-  t.p[-kMinPower] = up.top();
+  t.p[-kMinPower] = power_of_five{up.limb(0), up.exponent()};
   for (int q = 1; q <= kMaxPower; ++q) {
     up.times_five();
-    t.p[q - kMinPower] = up.top();
+    t.p[q - kMinPower] = power_of_five{up.limb(0), up.exponent()};
   }
   for (int q = -1; q >= kMinPower; --q) {
     down.divided_by_five();
-    t.p[q - kMinPower] = down.top();
+    t.p[q - kMinPower] = power_of_five{down.limb(0), down.exponent()};
   }
   return t;
 }();

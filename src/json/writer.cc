@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "json/shortest.h"
 #include "json/tape.h"
 
 namespace cachet::json {
@@ -39,10 +40,13 @@ char* escape_byte(char* p, uint8_t c) {
   return p + 5;
 }
 
-// Writes `s` as a JSON string, quotes included.
-void write_string(buffer& out, std::string_view s) {
-  char* start = out.prepare(s.size() * 6 + 2 + 16);
-  char* p = start;
+// The primitives write at `p`, which has the room each states, and return the end.
+
+// Room for escaped(): any string fits in six bytes per byte, the quotes and a vector's slack.
+size_t escaped_room(size_t size) { return size * 6 + 2 + 16; }
+
+// `s` as a JSON string, quotes included.
+char* escaped(char* p, std::string_view s) {
   *p++ = '"';
   const char* src = s.data();
   const char* end = src + s.size();
@@ -73,43 +77,36 @@ void write_string(buffer& out, std::string_view s) {
     }
   }
   *p++ = '"';
-  out.commit(p - start);
+  return p;
 }
 
-// A string from the tape: one without escapes in its source needs none on output.
-void write_tape_string(buffer& out, const char* strings, uint64_t payload) {
-  std::string_view s = detail::string_at(strings, payload & ~detail::kCleanString);
-  if (!(payload & detail::kCleanString)) return write_string(out, s);
-  char* p = out.prepare(s.size() + 2);
+// `s` in quotes as it is (s.size() + 2 bytes).
+char* quoted(char* p, std::string_view s) {
   p[0] = '"';
   std::memcpy(p + 1, s.data(), s.size());
   p[s.size() + 1] = '"';
-  out.commit(s.size() + 2);
+  return p + s.size() + 2;
 }
+
+constexpr size_t kNumberRoom = 2 * detail::kDoubleScratch;  // two doubles; integers need 20
 
 template <typename T>
-void write_integer(buffer& out, T n) {
-  char* p = out.prepare(24);
-  out.commit(std::to_chars(p, p + 24, n).ptr - p);
+char* integer_text(char* p, T n) {
+  return std::to_chars(p, p + 24, n).ptr;
 }
 
-// The shortest round-trip text, made to read back as a double: "1.0" not "1", "1e300" and
-// "1e-7" for to_chars's "1e+300" and "1e-07".
-void write_finite_double(buffer& out, double d) {
-  char* p = out.prepare(32);
-  char* end = std::to_chars(p, p + 30, d).ptr;
-  char* e = static_cast<char*>(std::memchr(p, 'e', end - p));
-  if (e != nullptr) {
-    char* first = e + 1 + (e[1] == '-' || e[1] == '+');
-    while (*first == '0' && first + 1 < end) ++first;
-    char* to = e + 1 + (e[1] == '-');
-    std::memmove(to, first, end - first);
-    end = to + (end - first);
-  } else if (std::memchr(p, '.', end - p) == nullptr) {
-    std::memcpy(end, ".0", 2);
-    end += 2;
-  }
-  out.commit(end - p);
+// A newline and `spaces` spaces (spaces + 1 bytes).
+char* newline(char* p, size_t spaces) {
+  p[0] = '\n';
+  std::memset(p + 1, ' ', spaces);
+  return p + spaces + 1;
+}
+
+// Runs `write` (a primitive) at the end of `out` with `room` bytes, and keeps what it wrote.
+template <typename Write>
+void append_with(buffer& out, size_t room, Write write) {
+  char* p = out.prepare(room);
+  out.commit(write(p) - p);
 }
 
 void put(buffer& out, char c) {
@@ -117,11 +114,19 @@ void put(buffer& out, char c) {
   out.commit(1);
 }
 
-void newline(buffer& out, size_t spaces) {
-  char* p = out.prepare(spaces + 1);
-  p[0] = '\n';
-  std::memset(p + 1, ' ', spaces);
-  out.commit(spaces + 1);
+// Where the tape writer writes: its position and limit are locals, so they stay in registers
+// (the buffer's size, reached through a reference, would be reloaded after every byte stored,
+// since char stores may alias it).
+struct window {
+  char* p;
+  char* limit;
+};
+
+// Keeps what was written up to `p` and opens a window of at least `room` bytes.
+window reopen(buffer& out, char* p, size_t room) {
+  out.commit(p - out.prepare(0));
+  char* q = out.prepare(room);
+  return {q, q + out.spare()};
 }
 
 // Writes the tape values in [begin, end) (one complete value), `depth` levels deep.
@@ -132,36 +137,52 @@ void write_tape(const document& doc, uint32_t begin, uint32_t end, buffer& out, 
     bool object;
     bool first;
   };
-  std::vector<frame> stack;
+  std::vector<frame> outer;  // the frames of the containers around `top`
+  frame top{false, true};
+  size_t level = 0;  // containers open
   bool after_key = false;
   const uint64_t* t = doc.tape();
+  const char* strings = doc.strings();
+  window w = reopen(out, out.prepare(0), kNumberRoom + 8);
+  auto room = [&](size_t n) {
+    if (static_cast<size_t>(w.limit - w.p) < n) w = reopen(out, w.p, n);
+  };
+  auto string = [&](uint64_t payload) {
+    std::string_view s = detail::string_at(strings, payload & ~detail::kCleanString);
+    bool clean = payload & detail::kCleanString;
+    room((clean ? s.size() + 2 : escaped_room(s.size())) + 2);
+    w.p = clean ? quoted(w.p, s) : escaped(w.p, s);
+  };
+  auto line = [&] {
+    size_t spaces = (depth + level) * indent;
+    room(spaces + 1 + kNumberRoom + 8);
+    w.p = newline(w.p, spaces);
+  };
   for (uint32_t i = begin; i < end;) {
-    uint64_t w = t[i];
-    char c = detail::tag_of(w);
+    uint64_t word = t[i];
+    char c = detail::tag_of(word);
+    room(kNumberRoom + 8);
     if (c == '}' || c == ']') {
-      bool empty = stack.back().first;
-      stack.pop_back();
-      if (Pretty && !empty) newline(out, (depth + stack.size()) * indent);
-      put(out, c);
+      bool empty = top.first;
+      top = outer.back();
+      outer.pop_back();
+      --level;
+      if (Pretty && !empty) line();
+      *w.p++ = c;
       ++i;
       continue;
     }
-    if (!stack.empty()) {
-      frame& f = stack.back();
+    if (level != 0) {
       if (after_key) {
         after_key = false;
       } else {
-        if (!f.first) put(out, ',');
-        f.first = false;
-        if (Pretty) newline(out, (depth + stack.size()) * indent);
-        if (f.object) {
-          write_tape_string(out, doc.strings(), detail::payload_of(w));
-          if (Pretty) {
-            std::memcpy(out.prepare(2), ": ", 2);
-            out.commit(2);
-          } else {
-            put(out, ':');
-          }
+        if (!top.first) *w.p++ = ',';
+        top.first = false;
+        if (Pretty) line();
+        if (top.object) {
+          string(detail::payload_of(word));
+          std::memcpy(w.p, ": ", 2);
+          w.p += Pretty ? 2 : 1;
           after_key = true;
           ++i;
           continue;
@@ -171,33 +192,45 @@ void write_tape(const document& doc, uint32_t begin, uint32_t end, buffer& out, 
     switch (c) {
       case '{':
       case '[':
-        put(out, c);
-        stack.push_back({c == '{', true});
+        *w.p++ = c;
+        outer.push_back(top);
+        top = {c == '{', true};
+        ++level;
         break;
       case '"':
-        write_tape_string(out, doc.strings(), detail::payload_of(w));
+        string(detail::payload_of(word));
         break;
       case 'l':
-        write_integer(out, static_cast<int64_t>(t[i + 1]));
+        w.p = integer_text(w.p, static_cast<int64_t>(t[i + 1]));
         break;
       case 'u':
-        write_integer(out, t[i + 1]);
+        w.p = integer_text(w.p, t[i + 1]);
         break;
       case 'd':
-        write_finite_double(out, std::bit_cast<double>(t[i + 1]));
+        if (!top.object && i + 2 < end && detail::tag_of(t[i + 2]) == 'd') {  // [.., x, y, ..]
+          w.p = detail::write_double_pair(w.p, std::bit_cast<double>(t[i + 1]),
+                                          std::bit_cast<double>(t[i + 3]));
+          i += 2;
+        } else {
+          w.p = detail::write_double(w.p, std::bit_cast<double>(t[i + 1]));
+        }
         break;
       case 't':
-        out.append("true");
+        std::memcpy(w.p, "true", 4);
+        w.p += 4;
         break;
       case 'f':
-        out.append("false");
+        std::memcpy(w.p, "false", 5);
+        w.p += 5;
         break;
       default:
-        out.append("null");
+        std::memcpy(w.p, "null", 4);
+        w.p += 4;
         break;
     }
     i += (c == 'l' || c == 'u' || c == 'd') ? 2 : 1;
   }
+  out.commit(w.p - out.prepare(0));
 }
 
 }  // namespace
@@ -224,7 +257,10 @@ void writer::fail(error_kind kind) {
   if (error_ == error_kind::none) error_ = kind;
 }
 
-void writer::newline(size_t depth) { json::newline(out_, depth * options_.indent); }
+void writer::newline(size_t depth) {
+  size_t spaces = depth * options_.indent;
+  append_with(out_, spaces + 1, [&](char* p) { return json::newline(p, spaces); });
+}
 
 bool writer::begin_value() {
   if (error_ != error_kind::none) return false;
@@ -255,7 +291,7 @@ writer& writer::key(std::string_view k) {
   frame& f = stack_.back();
   if (f.count++ != 0) put(out_, ',');
   if (options_.indent > 0) newline(stack_.size());
-  write_string(out_, k);
+  append_with(out_, escaped_room(k.size()), [&](char* p) { return escaped(p, k); });
   if (options_.indent > 0) {
     out_.append(": ");
   } else {
@@ -301,7 +337,8 @@ writer& writer::scalar(Emit emit) {
 }
 
 writer& writer::value(std::string_view s) {
-  return scalar([&] { write_string(out_, s); });
+  return scalar(
+      [&] { append_with(out_, escaped_room(s.size()), [&](char* p) { return escaped(p, s); }); });
 }
 
 writer& writer::value(bool b) {
@@ -317,15 +354,18 @@ writer& writer::value(double d) {
     fail(error_kind::non_finite_number);
     return *this;
   }
-  return scalar([&] { write_finite_double(out_, d); });
+  return scalar(
+      [&] { append_with(out_, kNumberRoom, [&](char* p) { return detail::write_double(p, d); }); });
 }
 
 writer& writer::integer(int64_t n) {
-  return scalar([&] { write_integer(out_, n); });
+  return scalar(
+      [&] { append_with(out_, kNumberRoom, [&](char* p) { return integer_text(p, n); }); });
 }
 
 writer& writer::unsigned_integer(uint64_t n) {
-  return scalar([&] { write_integer(out_, n); });
+  return scalar(
+      [&] { append_with(out_, kNumberRoom, [&](char* p) { return integer_text(p, n); }); });
 }
 
 writer& writer::raw(std::string_view json) {

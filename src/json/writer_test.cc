@@ -2,8 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <limits>
+#include <random>
+#include <vector>
+
+#include "json/shortest.h"
 
 namespace cachet::json {
 namespace {
@@ -89,6 +94,80 @@ TEST(Writer, ShortestRoundTripDoubles) {
     ASSERT_TRUE(back.ok()) << out.view();
     EXPECT_EQ(back->root().get<double>().value(), d) << out.view();
     EXPECT_EQ(back->root().get_number_type().value(), number_type::floating) << out.view();
+  }
+}
+
+TEST(Serialize, ArraysOfDoubles) {  // written in pairs, with any odd one alone
+  EXPECT_EQ(compact("[0.1,0.2,0.3]"), "[0.1,0.2,0.3]");
+  EXPECT_EQ(compact(R"([[1.5,-2.25],[1e22,5e-324,1e21,-0.0],{"x":0.5,"y":1.5},[2.5,"s",3.5]])"),
+            R"([[1.5,-2.25],[1e22,5e-324,1e21,-0.0],{"x":0.5,"y":1.5},[2.5,"s",3.5]])");
+}
+
+std::string shortest(double d) {
+  char text[detail::kDoubleScratch];
+  return {text, detail::write_double(text, d)};
+}
+
+std::string by_to_chars(double d) {
+  char text[detail::kDoubleScratch];
+  return {text, detail::write_double_by_to_chars(text, d)};
+}
+
+// The doubles the formatter treats differently: random bit patterns (every exponent), short
+// decimals at many scales, integers, powers of two and their neighbours (the narrower interval
+// below a power of two), subnormals, the extremes, integers past 2^53 printed in full.
+std::vector<double> awkward_doubles() {
+  std::vector<double> v = {0.0,
+                           1.0,
+                           10.0,
+                           100.0,
+                           1e5,
+                           1e15,
+                           1e16,
+                           1e17,
+                           1e21,
+                           1e22,
+                           1e23,
+                           5e-324,
+                           1e-323,
+                           2.2250738585072014e-308,
+                           1.7976931348623157e308,
+                           0.1,
+                           0.001,
+                           1e-4,
+                           1e-5,
+                           9007199254740993.0,
+                           18014398509481988.0,
+                           123456789012345680000.0};
+  std::mt19937_64 rng(20261121);
+  for (int i = 0; i < 100000; ++i) {
+    v.push_back(std::bit_cast<double>(rng()));
+    v.push_back(static_cast<double>(rng() % 100000000) * std::pow(10.0, int(rng() % 60) - 30));
+    v.push_back(static_cast<double>(rng() >> (rng() % 64)));
+  }
+  for (int e = -1074; e <= 1023; ++e) {
+    double p = std::ldexp(1.0, e);
+    v.insert(v.end(), {p, std::nextafter(p, 0.0), std::nextafter(p, HUGE_VAL)});
+  }
+  return v;
+}
+
+TEST(ShortestDouble, MatchesToCharsRespelled) {
+  for (double d : awkward_doubles()) {
+    if (!std::isfinite(d)) continue;
+    ASSERT_EQ(shortest(d), by_to_chars(d)) << std::hexfloat << d;
+    ASSERT_EQ(shortest(-d), by_to_chars(-d)) << std::hexfloat << -d;
+  }
+}
+
+TEST(ShortestDouble, PairsAreTwoNumbersAndAComma) {
+  std::vector<double> v = awkward_doubles();
+  v.resize(20000);
+  std::erase_if(v, [](double d) { return !std::isfinite(d); });
+  for (size_t i = 0; i + 1 < v.size(); ++i) {
+    char text[2 * detail::kDoubleScratch];
+    std::string pair(text, detail::write_double_pair(text, v[i], -v[i + 1]));
+    ASSERT_EQ(pair, shortest(v[i]) + "," + shortest(-v[i + 1]));
   }
 }
 

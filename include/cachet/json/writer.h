@@ -43,6 +43,8 @@ class buffer {
     return data_.get() + size_;
   }
   void commit(size_t n) { size_ += n; }
+  // Bytes that can be written at prepare()'s pointer without growing.
+  size_t spare() const { return capacity_ - size_; }
   void append(std::string_view s);
   // Drops bytes from the end.
   void truncate(size_t size) { size_ = size < size_ ? size : size_; }
