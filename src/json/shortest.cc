@@ -55,19 +55,6 @@ constexpr int floor_log10_three_quarters_pow2(int e) {
 }
 constexpr int floor_log2_pow10(int e) { return static_cast<int>(e * 913124641741LL >> 38); }
 
-constexpr auto kTensU64 = [] {  // 10^0 to 10^17
-  struct table {
-    uint64_t p[18];
-    constexpr uint64_t operator[](int i) const { return p[i]; }
-  } t{};
-  uint64_t power = 1;
-  for (uint64_t& p : t.p) {
-    p = power;
-    power *= 10;
-  }
-  return t;
-}();
-
 // cp * g / 2^128 rounded to odd: the integer part, its lowest bit set when a fraction remains.
 // A fraction below 2^-63 is g's own excess over 10^e and counts as none.
 inline uint64_t round_to_odd(upper_power g, uint64_t cp) {
@@ -151,7 +138,7 @@ struct digits {
 
 int decimal_length(uint64_t n) {
   int length = floor_log10_pow2(64 - std::countl_zero(n));
-  return length + (n >= kTensU64[length]);
+  return length + (n >= kPow10[length]);
 }
 
 char* exponent_text(char* p, int x) {
@@ -166,6 +153,13 @@ char* exponent_text(char* p, int x) {
 }
 
 void store8(char* p, uint64_t w) { std::memcpy(p, &w, 8); }
+
+// Writes the 17 digits as they are.
+void store_digits(char* p, const digits& d) {
+  store8(p, d.first | d.middle << 8);
+  store8(p + 8, d.middle >> 56 | d.last << 8);
+  p[16] = static_cast<char>(d.last >> 56);
+}
 
 // `w` with '.' inserted as byte j (0 to 7), the bytes from j on moved up one (the top one lost).
 uint64_t with_point(uint64_t w, int j) {
@@ -196,9 +190,7 @@ uint64_t with_point(uint64_t w, int j) {
   if (x < 0) {
     if (n + 1 - x <= scientific) {    // 0.0ddd: at most four zeros after the point
       store8(p, 0x3030303030302E30);  // "0.000000"
-      store8(p + 1 - x, d.first | d.middle << 8);
-      store8(p + 9 - x, d.middle >> 56 | d.last << 8);
-      p[17 - x] = static_cast<char>(d.last >> 56);
+      store_digits(p + 1 - x, d);
       return p + 1 - x + n;
     }
   } else if (n > x + 1) {  // the point among the digits
@@ -206,9 +198,7 @@ uint64_t with_point(uint64_t w, int j) {
     return p + n + 1;
   } else if (x + 1 <= scientific) {  // an integer
     if (x + 1 > n && std::fabs(value) >= 0x1p53) return nullptr;
-    store8(p, d.first | d.middle << 8);
-    store8(p + 8, d.middle >> 56 | d.last << 8);
-    p[16] = static_cast<char>(d.last >> 56);
+    store_digits(p, d);
     std::memcpy(p + x + 1, ".0", 2);
     return p + x + 3;
   }
@@ -241,7 +231,7 @@ struct converted {
   decimal dec = fraction < 3 ? shortest(fraction * 10, -1074, -1)  // too few bits: scale up
                              : shortest(fraction, -1074, 0);
   int length = decimal_length(dec.significand);
-  return {spell(dec.significand * kTensU64[17 - length]), dec.exponent + length - 1, negative};
+  return {spell(dec.significand * kPow10[17 - length]), dec.exponent + length - 1, negative};
 }
 
 char* place(char* p, const converted& c, double value) {
