@@ -41,11 +41,13 @@ extern const powers_of_five kPowersOfFive;
 
 // Eisel and Lemire's conversion ("Number Parsing at a Gigabyte per Second", 2021): the decimal
 // w * 10^q (w != 0) is w * 5^q * 2^q; one 64x64-bit product of w (normalized) and 5^q's
-// significand has the double's 53 bits and the rounding bit at its top. The product is within
-// one unit of its high word, so the result is certain unless the bits below the rounding bit are
-// all zeros or all ones (a tie, or a carry the error could cause). Sets `bits` to the positive
-// double's bit pattern and returns true when certain; false leaves those cases, and subnormal
-// or infinite results, to the caller.
+// significand (rounded down) has the double's 53 bits and the rounding bit at its top. The exact
+// value is at most one unit of the high word above the product, so rounding to nearest is
+// certain unless the product is just below the halfway point (rounding bit 0, all ones below it:
+// the error could reach it) or, when 5^q is exact, may be on it (a tie, to be rounded to even).
+// Just below a whole number (rounding bit 1, all ones below) is certain: both sides round to it.
+// Sets `bits` to the positive double's bit pattern and returns true when certain; false leaves
+// the uncertain cases, and subnormal or infinite results, to the caller.
 [[gnu::always_inline]] inline bool eisel_lemire(uint64_t w, int64_t q, uint64_t& bits) {
   if (q < kMinPower || q > kMaxPower) return false;
   power_of_five p5 = kPowersOfFive.p[q - kMinPower];
@@ -55,8 +57,9 @@ extern const powers_of_five kPowersOfFive;
   int upper = static_cast<int>(high >> 63);
   int shift = 9 + upper;  // high keeps 54 bits: the 53 of the double and the rounding bit
   uint64_t below_mask = (uint64_t{1} << shift) - 1;
-  uint64_t below = high & below_mask;
-  if (below == 0 || below == below_mask) return false;
+  uint64_t rounding = high & (2 * below_mask + 1);  // the rounding bit and the bits below it
+  bool exact = static_cast<uint64_t>(q) <= 27;      // 5^q fits the significand
+  if ((rounding == below_mask) | ((rounding == below_mask + 1) & exact)) return false;
   uint64_t mantissa = ((high >> shift) + 1) >> 1;  // round half up (never an exact tie here)
   // value = product * 2^(exponent + q - lz), and product = 1.x * 2^(126 + upper). The biased
   // exponent less one is added to the mantissa with its leading bit, so a mantissa rounded up

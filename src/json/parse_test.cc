@@ -362,6 +362,42 @@ TEST(Parse, NumbersOfEveryLengthMatchStrtod) {
   }
 }
 
+// `n` / 10^scale as decimal text, e.g. (65625, 3) -> "65.625".
+std::string with_point(uint64_t n, int scale) {
+  std::string digits = std::to_string(n);
+  if (digits.size() <= size_t(scale)) digits.insert(0, scale + 1 - digits.size(), '0');
+  digits.insert(digits.size() - scale, ".");
+  return digits;
+}
+
+// The decimals where rounding is hardest, written exactly with a point (the fast path's form):
+// halfway points between two doubles ((2m + 1) * 2^s, s from -3 to 9) and the decimals one unit
+// of the last digit either side of them, and doubles whose decimal is exact (m / 2^s, like
+// 65.625).
+TEST(Parse, HalfwayAndExactDecimalsMatchStrtod) {
+  std::mt19937_64 rng(11);
+  std::vector<std::string> texts;
+  for (int round = 0; round < 20000; ++round) {
+    uint64_t m = (uint64_t{1} << 52) | (rng() & ((uint64_t{1} << 52) - 1));
+    int s = 1 + static_cast<int>(rng() % 3);  // (2^54 + 1) * 5^3 still has 19 digits
+    uint64_t halfway = (2 * m + 1) * static_cast<uint64_t>(std::pow(5, s));
+    for (uint64_t n : {halfway - 1, halfway, halfway + 1}) texts.push_back(with_point(n, s));
+    uint64_t whole = (2 * m + 1) << (rng() % 10);  // halfway between two integers past 2^53
+    for (uint64_t n : {whole - 1, whole, whole + 1}) texts.push_back(std::to_string(n) + "e0");
+    int e = 1 + static_cast<int>(rng() % 18);
+    uint64_t small = rng() >> 44;  // 20 bits
+    texts.push_back(with_point(small * static_cast<uint64_t>(std::pow(5, e)), e));
+  }
+  for (const std::string& text : texts) {
+    double expected = std::strtod(text.c_str(), nullptr);
+    auto alone = parse(text);  // too near the end of input for the fast path
+    auto padded = parse("[" + text + std::string(40, ' ') + "]");
+    ASSERT_TRUE(alone.ok() && padded.ok()) << text;
+    EXPECT_EQ(alone->root().get<double>().value(), expected) << text;
+    EXPECT_EQ(padded->root()[size_t{0}].get<double>().value(), expected) << text;
+  }
+}
+
 // The whole exponent range, ties between two doubles, and the shortest text of random doubles
 // (which must round-trip), against strtod.
 TEST(Parse, DoublesOfEveryMagnitudeMatchStrtod) {
