@@ -342,7 +342,23 @@ TEST(Stage1, EscapedBytesMatchNaiveScan) {
 namespace cachet::json {
 namespace {
 
-// Every digit count and position of the point, against strtod (correctly rounded in glibc).
+// Parses the number `text` alone (too near the end of input for stage 2's fast path) and, with
+// every kernel (each has its own fast path), followed by enough input for the fast path; expects
+// strtod's value (correctly rounded in glibc).
+void expect_strtod_value(const std::string& text) {
+  double expected = std::strtod(text.c_str(), nullptr);
+  auto alone = parse(text);
+  ASSERT_TRUE(alone.ok()) << text;
+  EXPECT_EQ(alone->root().get<double>().value(), expected) << text;
+  std::string padded = "[" + text + std::string(40, ' ') + "]";
+  for (simd_kernel k : supported_kernels()) {
+    auto doc = parse(padded, {.kernel = k});
+    ASSERT_TRUE(doc.ok()) << text << " " << name(k);
+    EXPECT_EQ(doc->root()[size_t{0}].get<double>().value(), expected) << text << " " << name(k);
+  }
+}
+
+// Every digit count and position of the point.
 TEST(Parse, NumbersOfEveryLengthMatchStrtod) {
   std::mt19937_64 rng(3);
   for (int round = 0; round < 20000; ++round) {
@@ -354,11 +370,7 @@ TEST(Parse, NumbersOfEveryLengthMatchStrtod) {
     std::string text = (rng() % 2 ? "-" : "") + digits.substr(0, point == 0 ? n : point);
     if (point != 0 && point < n) text += "." + digits.substr(point);
     if (rng() % 4 == 0) text += "e" + std::to_string(int(rng() % 40) - 20);
-    std::string padded = "[" + text + std::string(rng() % 9, ' ') + "]";
-    auto doc = parse(padded);
-    ASSERT_TRUE(doc.ok()) << padded;
-    EXPECT_EQ(doc->root()[size_t{0}].get<double>().value(), std::strtod(text.c_str(), nullptr))
-        << text;
+    expect_strtod_value(text);
   }
 }
 
@@ -388,14 +400,7 @@ TEST(Parse, HalfwayAndExactDecimalsMatchStrtod) {
     uint64_t small = rng() >> 44;  // 20 bits
     texts.push_back(with_point(small * static_cast<uint64_t>(std::pow(5, e)), e));
   }
-  for (const std::string& text : texts) {
-    double expected = std::strtod(text.c_str(), nullptr);
-    auto alone = parse(text);  // too near the end of input for the fast path
-    auto padded = parse("[" + text + std::string(40, ' ') + "]");
-    ASSERT_TRUE(alone.ok() && padded.ok()) << text;
-    EXPECT_EQ(alone->root().get<double>().value(), expected) << text;
-    EXPECT_EQ(padded->root()[size_t{0}].get<double>().value(), expected) << text;
-  }
+  for (const std::string& text : texts) expect_strtod_value(text);
 }
 
 // The whole exponent range, ties between two doubles, and the shortest text of random doubles

@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "json/number.h"
+#include "json/fast_number.h"
 #include "json/stage2.h"
 #include "json/tape.h"
 
@@ -190,7 +190,7 @@ struct walker {
     return at;
   }
 
-  // The number at the cursor: the common forms inline (number.h), the rest by number().
+  // The number at the cursor: the common forms inline (fast_number.h), the rest by number().
   [[gnu::always_inline]] error_kind number_at(bool keep_text) {
     parsed_number num;
     if (keep_text || !fast_number(buf + *next, end, num) || !terminated(num.end)) {
