@@ -57,7 +57,7 @@ constexpr right_aligners kRightAlign = [] {
 }
 #endif
 
-// The common numbers without a branch per digit: -?D{1,15}(.D{1,15})? with at most 19 digits
+// The common numbers without a branch per digit: -?D{1,19}(.D{1,15})? with at most 19 digits
 // in all and no exponent, when at least 40 bytes of input follow `p`. Writes `out` and returns
 // true; false (no output) leaves anything else, valid or not, to parse_number. The loads see
 // bytes past the number, so the digit runs are found from masks, not by stepping.
@@ -68,7 +68,14 @@ constexpr right_aligners kRightAlign = [] {
   p += negative;
   int k;
   uint64_t mantissa = digit_run_value(p, k);
-  if (k == 0 || k == 16 || ((k > 1) & (*p == '0'))) return false;
+  if (k == 16) {  // a long integer part (such as a 64-bit id): up to 3 more digits
+    int more;
+    uint64_t rest = digit_run_value(p + 16, more);
+    if (more > 3) return false;
+    mantissa = mantissa * kPow10[more] + rest;
+    k += more;
+  }
+  if (k == 0 || ((k > 1) & (*p == '0'))) return false;
   const uint8_t* q = p + k;
   int scale = 0;
   if (*q == '.') {
@@ -79,16 +86,14 @@ constexpr right_aligners kRightAlign = [] {
     q += scale;
   }
   if ((*q | 0x20) == 'e') return false;
-  out.end = q;
-  if (scale == 0) {  // an integer below 10^16
-    out.tag = 'l';
-    out.bits = negative ? ~mantissa + 1 : mantissa;
+  if (scale == 0) {  // an integer below 10^19
+    if (mantissa > uint64_t{INT64_MAX}) return false;
+    out = {.tag = 'l', .bits = negative ? ~mantissa + 1 : mantissa, .end = q};
     return true;
   }
   uint64_t bits = 0;
   if (mantissa != 0 && !eisel_lemire(mantissa, -scale, bits)) return false;
-  out.tag = 'd';
-  out.bits = bits | uint64_t{negative} << 63;
+  out = {.tag = 'd', .bits = bits | uint64_t{negative} << 63, .end = q};
   return true;
 }
 

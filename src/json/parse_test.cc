@@ -31,23 +31,46 @@ TEST(Parse, Scalars) {
   EXPECT_EQ(parse("1.5")->root().get<double>().value(), 1.5);
 }
 
+// Each number alone and followed by enough input for stage 2's fast path, on every kernel.
 TEST(Parse, IntegersAreExact) {
-  auto doc = parse(
-      "[9223372036854775807,-9223372036854775808,18446744073709551615,"
-      "18446744073709551616,-9223372036854775809,0,-0]");
-  ASSERT_TRUE(doc.ok());
-  element a = doc->root();
-  EXPECT_EQ(a[size_t{0}].get<int64_t>().value(), INT64_MAX);
-  EXPECT_EQ(a[size_t{1}].get<int64_t>().value(), INT64_MIN);
-  EXPECT_EQ(a[size_t{2}].get<uint64_t>().value(), UINT64_MAX);
-  EXPECT_EQ(a[size_t{2}].get_number_type().value(), number_type::uint64);
-  EXPECT_EQ(a[size_t{2}].get<int64_t>().kind(), error_kind::out_of_range);
-  EXPECT_EQ(a[size_t{3}].get_number_type().value(), number_type::floating);
-  EXPECT_EQ(a[size_t{3}].get<double>().value(), 18446744073709551616.0);
-  EXPECT_EQ(a[size_t{4}].get<double>().value(), -9223372036854775809.0);
-  EXPECT_EQ(a[size_t{5}].get<uint64_t>().value(), 0u);
-  EXPECT_EQ(a[size_t{6}].get<int64_t>().value(), 0);
-  EXPECT_EQ(a[size_t{1}].get<uint64_t>().kind(), error_kind::out_of_range);
+  const std::string numbers[] = {"9223372036854775807",
+                                 "-9223372036854775808",
+                                 "18446744073709551615",
+                                 "18446744073709551616",
+                                 "-9223372036854775809",
+                                 "0",
+                                 "-0",
+                                 "9223372036854775808",
+                                 "1234567890123456",
+                                 "-123456789012345678"};
+  std::string spaced, tight;
+  for (const std::string& n : numbers) {
+    spaced += (spaced.empty() ? "[" : ",") + n + std::string(40, ' ');
+    tight += (tight.empty() ? "[" : ",") + n;
+  }
+  for (const std::string& text : {spaced + "]", tight + "]"}) {
+    for (simd_kernel k : supported_kernels()) {
+      SCOPED_TRACE(std::string(name(k)) + " " + text);
+      auto doc = parse(text, {.kernel = k});
+      ASSERT_TRUE(doc.ok());
+      element a = doc->root();
+      EXPECT_EQ(a[size_t{0}].get<int64_t>().value(), INT64_MAX);
+      EXPECT_EQ(a[size_t{1}].get<int64_t>().value(), INT64_MIN);
+      EXPECT_EQ(a[size_t{2}].get<uint64_t>().value(), UINT64_MAX);
+      EXPECT_EQ(a[size_t{2}].get_number_type().value(), number_type::uint64);
+      EXPECT_EQ(a[size_t{2}].get<int64_t>().kind(), error_kind::out_of_range);
+      EXPECT_EQ(a[size_t{3}].get_number_type().value(), number_type::floating);
+      EXPECT_EQ(a[size_t{3}].get<double>().value(), 18446744073709551616.0);
+      EXPECT_EQ(a[size_t{4}].get<double>().value(), -9223372036854775809.0);
+      EXPECT_EQ(a[size_t{5}].get<uint64_t>().value(), 0u);
+      EXPECT_EQ(a[size_t{6}].get<int64_t>().value(), 0);
+      EXPECT_EQ(a[size_t{1}].get<uint64_t>().kind(), error_kind::out_of_range);
+      EXPECT_EQ(a[size_t{7}].get_number_type().value(), number_type::uint64);
+      EXPECT_EQ(a[size_t{7}].get<uint64_t>().value(), uint64_t{INT64_MAX} + 1);
+      EXPECT_EQ(a[size_t{8}].get<int64_t>().value(), 1234567890123456);
+      EXPECT_EQ(a[size_t{9}].get<int64_t>().value(), -123456789012345678);
+    }
+  }
 }
 
 TEST(Parse, Doubles) {

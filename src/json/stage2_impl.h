@@ -173,7 +173,10 @@ struct walker {
         if (*src == '"') break;
       }
       clean = 0;
-      if (error_kind e = escape(src, dst, end); e != error_kind::none) return e;
+      unescaped u = escape(src, dst, end);
+      if (u.read == 0) return static_cast<error_kind>(u.written);
+      src += u.read;
+      dst += u.written;
     }
     *out++ = make_word('"', seal_text(dst) | clean);
     return error_kind::none;
@@ -190,13 +193,22 @@ struct walker {
     return at;
   }
 
-  // The number at the cursor: the common forms inline (fast_number.h), the rest by number().
+  // The number at the cursor: the common forms inline (fast_number.h), the rest by
+  // parse_number (number.h), with the raw text stored like a string when asked for.
   [[gnu::always_inline]] error_kind number_at(bool keep_text) {
+    const uint8_t* begin = buf + *next;
     parsed_number num;
-    if (keep_text || !fast_number(buf + *next, end, num) || !terminated(num.end)) {
-      return number(keep_text);
+    uint64_t payload = 0;
+    if (keep_text || !fast_number(begin, end, num) || !terminated(num.end)) {
+      if (error_kind e = parse_number(begin, end, num); e != error_kind::none) return e;
+      if (!terminated(num.end)) return error_kind::invalid_number;
+      if (keep_text) {
+        char* bytes = text + sizeof(uint32_t);
+        std::memcpy(bytes, begin, num.end - begin);
+        payload = 1 + seal_text(bytes + (num.end - begin));
+      }
     }
-    put_number(num, 0);
+    put_number(num, payload);
     return error_kind::none;
   }
 
@@ -206,8 +218,15 @@ struct walker {
     *out++ = num.bits;
   }
 
-  error_kind number(bool keep_text);
-  error_kind literal(const char* word, size_t n, char tag);
+  // The literal `word` (n bytes) at the cursor, written as `tag`.
+  [[gnu::always_inline]] error_kind literal(const char* word, size_t n, char tag) {
+    const uint8_t* p = buf + *next;
+    if (static_cast<size_t>(end - p) < n || std::memcmp(p, word, n) != 0 || !terminated(p + n)) {
+      return error_kind::invalid_literal;
+    }
+    *out++ = make_word(tag, 0);
+    return error_kind::none;
+  }
 
   // A value at the cursor (which does not move) that is not a string, number or container:
   // true, false or null, else the error for what is there.
@@ -228,55 +247,36 @@ struct walker {
     }
   }
 
-  // Decodes the escape at src (a backslash) into dst; advances both.
-  static error_kind escape(const uint8_t*& src, char*& dst, const uint8_t* end);
+  // What escape() did: bytes read from the input and written out; read == 0 on error, with the
+  // error_kind in `written`. Returned in a register, so the string cursors never leave theirs.
+  struct unescaped {
+    uint32_t read;
+    uint32_t written;
+  };
+  // Decodes the escape at src (a backslash) into dst.
+  static unescaped escape(const uint8_t* src, char* dst, const uint8_t* end);
 };
 
-error_kind walker::literal(const char* word, size_t n, char tag) {
-  const uint8_t* p = buf + *next;
-  if (static_cast<size_t>(end - p) < n || std::memcmp(p, word, n) != 0 || !terminated(p + n)) {
-    return error_kind::invalid_literal;
-  }
-  *out++ = make_word(tag, 0);
-  return error_kind::none;
-}
-
-error_kind walker::number(bool keep_text) {
-  const uint8_t* begin = buf + *next;
-  parsed_number num;
-  error_kind e = parse_number(begin, end, num);
-  if (e != error_kind::none) return e;
-  if (!terminated(num.end)) return error_kind::invalid_number;
-  uint64_t payload = 0;
-  if (keep_text) {  // the raw text, stored like a string
-    char* bytes = text + sizeof(uint32_t);
-    std::memcpy(bytes, begin, num.end - begin);
-    payload = 1 + seal_text(bytes + (num.end - begin));
-  }
-  put_number(num, payload);
-  return error_kind::none;
-}
-
-error_kind walker::escape(const uint8_t*& src, char*& dst, const uint8_t* end) {
+walker::unescaped walker::escape(const uint8_t* src, char* dst, const uint8_t* end) {
+  auto fail = [](error_kind e) { return unescaped{0, static_cast<uint32_t>(e)}; };
   if (src[1] != 'u') {
     char c = kEscapes.decoded[src[1]];
-    if (c == 0) return error_kind::invalid_escape;
-    *dst++ = c;
-    src += 2;
-    return error_kind::none;
+    if (c == 0) return fail(error_kind::invalid_escape);
+    *dst = c;
+    return {2, 1};
   }
   int32_t cp = end - src >= 6 ? hex4(src + 2) : -1;
-  if (cp < 0) return error_kind::invalid_escape;
-  src += 6;
-  if (cp >= 0xDC00 && cp <= 0xDFFF) return error_kind::lone_surrogate;
+  if (cp < 0) return fail(error_kind::invalid_escape);
+  uint32_t read = 6;
+  if (cp >= 0xDC00 && cp <= 0xDFFF) return fail(error_kind::lone_surrogate);
   if (cp >= 0xD800 && cp <= 0xDBFF) {
-    int32_t low = end - src >= 6 && src[0] == '\\' && src[1] == 'u' ? hex4(src + 2) : -1;
-    if (low < 0xDC00 || low > 0xDFFF) return error_kind::lone_surrogate;
+    const uint8_t* next = src + 6;
+    int32_t low = end - next >= 6 && next[0] == '\\' && next[1] == 'u' ? hex4(next + 2) : -1;
+    if (low < 0xDC00 || low > 0xDFFF) return fail(error_kind::lone_surrogate);
     cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-    src += 6;
+    read = 12;
   }
-  dst = put_utf8(dst, static_cast<uint32_t>(cp));
-  return error_kind::none;
+  return {read, static_cast<uint32_t>(put_utf8(dst, static_cast<uint32_t>(cp)) - dst)};
 }
 
 // The state machine: `value` parses one value at the cursor, `after_value` decides what may
