@@ -118,9 +118,11 @@ stage1_result run_stage1(const uint8_t* buf, size_t len, uint32_t* indexes) {
   typename K::utf8 utf8(buf, len);
   size_t count = 0;
   size_t base = 0;
-  auto scan = [&](const uint8_t* p) {
+  auto bits_of = [&](const uint8_t* p) {
     utf8.check(p);
-    uint64_t bits = s.structurals(K::classify(p));
+    return s.structurals(K::classify(p));
+  };
+  auto emit = [&](uint64_t bits) {
     if constexpr (requires { K::flatten(indexes, count, uint32_t{}, bits); }) {
       count = K::flatten(indexes, count, static_cast<uint32_t>(base), bits);
     } else {
@@ -128,11 +130,14 @@ stage1_result run_stage1(const uint8_t* buf, size_t len, uint32_t* indexes) {
     }
     base += 64;
   };
-  // scan() advances base. Two blocks per iteration give the CPU more independent work between
-  // loop branches: stage 1 measured 7% faster (twitter 55.5 -> 51.4 µs).
+  auto scan = [&](const uint8_t* p) { emit(bits_of(p)); };
+  // Two blocks per iteration, both classified before either is flattened, give the CPU more
+  // independent work between loop branches.
   while (base + 128 <= len) {
-    scan(buf + base);
-    scan(buf + base);
+    uint64_t first = bits_of(buf + base);
+    uint64_t second = bits_of(buf + base + 64);
+    emit(first);
+    emit(second);
   }
   if (base + 64 <= len) scan(buf + base);
   if (base < len) {
