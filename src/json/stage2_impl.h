@@ -93,6 +93,16 @@ char* put_utf8(char* dst, uint32_t cp) {
   return dst;
 }
 
+// parse_number's result (tag 0 and the error_kind in `bits` for an error) returned by value:
+// the fast path's number then never shares a stack slot whose address parse_number was given.
+[[gnu::noinline]] parsed_number parse_by_value(const uint8_t* begin, const uint8_t* end) {
+  parsed_number num;
+  if (error_kind e = parse_number(begin, end, num); e != error_kind::none) {
+    return {.tag = 0, .bits = static_cast<uint64_t>(e), .end = begin};
+  }
+  return num;
+}
+
 // The cursors of one stage-2 walk and the steps that advance them. A walker lives in a local
 // variable and every step is inlined, so the cursors stay in registers: stores through `out`
 // (uint64_t) cannot alias them, as they could alias members of a heap object.
@@ -197,18 +207,20 @@ struct walker {
   // parse_number (number.h), with the raw text stored like a string when asked for.
   [[gnu::always_inline]] error_kind number_at(bool keep_text) {
     const uint8_t* begin = buf + *next;
-    parsed_number num;
-    uint64_t payload = 0;
-    if (keep_text || !fast_number(begin, end, num) || !terminated(num.end)) {
-      if (error_kind e = parse_number(begin, end, num); e != error_kind::none) return e;
-      if (!terminated(num.end)) return error_kind::invalid_number;
-      if (keep_text) {
-        char* bytes = text + sizeof(uint32_t);
-        std::memcpy(bytes, begin, num.end - begin);
-        payload = 1 + seal_text(bytes + (num.end - begin));
-      }
+    if (parsed_number num; !keep_text && fast_number(begin, end, num) && terminated(num.end)) {
+      put_number(num, 0);
+      return error_kind::none;
     }
-    put_number(num, payload);
+    parsed_number slow = parse_by_value(begin, end);
+    if (slow.tag == 0) return static_cast<error_kind>(slow.bits);
+    if (!terminated(slow.end)) return error_kind::invalid_number;
+    uint64_t payload = 0;
+    if (keep_text) {
+      char* bytes = text + sizeof(uint32_t);
+      std::memcpy(bytes, begin, slow.end - begin);
+      payload = 1 + seal_text(bytes + (slow.end - begin));
+    }
+    put_number(slow, payload);
     return error_kind::none;
   }
 
