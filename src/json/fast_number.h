@@ -1,5 +1,5 @@
 // The fast path of number parsing, for stage 2 (stage2_impl.h): included only by the kernel
-// translation units, each compiled with its own -m flags. The fraction is converted with SSE4.1
+// translation units, each compiled with its own -m flags. Digit runs are converted with SSE4.1
 // where the kernel has it and eight digits at a time in general registers otherwise, so, as in
 // stage1_impl.h, everything here has internal linkage (anonymous namespace): no kernel's copy
 // can be merged with another's by the linker.
@@ -28,9 +28,9 @@ constexpr right_aligners kRightAlign = [] {
   return t;
 }();
 
-// The digits at q (up to 16 bytes are read): sets `count` to the length of their run (0 to 16)
-// and returns the value of the run when it is shorter than 16. The digits are moved to the end of
-// a vector, then combined pairwise into 2-, 4- and 8-digit values by multiply-adds.
+// The digits at q (16 bytes are read): sets `count` to the length of their run, up to 16, and
+// returns the value of those `count` digits. The digits are moved to the end of a vector, then
+// combined pairwise into 2-, 4- and 8-digit values by multiply-adds.
 [[gnu::always_inline]] inline uint64_t digit_run_value(const uint8_t* q, int& count) {
   __m128i v =
       _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)), _mm_set1_epi8('0'));

@@ -95,6 +95,8 @@ char* put_utf8(char* dst, uint32_t cp) {
 
 // parse_number's result (tag 0 and the error_kind in `bits` for an error) returned by value:
 // the fast path's number then never shares a stack slot whose address parse_number was given.
+// (parse_number itself returning by value, from number.cc, measured slower: canada's stage 2,
+// 1490 -> 1595 us.)
 [[gnu::noinline]] parsed_number parse_by_value(const uint8_t* begin, const uint8_t* end) {
   parsed_number num;
   if (error_kind e = parse_number(begin, end, num); e != error_kind::none) {
@@ -260,7 +262,8 @@ struct walker {
   }
 
   // What escape() did: bytes read from the input and written out; read == 0 on error, with the
-  // error_kind in `written`.
+  // error_kind in `written`. (Advancing the string cursors through references instead measured
+  // slower even inlined: twitter's stage 2, 91 -> 99 us.)
   struct unescaped {
     uint32_t read;
     uint32_t written;
