@@ -17,16 +17,20 @@ namespace {
 struct Table {
   std::vector<const CommandSpec*> ordered;
   std::unordered_map<std::string_view, const CommandSpec*> by_name;
+  std::unordered_map<const CommandSpec*, std::string_view> group;
 };
 
 const Table& table() {
   static const Table t = [] {
     Table t;
-    for (auto family : {connection_commands(), string_commands(), key_commands(), hash_commands(),
-                        transaction_commands(), server_commands()}) {
-      for (const CommandSpec& spec : family) {
+    for (CommandFamily family :
+         {connection_commands(), string_commands(), key_commands(), hash_commands(),
+          list_commands(), set_commands(), bitmap_commands(), hyperloglog_commands(),
+          transaction_commands(), server_commands()}) {
+      for (const CommandSpec& spec : family.commands) {
         t.ordered.push_back(&spec);
         t.by_name.emplace(spec.name, &spec);
+        t.group.emplace(&spec, spec.group.empty() ? family.group : spec.group);
       }
     }
     return t;
@@ -55,6 +59,28 @@ const CommandSpec* find_subcommand(const CommandSpec& parent, std::string_view n
 }
 
 std::span<const CommandSpec* const> all_commands() { return table().ordered; }
+
+std::string_view group_of(const CommandSpec& spec, const CommandSpec* parent) {
+  const auto& groups = table().group;
+  auto it = groups.find(parent ? parent : &spec);
+  return it == groups.end() ? std::string_view() : it->second;
+}
+
+KeyPositions keys_of(const CommandSpec& spec, std::span<const std::string_view> args) {
+  if (spec.find_keys != nullptr) return spec.find_keys(args);
+  const KeySpec& k = spec.keys;
+  if (k.first <= 0 || static_cast<size_t>(k.first) >= args.size()) return {};
+  int64_t last = k.last >= 0 ? k.last : static_cast<int64_t>(args.size()) + k.last;
+  last = std::min<int64_t>(last, static_cast<int64_t>(args.size()) - 1);
+  if (last < k.first) return {};
+  uint32_t step = static_cast<uint32_t>(std::max(k.step, 1));
+  return KeyPositions({static_cast<uint32_t>(k.first), static_cast<uint32_t>(last) + 1, step});
+}
+
+bool arity_ok(const CommandSpec& spec, size_t argc) {
+  return spec.arity >= 0 ? argc == static_cast<size_t>(spec.arity)
+                         : argc >= static_cast<size_t>(-spec.arity);
+}
 
 std::string full_name(const CommandSpec& spec, const CommandSpec* parent) {
   return parent ? fmt::format("{}|{}", parent->name, spec.name) : std::string(spec.name);
@@ -151,7 +177,7 @@ void reply_help(Context& ctx) {
   const CommandSpec& parent = *ctx.parent;
   ctx.out.array(parent.subcommands.size());
   for (const CommandSpec& sub : parent.subcommands) {
-    ctx.out.simple(fmt::format("{} {} - {}", parent.name, sub.name, sub.summary));
+    ctx.out.simple(fmt::format("{} {} - {}", parent.name, sub.name, sub.doc.summary));
   }
 }
 

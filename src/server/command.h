@@ -46,25 +46,89 @@ struct Context {
 
 using CommandFn = void (*)(Context&);
 
+// Where a command's keys are among its arguments (COMMAND INFO's first, last, step): 1-based
+// positions; `last` -1 is the last argument, -2 the one before it. All zero: no keys.
+struct KeySpec {
+  int first = 0, last = 0, step = 0;
+};
+
+// The key arguments of one invocation: up to two runs of argument indices (a destination and a
+// `numkeys` list, as ZUNIONSTORE has). Cheap to copy; no allocation.
+class KeyPositions {
+ public:
+  struct Run {
+    uint32_t first = 0, end = 0, step = 1;  // indices first, first + step, ... below end
+  };
+  KeyPositions() = default;
+  explicit KeyPositions(Run a) : runs_{a, Run{0, 0, 1}} {}
+  KeyPositions(Run a, Run b) : runs_{a, b} {}
+
+  size_t count() const { return run_count(runs_[0]) + run_count(runs_[1]); }
+  bool empty() const { return count() == 0; }
+  // The index of the first key; requires !empty().
+  size_t first() const { return run_count(runs_[0]) ? runs_[0].first : runs_[1].first; }
+  // Calls fn(index) for every key argument, in order.
+  template <typename Fn>
+  void for_each(Fn&& fn) const {
+    for (const Run& r : runs_) {
+      for (uint32_t i = r.first; i < r.end; i += r.step) fn(static_cast<size_t>(i));
+    }
+  }
+
+ private:
+  static size_t run_count(const Run& r) {
+    return r.end > r.first ? (r.end - r.first + r.step - 1) / r.step : 0;
+  }
+  Run runs_[2];
+};
+
+// For commands whose keys depend on the arguments (a `numkeys` count): their positions, or none
+// when the arguments are malformed (the command itself then replies with the error).
+using KeyFinder = KeyPositions (*)(std::span<const std::string_view> args);
+
+struct CommandDoc {
+  std::string_view summary;
+  std::string_view since;
+};
+
+// One row of the command table. Rows name their fields:
+//   {.name = "lpush", .arity = -3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
+//    .fn = cmd_lpush, .doc = {"Prepends one or more elements to a list.", "1.0.0"}}
 struct CommandSpec {
   std::string_view name;  // lowercase
   int arity;              // exact argument count with the name, or -minimum
-  uint32_t flags;
-  int first_key, last_key, key_step;  // 1-based key positions; last -1 = to the end
-  CommandFn fn;
-  std::string_view group;  // "string", "keyspace", "connection", "server"
-  std::string_view summary;
-  std::string_view since;
+  uint32_t flags = 0;
+  KeySpec keys = {};
+  CommandFn fn = nullptr;  // null for containers (CLIENT, CONFIG...)
+  CommandDoc doc = {};
   std::span<const CommandSpec> subcommands = {};  // for containers like CLIENT and CONFIG
+  std::string_view group = {};                    // overrides the family's group when set
+  KeyFinder find_keys = nullptr;                  // overrides `keys` for invocations
+};
+
+// A command family: its rows and the group (COMMAND DOCS, ACL category) they belong to.
+struct CommandFamily {
+  std::string_view group;  // "string", "keyspace", "list"...
+  std::span<const CommandSpec> commands;
 };
 
 // Command families, each defined in commands_<family>.cc.
-std::span<const CommandSpec> connection_commands();
-std::span<const CommandSpec> string_commands();
-std::span<const CommandSpec> key_commands();
-std::span<const CommandSpec> server_commands();
-std::span<const CommandSpec> hash_commands();
-std::span<const CommandSpec> transaction_commands();
+CommandFamily connection_commands();
+CommandFamily string_commands();
+CommandFamily key_commands();
+CommandFamily server_commands();
+CommandFamily hash_commands();
+CommandFamily transaction_commands();
+CommandFamily list_commands();
+CommandFamily set_commands();
+CommandFamily bitmap_commands();
+CommandFamily hyperloglog_commands();
+
+// The key arguments of `args` (a whole invocation, args[0] the name) for the command `spec`.
+// Every user of key positions goes through this: locking, prefetch, admission, COMMAND GETKEYS.
+KeyPositions keys_of(const CommandSpec& spec, std::span<const std::string_view> args);
+// The group of a command (its own, or its family's; a subcommand's is its container's).
+std::string_view group_of(const CommandSpec& spec, const CommandSpec* parent);
 
 // Stops watching every key the session watches (UNWATCH, EXEC, DISCARD, RESET, disconnect).
 void unwatch_all(Instance& instance, Session& session);
@@ -77,6 +141,8 @@ const CommandSpec* find_command(std::string_view name);
 const CommandSpec* find_subcommand(const CommandSpec& parent, std::string_view name);
 // Every top-level command, in table order.
 std::span<const CommandSpec* const> all_commands();
+// Whether `argc` arguments (with the name) fit the command's arity.
+bool arity_ok(const CommandSpec& spec, size_t argc);
 // "get", or "client|setname" for a subcommand.
 std::string full_name(const CommandSpec& spec, const CommandSpec* parent);
 

@@ -206,11 +206,11 @@ void write_command_info(resp::Writer& out, const CommandSpec& spec, const Comman
   for (auto [flag, name] : kFlagNames) {
     if (spec.flags & flag) out.simple(name);
   }
-  out.integer(spec.first_key);
-  out.integer(spec.last_key);
-  out.integer(spec.key_step);
+  out.integer(spec.keys.first);
+  out.integer(spec.keys.last);
+  out.integer(spec.keys.step);
   out.set(1);
-  out.simple(fmt::format("@{}", spec.group));
+  out.simple(fmt::format("@{}", group_of(spec, parent)));
   out.array(0);
   out.array(0);
   out.array(spec.subcommands.size());
@@ -221,11 +221,11 @@ void write_command_docs(resp::Writer& out, const CommandSpec& spec, const Comman
   out.bulk(full_name(spec, parent));
   out.map(spec.subcommands.empty() ? 3 : 4);
   out.bulk("summary");
-  out.bulk(spec.summary);
+  out.bulk(spec.doc.summary);
   out.bulk("since");
-  out.bulk(spec.since);
+  out.bulk(spec.doc.since);
   out.bulk("group");
-  out.bulk(spec.group);
+  out.bulk(group_of(spec, parent));
   if (spec.subcommands.empty()) return;
   out.bulk("subcommands");
   out.map(spec.subcommands.size());
@@ -273,49 +273,113 @@ void cmd_command_docs(Context& ctx) {
   for (const CommandSpec* spec : specs) write_command_docs(ctx.out, *spec, nullptr);
 }
 
+// COMMAND GETKEYS command [arg ...]: the key arguments, from the command table.
+void cmd_command_getkeys(Context& ctx) {
+  std::span<const std::string_view> command = ctx.args.subspan(2);
+  const CommandSpec* spec = find_command(command[0]);
+  const CommandSpec* parent = nullptr;
+  if (spec != nullptr && !spec->subcommands.empty() && command.size() >= 2) {
+    parent = std::exchange(spec, find_subcommand(*spec, command[1]));
+  }
+  if (spec == nullptr) return ctx.out.error("ERR Invalid command specified");
+  if (!arity_ok(*spec, command.size())) {
+    return ctx.out.error("ERR Invalid number of arguments specified for command");
+  }
+  KeyPositions keys = keys_of(*spec, command);
+  if (keys.empty()) return ctx.out.error("ERR The command has no key arguments");
+  ctx.out.array(keys.count());
+  keys.for_each([&](size_t i) { ctx.out.bulk(command[i]); });
+}
+
 constexpr uint32_t kAdm = kAdmin | kLoading | kStale;
 
 const CommandSpec kConfigCommands[] = {
-    {"get", -3, kAdm, 0, 0, 0, cmd_config_get, "server",
-     "Returns the effective values of configuration parameters.", "2.0.0"},
-    {"set", -4, kAdm, 0, 0, 0, cmd_config_set, "server", "Sets configuration parameters in-flight.",
-     "2.0.0"},
-    {"resetstat", 2, kAdm | kAllDatabases, 0, 0, 0, cmd_config_resetstat, "server",
-     "Resets the server's "
-     "statistics.",
-     "2.0.0"},
-    {"help", 2, kLoading | kStale, 0, 0, 0, reply_help, "server",
-     "Returns helpful text about the different subcommands.", "5.0.0"},
+    {.name = "get",
+     .arity = -3,
+     .flags = kAdm,
+     .fn = cmd_config_get,
+     .doc = {"Returns the effective values of configuration parameters.", "2.0.0"}},
+    {.name = "set",
+     .arity = -4,
+     .flags = kAdm,
+     .fn = cmd_config_set,
+     .doc = {"Sets configuration parameters in-flight.", "2.0.0"}},
+    {.name = "resetstat",
+     .arity = 2,
+     .flags = kAdm | kAllDatabases,
+     .fn = cmd_config_resetstat,
+     .doc = {"Resets the server's statistics.", "2.0.0"}},
+    {.name = "help",
+     .arity = 2,
+     .flags = kLoading | kStale,
+     .fn = reply_help,
+     .doc = {"Returns helpful text about the different subcommands.", "5.0.0"}},
 };
 
 const CommandSpec kCommandCommands[] = {
-    {"count", 2, kLoading | kStale, 0, 0, 0, cmd_command_count, "server",
-     "Returns a count of commands.", "2.8.13"},
-    {"info", -2, kLoading | kStale, 0, 0, 0, cmd_command_info, "server",
-     "Returns information about one, multiple or all commands.", "2.8.13"},
-    {"docs", -2, kLoading | kStale, 0, 0, 0, cmd_command_docs, "server",
-     "Returns documentary information about one, multiple or all commands.", "7.0.0"},
-    {"list", -2, kLoading | kStale, 0, 0, 0, cmd_command_list, "server",
-     "Returns a list of command names.", "7.0.0"},
-    {"help", 2, kLoading | kStale, 0, 0, 0, reply_help, "server",
-     "Returns helpful text about the different subcommands.", "5.0.0"},
+    {.name = "count",
+     .arity = 2,
+     .flags = kLoading | kStale,
+     .fn = cmd_command_count,
+     .doc = {"Returns a count of commands.", "2.8.13"}},
+    {.name = "info",
+     .arity = -2,
+     .flags = kLoading | kStale,
+     .fn = cmd_command_info,
+     .doc = {"Returns information about one, multiple or all commands.", "2.8.13"}},
+    {.name = "docs",
+     .arity = -2,
+     .flags = kLoading | kStale,
+     .fn = cmd_command_docs,
+     .doc = {"Returns documentary information about one, multiple or all commands.", "7.0.0"}},
+    {.name = "list",
+     .arity = -2,
+     .flags = kLoading | kStale,
+     .fn = cmd_command_list,
+     .doc = {"Returns a list of command names.", "7.0.0"}},
+    {.name = "getkeys",
+     .arity = -3,
+     .flags = kLoading | kStale,
+     .fn = cmd_command_getkeys,
+     .doc = {"Extracts the key names from an arbitrary command.", "2.8.13"}},
+    {.name = "help",
+     .arity = 2,
+     .flags = kLoading | kStale,
+     .fn = reply_help,
+     .doc = {"Returns helpful text about the different subcommands.", "5.0.0"}},
 };
 
 const CommandSpec kCommands[] = {
-    {"info", -1, kLoading | kStale | kAllDatabases, 0, 0, 0, cmd_info, "server",
-     "Returns information and statistics about the server.", "1.0.0"},
-    {"config", -2, 0, 0, 0, 0, nullptr, "server", "A container for server configuration commands.",
-     "2.0.0", kConfigCommands},
-    {"time", 1, kFast | kLoading | kStale, 0, 0, 0, cmd_time, "server", "Returns the server time.",
-     "2.6.0"},
-    {"shutdown", -1, kAdm, 0, 0, 0, cmd_shutdown, "server",
-     "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0"},
-    {"command", -1, kLoading | kStale, 0, 0, 0, cmd_command, "server",
-     "Returns detailed information about all commands.", "2.8.13", kCommandCommands},
+    {.name = "info",
+     .arity = -1,
+     .flags = kLoading | kStale | kAllDatabases,
+     .fn = cmd_info,
+     .doc = {"Returns information and statistics about the server.", "1.0.0"}},
+    {.name = "config",
+     .arity = -2,
+     .doc = {"A container for server configuration commands.", "2.0.0"},
+     .subcommands = kConfigCommands},
+    {.name = "time",
+     .arity = 1,
+     .flags = kFast | kLoading | kStale,
+     .fn = cmd_time,
+     .doc = {"Returns the server time.", "2.6.0"}},
+    {.name = "shutdown",
+     .arity = -1,
+     .flags = kAdm,
+     .fn = cmd_shutdown,
+     .doc = {"Synchronously saves the database(s) to disk and shuts down the Redis server.",
+             "1.0.0"}},
+    {.name = "command",
+     .arity = -1,
+     .flags = kLoading | kStale,
+     .fn = cmd_command,
+     .doc = {"Returns detailed information about all commands.", "2.8.13"},
+     .subcommands = kCommandCommands},
 };
 
 }  // namespace
 
-std::span<const CommandSpec> server_commands() { return kCommands; }
+CommandFamily server_commands() { return {"server", kCommands}; }
 
 }  // namespace cachet::server

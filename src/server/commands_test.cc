@@ -9,29 +9,12 @@
 
 #include "server/command.h"
 #include "server/instance.h"
+#include "server/test_session.h"
 
 namespace cachet::server {
 namespace {
 
 using namespace std::chrono_literals;
-
-class CommandsTest : public testing::Test {
- protected:
-  CommandsTest() : instance_(Config{}, clock_) { session_.authenticated = true; }
-
-  // Runs one command and returns its raw reply.
-  std::string run(std::vector<std::string> words) {
-    std::vector<std::string_view> args(words.begin(), words.end());
-    std::string out;
-    resp::Writer writer(out, session_.protocol);
-    instance_.execute(session_, args, writer);
-    return out;
-  }
-
-  store::ManualClock clock_;
-  Instance instance_;
-  Session session_;
-};
 
 TEST_F(CommandsTest, SetGetAndOptions) {
   EXPECT_EQ(run({"SET", "k", "v"}), "+OK\r\n");

@@ -109,14 +109,32 @@ void cmd_unwatch(Context& ctx) {
 constexpr uint32_t kTx = kNoQueue | kFast | kLoading | kStale;
 
 const CommandSpec kCommands[] = {
-    {"multi", 1, kTx, 0, 0, 0, cmd_multi, "transactions", "Starts a transaction.", "1.2.0"},
-    {"exec", 1, kNoQueue | kLoading | kStale, 0, 0, 0, cmd_exec, "transactions",
-     "Executes all commands in a transaction.", "1.2.0"},
-    {"discard", 1, kTx, 0, 0, 0, cmd_discard, "transactions", "Discards a transaction.", "2.0.0"},
-    {"watch", -2, kTx, 1, -1, 1, cmd_watch, "transactions",
-     "Monitors changes to keys to determine the execution of a transaction.", "2.2.0"},
-    {"unwatch", 1, kFast | kLoading | kStale, 0, 0, 0, cmd_unwatch, "transactions",
-     "Forgets about watched keys of a transaction.", "2.2.0"},
+    {.name = "multi",
+     .arity = 1,
+     .flags = kTx,
+     .fn = cmd_multi,
+     .doc = {"Starts a transaction.", "1.2.0"}},
+    {.name = "exec",
+     .arity = 1,
+     .flags = kNoQueue | kLoading | kStale,
+     .fn = cmd_exec,
+     .doc = {"Executes all commands in a transaction.", "1.2.0"}},
+    {.name = "discard",
+     .arity = 1,
+     .flags = kTx,
+     .fn = cmd_discard,
+     .doc = {"Discards a transaction.", "2.0.0"}},
+    {.name = "watch",
+     .arity = -2,
+     .flags = kTx,
+     .keys = {1, -1, 1},
+     .fn = cmd_watch,
+     .doc = {"Monitors changes to keys to determine the execution of a transaction.", "2.2.0"}},
+    {.name = "unwatch",
+     .arity = 1,
+     .flags = kFast | kLoading | kStale,
+     .fn = cmd_unwatch,
+     .doc = {"Forgets about watched keys of a transaction.", "2.2.0"}},
 };
 
 }  // namespace
@@ -137,6 +155,6 @@ void discard_transaction(Session& s) {
   s.queued.clear();
 }
 
-std::span<const CommandSpec> transaction_commands() { return kCommands; }
+CommandFamily transaction_commands() { return {"transactions", kCommands}; }
 
 }  // namespace cachet::server

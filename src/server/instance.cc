@@ -31,18 +31,13 @@ std::string to_upper(std::string_view s) {
   return out;
 }
 
-std::string unknown_command_error(std::span<const std::string_view> args) {
+std::string unknown_command_message(std::span<const std::string_view> args) {
   std::string list;
   for (size_t i = 1; i < args.size() && list.size() < 128; ++i) {
     list += fmt::format("'{}' ", args[i].substr(0, 128 - list.size()));
   }
-  return fmt::format("ERR unknown command '{}', with args beginning with: {}",
-                     args[0].substr(0, 128), list);
-}
-
-bool arity_ok(const CommandSpec& spec, size_t argc) {
-  return spec.arity >= 0 ? argc == static_cast<size_t>(spec.arity)
-                         : argc >= static_cast<size_t>(-spec.arity);
+  return fmt::format("unknown command '{}', with args beginning with: {}", args[0].substr(0, 128),
+                     list);
 }
 
 }  // namespace
@@ -78,25 +73,27 @@ void Instance::apply_eviction(const Config& c) {
                       c.maxmemory / 64);
 }
 
-bool Instance::make_room(Session& session, std::span<const std::string_view> args,
-                         std::optional<uint64_t>& reject) {
+std::optional<uint64_t> Instance::make_room(Session& session, const CommandSpec& spec,
+                                            std::span<const std::string_view> args,
+                                            bool& admitted) {
+  admitted = true;
   // Inside EXEC this thread holds shard locks, and eviction takes others: no eviction there.
-  if (!over_maxmemory() || store::in_transaction()) return !over_maxmemory();
+  if (!over_maxmemory() || store::in_transaction()) return std::nullopt;
   // The key this write may create, for TinyLFU's admission test.
   std::optional<uint64_t> incoming;
-  if (store_.sketch() != nullptr && args.size() >= 2) {
-    uint64_t hash = store::hash_key(args[1]);
-    if (!store_.contains(session.db, args[1], hash)) incoming = hash;
+  KeyPositions keys = keys_of(spec, args);
+  if (store_.sketch() != nullptr && !keys.empty()) {
+    std::string_view key = args[keys.first()];
+    uint64_t hash = store::hash_key(key);
+    if (!store_.contains(session.db, key, hash)) incoming = hash;
   }
   for (int i = 0; i < kMaxEvictionsPerCommand && over_maxmemory(); ++i) {
     auto result = store_.evict_one(incoming);
-    if (result == store::Store::Eviction::kRejectIncoming) {
-      reject = incoming;  // the write runs, then its new key is evicted at once
-      return true;
-    }
+    if (result == store::Store::Eviction::kRejectIncoming) return incoming;
     if (result == store::Store::Eviction::kNoVictim) break;
   }
-  return !over_maxmemory();
+  admitted = !over_maxmemory();
+  return std::nullopt;
 }
 
 Config Instance::config() const {
@@ -167,44 +164,44 @@ bool Instance::over_maxmemory() const {
   return limit != 0 && static_cast<uint64_t>(store_.used_bytes()) > limit;
 }
 
-std::string Instance::resolve(Session& session, std::span<const std::string_view> args,
-                              const CommandSpec*& spec, const CommandSpec*& parent,
-                              std::optional<uint64_t>& reject) {
+std::optional<Rejection> Instance::resolve(Session& session, std::span<const std::string_view> args,
+                                           const CommandSpec*& spec, const CommandSpec*& parent) {
   parent = nullptr;
   spec = find_command(args[0]);
-  if (spec == nullptr) return unknown_command_error(args);
+  if (spec == nullptr) return Rejection{"ERR", unknown_command_message(args)};
   if (!spec->subcommands.empty() && args.size() >= 2) {
     const CommandSpec* sub = find_subcommand(*spec, args[1]);
     if (sub == nullptr) {
-      return fmt::format("ERR unknown subcommand '{}'. Try {} HELP.", args[1].substr(0, 128),
-                         to_upper(args[0]));
+      return Rejection{"ERR", fmt::format("unknown subcommand '{}'. Try {} HELP.",
+                                          args[1].substr(0, 128), to_upper(args[0]))};
     }
     parent = std::exchange(spec, sub);
   }
   if (!arity_ok(*spec, args.size())) {
-    return fmt::format("ERR wrong number of arguments for '{}' command", full_name(*spec, parent));
+    return Rejection{
+        "ERR", fmt::format("wrong number of arguments for '{}' command", full_name(*spec, parent))};
   }
-  if (!session.authenticated && !(spec->flags & kNoAuth)) return "NOAUTH Authentication required.";
-  if ((spec->flags & kDenyOom) && !session.in_multi && !make_room(session, args, reject)) {
-    return "OOM command not allowed when used memory > 'maxmemory'.";
+  if (!session.authenticated && !(spec->flags & kNoAuth)) {
+    return Rejection{"NOAUTH", "Authentication required."};
   }
-  return "";
+  return std::nullopt;
 }
 
 void Instance::execute(Session& session, std::span<const std::string_view> args,
                        resp::Writer& out) {
   const CommandSpec* spec = nullptr;
   const CommandSpec* parent = nullptr;
-  std::optional<uint64_t> reject;
-  if (std::string error = resolve(session, args, spec, parent, reject); !error.empty()) {
-    if (spec != nullptr && spec->name == "exec") {  // Redis: a rejected EXEC aborts the MULTI
-      discard_transaction(session);
-      std::string_view reason = std::string_view(error).substr(error.find(' ') + 1);
-      return out.error(fmt::format("EXECABORT Transaction discarded because of: {}", reason));
+  std::optional<Rejection> rejection = resolve(session, args, spec, parent);
+  // Eviction is its own step: a write that may grow memory first makes room for itself.
+  std::optional<uint64_t> evict_after;
+  if (!rejection && (spec->flags & kDenyOom) && !session.in_multi) {
+    bool admitted;
+    evict_after = make_room(session, *spec, args, admitted);
+    if (!admitted) {
+      rejection = Rejection{"OOM", "command not allowed when used memory > 'maxmemory'."};
     }
-    session.multi_failed |= session.in_multi;  // Redis flags the transaction: EXEC will abort
-    return out.error(error);
   }
+  if (rejection) return reject(session, spec, *rejection, out);
   if (session.in_multi && !(spec->flags & kNoQueue)) {
     session.queued.emplace_back(args.begin(), args.end());
     return out.simple("QUEUED");
@@ -216,7 +213,19 @@ void Instance::execute(Session& session, std::span<const std::string_view> args,
   Context ctx{*this, session, args, out, *spec, parent};
   spec->fn(ctx);
   stats_.commands.add();
-  if (reject) store_.evict_key(session.db, args[1], *reject);
+  // TinyLFU refused to admit the key the write created: it goes at once.
+  if (evict_after) store_.evict_key(session.db, args[keys_of(*spec, args).first()], *evict_after);
+}
+
+void Instance::reject(Session& session, const CommandSpec* spec, const Rejection& rejection,
+                      resp::Writer& out) {
+  if (spec != nullptr && spec->name == "exec") {  // Redis: a rejected EXEC aborts the MULTI
+    discard_transaction(session);
+    return out.error(
+        fmt::format("EXECABORT Transaction discarded because of: {}", rejection.message));
+  }
+  session.multi_failed |= session.in_multi;  // Redis flags the transaction: EXEC will abort
+  out.error(fmt::format("{} {}", rejection.code, rejection.message));
 }
 
 }  // namespace cachet::server

@@ -47,6 +47,13 @@ struct Stats {
 
 struct CommandSpec;
 
+// Why a command was refused before it ran: Redis's error code ("ERR", "NOAUTH", "OOM") and the
+// message after it.
+struct Rejection {
+  std::string_view code;
+  std::string message;
+};
+
 class Instance {
  public:
   Instance(Config config, const store::Clock& clock);
@@ -88,17 +95,20 @@ class Instance {
 
  private:
   bool over_maxmemory() const;
-  // Evicts keys by the maxmemory policy until memory is under maxmemory; false if it stays over.
-  // Sets `reject` when TinyLFU refuses to admit the key args[1] the command is about to create.
-  bool make_room(Session& session, std::span<const std::string_view> args,
-                 std::optional<uint64_t>& reject);
+  // Evicts keys by the maxmemory policy until memory is under maxmemory; `admitted` is false if
+  // it stays over. Returns the hash of the command's first key when TinyLFU refuses to admit it
+  // (the write runs, then that new key is evicted at once).
+  std::optional<uint64_t> make_room(Session& session, const CommandSpec& spec,
+                                    std::span<const std::string_view> args, bool& admitted);
   void apply_eviction(const Config& c);
   static constexpr int kMaxEvictionsPerCommand = 10000;
-  // Looks the command up (setting `spec`, and `parent` for a subcommand) and checks arity,
-  // authentication and memory; returns Redis's error message, empty when it may run.
-  std::string resolve(Session& session, std::span<const std::string_view> args,
-                      const CommandSpec*& spec, const CommandSpec*& parent,
-                      std::optional<uint64_t>& reject);
+  // Looks the command up (setting `spec`, and `parent` for a subcommand) and checks arity and
+  // authentication.
+  std::optional<Rejection> resolve(Session& session, std::span<const std::string_view> args,
+                                   const CommandSpec*& spec, const CommandSpec*& parent);
+  // Replies with the rejection (EXEC's as EXECABORT) and flags an open transaction.
+  void reject(Session& session, const CommandSpec* spec, const Rejection& rejection,
+              resp::Writer& out);
 
   const store::Clock& clock_;
   store::Store store_;

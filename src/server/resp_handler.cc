@@ -84,7 +84,12 @@ class RespHandler final : public net::Handler {
     batch_.push_back(
         {static_cast<uint32_t>(batch_args_.size()), static_cast<uint32_t>(args.size())});
     batch_args_.insert(batch_args_.end(), args.begin(), args.end());
-    if (args.size() >= 2) instance_.store().prefetch(session_.db, store::hash_key(args[1]));
+    if (const CommandSpec* spec = find_command(args[0])) {
+      KeyPositions keys = keys_of(*spec, args);
+      if (!keys.empty()) {
+        instance_.store().prefetch(session_.db, store::hash_key(args[keys.first()]));
+      }
+    }
     if (batch_.size() == kMaxBatch) run_batch(out);
   }
 

@@ -8,6 +8,8 @@
 #include <cstring>
 
 #include "store/hash.h"
+#include "store/list.h"
+#include "store/set.h"
 #include "store/table.h"
 
 namespace cachet::store {
@@ -47,7 +49,19 @@ size_t value_capacity(const Entry* e) {
 }
 
 void free_entry(Entry* e) {
-  if (e->type() == ValueType::kHashTable) delete hash_table(e);
+  switch (e->kind()) {
+    case Kind::kHash:
+      if (e->type() == ValueType::kHashTable) delete hash_table(e);
+      break;
+    case Kind::kList:
+      list::destroy(e);
+      break;
+    case Kind::kSet:
+      set::destroy(e);
+      break;
+    case Kind::kString:
+      break;
+  }
   std::free(e);
 }
 
@@ -58,6 +72,8 @@ size_t entry_bytes(const Entry* e) {
     bytes += sizeof(Table) + fields->bucket_bytes();
     fields->for_each([&](const Entry* f) { bytes += malloc_usable_size(const_cast<Entry*>(f)); });
   }
+  if (e->kind() == Kind::kList) bytes += list::heap_bytes(e);
+  if (e->kind() == Kind::kSet) bytes += set::heap_bytes(e);
   return bytes;
 }
 

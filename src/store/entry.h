@@ -11,9 +11,39 @@
 
 namespace cachet::store {
 
-// The value's type and encoding. A small hash is packed into the value bytes; a large one is a
-// Table of field entries whose pointer is the value (see hash.h).
-enum class ValueType : uint8_t { kString = 0, kHashPacked = 1, kHashTable = 2 };
+// The value's type and encoding. A small container is packed into the value bytes; a large one is
+// a heap structure whose pointer is the value (see hash.h, list.h, set.h).
+enum class ValueType : uint8_t {
+  kString = 0,
+  kHashPacked = 1,  // hash.h
+  kHashTable = 2,
+  kListPacked = 3,  // list.h
+  kListNodes = 4,
+  kSetInts = 5,  // set.h
+  kSetPacked = 6,
+  kSetTable = 7,
+};
+
+// The Redis type a value has, whatever its encoding (what TYPE and WRONGTYPE are about).
+enum class Kind : uint8_t { kString, kHash, kList, kSet };
+
+constexpr Kind kind_of(ValueType t) {
+  switch (t) {
+    case ValueType::kString:
+      return Kind::kString;
+    case ValueType::kHashPacked:
+    case ValueType::kHashTable:
+      return Kind::kHash;
+    case ValueType::kListPacked:
+    case ValueType::kListNodes:
+      return Kind::kList;
+    case ValueType::kSetInts:
+    case ValueType::kSetPacked:
+    case ValueType::kSetTable:
+      return Kind::kSet;
+  }
+  return Kind::kString;
+}
 
 // A chain link: a pointer to an Entry with 16 bits of that entry's hash in the (unused) top 16
 // bits of the word, so a lookup skips non-matching entries without touching their memory.
@@ -65,8 +95,9 @@ struct Entry {
     return sizeof(Entry) + (wide ? 2 * sizeof(uint32_t) : 0) + (expiry_slot ? sizeof(int64_t) : 0);
   }
 
+  Kind kind() const { return kind_of(type()); }
   bool is_string() const { return type() == ValueType::kString; }
-  bool is_hash() const { return type() != ValueType::kString; }
+  bool is_hash() const { return kind() == Kind::kHash; }
   std::string_view key() const { return {data(), key_len()}; }
   std::string_view value() const { return {data() + key_len(), value_len()}; }
   char* value_data() { return data() + key_len(); }
@@ -75,9 +106,9 @@ struct Entry {
 
  private:
   friend Entry* new_entry(std::string_view, std::string_view, size_t, bool);
-  static constexpr uint8_t kTypeMask = 0x3;
-  static constexpr uint8_t kExpirySlot = 0x4;
-  static constexpr uint8_t kWide = 0x8;
+  static constexpr uint8_t kTypeMask = 0x1f;
+  static constexpr uint8_t kExpirySlot = 0x20;
+  static constexpr uint8_t kWide = 0x40;
 
   // {key length, value length} of a wide entry.
   std::array<uint32_t, 2> extension() const {
@@ -89,7 +120,7 @@ struct Entry {
     return reinterpret_cast<const char*>(this + 1) + (wide() ? 2 * sizeof(uint32_t) : 0);
   }
 
-  uint8_t meta_;        // type (2 bits), expiry slot, wide
+  uint8_t meta_;        // type (5 bits), expiry slot, wide
   uint8_t key_len_;     // compact entries
   uint16_t value_len_;  // compact entries
 };

@@ -1,0 +1,1 @@
+#include "server/test_session.h"

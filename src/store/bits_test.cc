@@ -1,0 +1,3 @@
+#include "store/bits.h"
+
+#include <gtest/gtest.h>

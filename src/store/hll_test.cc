@@ -1,0 +1,3 @@
+#include "store/hll.h"
+
+#include <gtest/gtest.h>

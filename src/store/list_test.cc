@@ -1,0 +1,3 @@
+#include "store/list.h"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,3 @@
+#include "store/set.h"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,3 @@
+#include "store/strings.h"
+
+#include <gtest/gtest.h>
