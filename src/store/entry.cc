@@ -51,7 +51,7 @@ size_t value_capacity(const Entry* e) {
 void free_entry(Entry* e) {
   switch (e->kind()) {
     case Kind::kHash:
-      if (e->type() == ValueType::kHashTable) delete hash_table(e);
+      hash::destroy(e);
       break;
     case Kind::kList:
       list::destroy(e);
@@ -67,13 +67,16 @@ void free_entry(Entry* e) {
 
 size_t entry_bytes(const Entry* e) {
   size_t bytes = malloc_usable_size(const_cast<Entry*>(e));
-  if (e->type() == ValueType::kHashTable) {
-    const Table* fields = hash_table(e);
-    bytes += sizeof(Table) + fields->bucket_bytes();
-    fields->for_each([&](const Entry* f) { bytes += malloc_usable_size(const_cast<Entry*>(f)); });
+  switch (e->kind()) {
+    case Kind::kHash:
+      return bytes + hash::heap_bytes(e);
+    case Kind::kList:
+      return bytes + list::heap_bytes(e);
+    case Kind::kSet:
+      return bytes + set::heap_bytes(e);
+    case Kind::kString:
+      return bytes;
   }
-  if (e->kind() == Kind::kList) bytes += list::heap_bytes(e);
-  if (e->kind() == Kind::kSet) bytes += set::heap_bytes(e);
   return bytes;
 }
 

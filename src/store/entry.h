@@ -88,6 +88,11 @@ struct Entry {
     if (has_expiry_slot()) std::memcpy(&t, expiry(), sizeof(t));
     return t;
   }
+  // Whether the entry has expired by `now` (ms since the epoch).
+  bool expired(int64_t now) const {
+    int64_t at = expire_at();
+    return at != 0 && at <= now;
+  }
   // Requires has_expiry_slot().
   void store_expire_at(int64_t t) { std::memcpy(const_cast<char*>(expiry()), &t, sizeof(t)); }
   size_t header_bytes() const { return header_bytes(wide(), has_expiry_slot()); }

@@ -2,6 +2,9 @@
 
 #include <array>
 #include <random>
+#include <string>
+
+#include "store/store.h"
 
 namespace cachet::store {
 namespace {
@@ -27,16 +30,22 @@ uint32_t log_increment(uint32_t counter) {
   return std::uniform_real_distribution<double>(0, 1)(random) < p ? counter + 1 : counter;
 }
 
-bool is_lfu(EvictionPolicy p) {
-  return p == EvictionPolicy::kAllKeysLfu || p == EvictionPolicy::kVolatileLfu;
-}
-
 bool is_lru(EvictionPolicy p) {
   return p == EvictionPolicy::kAllKeysLru || p == EvictionPolicy::kVolatileLru ||
          p == EvictionPolicy::kAllKeysTinyLfu;
 }
 
 }  // namespace
+
+bool is_lfu(EvictionPolicy p) {
+  return p == EvictionPolicy::kAllKeysLfu || p == EvictionPolicy::kVolatileLfu;
+}
+
+uint64_t idle_seconds(const Entry* e, int64_t now_ms) {
+  return (static_cast<uint32_t>(now_ms) - e->access) / 1000;
+}
+
+uint32_t lfu_counter(const Entry* e, int64_t now_ms) { return decayed_counter(e->access, now_ms); }
 
 std::optional<EvictionPolicy> eviction_policy(std::string_view name) {
   static constexpr std::array<std::pair<std::string_view, EvictionPolicy>, 9> kNames = {{
@@ -64,11 +73,11 @@ bool only_volatile(EvictionPolicy p) {
 bool tracks_access(EvictionPolicy p) { return is_lru(p) || is_lfu(p); }
 
 void note_access(Entry* e, EvictionPolicy p, int64_t now_ms, bool inserted) {
-  if (is_lru(p)) {
-    e->access = static_cast<uint32_t>(now_ms);
-  } else if (is_lfu(p)) {
+  if (is_lfu(p)) {
     uint32_t counter = inserted ? kLfuInit : log_increment(decayed_counter(e->access, now_ms));
     e->access = minutes(now_ms) << 8 | counter;
+  } else {
+    e->access = static_cast<uint32_t>(now_ms);  // LRU, and OBJECT IDLETIME under any policy
   }
 }
 
@@ -79,6 +88,85 @@ uint64_t eviction_score(const Entry* e, EvictionPolicy p, int64_t now_ms, uint8_
   if (is_lfu(p)) return 255 - decayed_counter(e->access, now_ms);
   if (p == EvictionPolicy::kVolatileTtl) return UINT64_MAX - static_cast<uint64_t>(e->expire_at());
   return 0;  // random: the first sample is as good as any
+}
+
+// Store's eviction: the policy in force and sampling a victim.
+
+void Store::set_eviction(EvictionPolicy policy, int samples, size_t capacity) {
+  policy_.store(policy, std::memory_order_relaxed);
+  samples_.store(samples, std::memory_order_relaxed);
+  FrequencySketch* sketch = nullptr;
+  if (policy == EvictionPolicy::kAllKeysTinyLfu && capacity > 0) {
+    std::lock_guard lock(sketches_mutex_);
+    sketches_.push_back(std::make_unique<FrequencySketch>(capacity));
+    sketch = sketches_.back().get();
+  }
+  sketch_.store(sketch, std::memory_order_release);
+}
+
+struct Store::Candidate {
+  bool found = false;
+  uint64_t score = 0;
+  uint8_t frequency = 0;
+  int db = 0;
+  uint64_t hash = 0;
+  std::string key;
+};
+
+// Samples keys of `db` (shards picked in proportion to their size) into `best`.
+void Store::sample_db(int db, Candidate& best) {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  EvictionPolicy policy = eviction_policy();
+  std::array<size_t, kShards> sizes{};
+  size_t total = 0;
+  for (int i = 0; i < kShards; ++i) total += sizes[i] = (*dbs_[db])[i].table_.size();
+  if (total == 0) return;
+  int64_t now = this->now();
+  for (int n = samples_.load(std::memory_order_relaxed); n > 0; --n) {
+    size_t pick = random() % total, i = 0;
+    while (i + 1 < kShards && pick >= sizes[i]) pick -= sizes[i++];
+    Shard& shard = (*dbs_[db])[i];
+    ShardGuard lock(*dbs_[db], db, static_cast<int>(i));
+    const Entry* e = shard.table_.random_entry(random);
+    // volatile-*: retry a few times for a key with a TTL.
+    for (int retry = 0; e != nullptr && only_volatile(policy) && e->expire_at() == 0 && retry < 16;
+         ++retry) {
+      e = shard.table_.random_entry(random);
+    }
+    if (e == nullptr || (only_volatile(policy) && e->expire_at() == 0)) continue;
+    uint64_t hash = hash_key(e->key());
+    FrequencySketch* sketch = this->sketch();
+    uint8_t frequency = sketch ? sketch->estimate(hash) : 0;
+    uint64_t score = eviction_score(e, policy, now, frequency);
+    if (best.found && score <= best.score) continue;
+    best = {true, score, frequency, db, hash, std::string(e->key())};
+  }
+}
+
+Store::Eviction Store::evict_one(std::optional<uint64_t> incoming) {
+  if (eviction_policy() == EvictionPolicy::kNoEviction) return Eviction::kNoVictim;
+  Candidate best;
+  for (int db = 0; db < databases(); ++db) sample_db(db, best);
+  if (!best.found) return Eviction::kNoVictim;
+  FrequencySketch* sketch = this->sketch();
+  if (sketch != nullptr && incoming && sketch->estimate(*incoming) <= best.frequency) {
+    return Eviction::kRejectIncoming;
+  }
+  evict_key(best.db, best.key, best.hash);
+  return Eviction::kEvicted;  // if another client deleted it first, memory fell all the same
+}
+
+bool Store::contains(int db, std::string_view key, uint64_t hash) {
+  Shard& shard = (*dbs_[db])[shard_of(hash)];
+  std::unique_lock lock(shard.mutex_, std::defer_lock);
+  if (!(held_shards(db) >> shard_of(hash) & 1)) lock.lock();
+  return shard.table_.find(key, static_cast<uint32_t>(hash)) != nullptr;
+}
+
+void Store::evict_key(int db, std::string_view key, uint64_t hash) {
+  Shard& shard = (*dbs_[db])[shard_of(hash)];
+  ShardGuard lock(*dbs_[db], db, shard_of(hash));
+  if (shard.erase(key, hash, now())) ++shard.stats_.evicted;
 }
 
 }  // namespace cachet::store

@@ -1,9 +1,15 @@
 #include "store/hash.h"
 
+#include <algorithm>
+#include <atomic>
+
 #include "store/store.h"
 
 namespace cachet::store::hash {
 namespace {
+
+std::atomic<size_t> packed_fields{128};
+std::atomic<size_t> packed_length{64};
 
 uint32_t field_hash(std::string_view field) { return hash32(field); }
 
@@ -29,7 +35,7 @@ std::optional<Record> find_packed(std::string_view packed, std::string_view fiel
 // nothing when `field` is null). May move `e`.
 void splice(Shard& shard, Entry*& e, size_t offset, size_t old_length,
             const std::string_view* field, std::string_view value) {
-  char record[2 + 2 * kMaxPackedLength];
+  char record[2 + 2 * kMaxPackableLength];
   size_t length = 0;
   if (field != nullptr) {
     record[0] = static_cast<char>(field->size());
@@ -47,23 +53,31 @@ void splice(Shard& shard, Entry*& e, size_t offset, size_t old_length,
   if (new_total < total) e = shard.resize_value(e, new_total);
 }
 
+// Records a change of `delta` heap bytes of a field table, in it and in the shard.
+void account(Shard& shard, OwnedTable& t, int64_t delta) {
+  t.bytes += delta;
+  shard.account(delta);
+}
+
 // Converts a packed hash to a field table, for good.
 void convert_to_table(Shard& shard, Entry*& e) {
-  auto* table = new Table;
-  int64_t bytes = sizeof(Table);
+  auto* t = new OwnedTable;
+  int64_t bytes = 0;
   for_each(e, [&](std::string_view field, std::string_view value) {
     Entry* f = new_entry(field, value, value.size());
     bytes += static_cast<int64_t>(entry_bytes(f));
-    table->insert(f, field_hash(field));
+    t->entries.insert(f, field_hash(field));
   });
-  bytes += static_cast<int64_t>(table->bucket_bytes());
-  e = shard.resize_value(e, sizeof(table));
-  std::memcpy(e->value_data(), &table, sizeof(table));
+  bytes += static_cast<int64_t>(t->entries.bucket_bytes());
+  e = shard.resize_value(e, sizeof(t));
+  std::memcpy(e->value_data(), &t, sizeof(t));
   e->set_type(ValueType::kHashTable);
-  shard.account(bytes);
+  shard.account(static_cast<int64_t>(sizeof(OwnedTable)));
+  account(shard, *t, bytes);
 }
 
-bool set_in_table(Shard& shard, Table& table, std::string_view field, std::string_view value) {
+bool set_in_table(Shard& shard, OwnedTable& t, std::string_view field, std::string_view value) {
+  Table& table = t.entries;
   uint32_t h = field_hash(field);
   Entry* old = table.find(field, h);
   if (old != nullptr && value_capacity(old) >= value.size()) {
@@ -81,11 +95,19 @@ bool set_in_table(Shard& shard, Table& table, std::string_view field, std::strin
   } else {
     table.insert(f, h);
   }
-  shard.account(delta + static_cast<int64_t>(table.bucket_bytes()) - buckets_before);
+  account(shard, t, delta + static_cast<int64_t>(table.bucket_bytes()) - buckets_before);
   return old == nullptr;
 }
 
 }  // namespace
+
+void set_packed_limits(size_t max_fields, size_t max_length) {
+  packed_fields.store(max_fields, std::memory_order_relaxed);
+  packed_length.store(std::min(max_length, kMaxPackableLength), std::memory_order_relaxed);
+}
+
+size_t max_packed_fields() { return packed_fields.load(std::memory_order_relaxed); }
+size_t max_packed_length() { return packed_length.load(std::memory_order_relaxed); }
 
 void init(Entry* e) {
   e->set_type(ValueType::kHashPacked);
@@ -107,8 +129,9 @@ bool set(Shard& shard, Entry*& e, std::string_view field, std::string_view value
   shard.touch(e->key());
   if (e->type() == ValueType::kHashPacked) {
     auto record = find_packed(e->value(), field);
-    bool fits = field.size() <= kMaxPackedLength && value.size() <= kMaxPackedLength &&
-                (record || size(e) < kMaxPackedFields);
+    size_t max_length = max_packed_length();
+    bool fits = field.size() <= max_length && value.size() <= max_length &&
+                (record || size(e) < max_packed_fields());
     if (fits) {
       size_t offset = record ? record->offset : e->value_len();
       splice(shard, e, offset, record ? record->length : 0, &field, value);
@@ -116,7 +139,7 @@ bool set(Shard& shard, Entry*& e, std::string_view field, std::string_view value
     }
     convert_to_table(shard, e);
   }
-  return set_in_table(shard, *hash_table(e), field, value);
+  return set_in_table(shard, *owned_table(e), field, value);
 }
 
 bool remove(Shard& shard, Entry*& e, std::string_view field) {
@@ -127,15 +150,23 @@ bool remove(Shard& shard, Entry*& e, std::string_view field) {
     splice(shard, e, record->offset, record->length, nullptr, {});
     return true;
   }
-  Table* table = hash_table(e);
-  int64_t buckets_before = static_cast<int64_t>(table->bucket_bytes());
-  Entry* f = table->unlink(field, field_hash(field));
+  OwnedTable& t = *owned_table(e);
+  int64_t buckets_before = static_cast<int64_t>(t.entries.bucket_bytes());
+  Entry* f = t.entries.unlink(field, field_hash(field));
   if (f == nullptr) return false;
   int64_t freed = static_cast<int64_t>(entry_bytes(f));
   free_entry(f);
-  table->maybe_shrink();
-  shard.account(static_cast<int64_t>(table->bucket_bytes()) - buckets_before - freed);
+  t.entries.maybe_shrink();
+  account(shard, t, static_cast<int64_t>(t.entries.bucket_bytes()) - buckets_before - freed);
   return true;
+}
+
+size_t heap_bytes(const Entry* e) {
+  return e->type() == ValueType::kHashTable ? owned_table(e)->bytes : 0;
+}
+
+void destroy(Entry* e) {
+  if (e->type() == ValueType::kHashTable) delete owned_table(e);
 }
 
 size_t size(const Entry* e) {

@@ -1,5 +1,6 @@
-// Hash values. A small hash (at most kMaxPackedFields fields, each field and value at most
-// kMaxPackedLength bytes, like Redis's listpack limits) is packed into the entry's value bytes as
+// Hash values. A small hash (at most max_packed_fields() fields, each field and value at most
+// max_packed_length() bytes, Redis's hash-max-listpack-entries/value) is packed into the entry's
+// value bytes as
 // [u8 field length][field][u8 value length][value]... in insertion order. A larger one converts
 // for good to a Table of field entries, whose pointer is the entry's value.
 //
@@ -21,8 +22,23 @@ class Shard;
 
 namespace hash {
 
-constexpr size_t kMaxPackedFields = 128;
-constexpr size_t kMaxPackedLength = 64;
+// A table-encoded hash's fields (the entry's value holds the table's address).
+inline Table* hash_table(const Entry* e) { return &owned_table(e)->entries; }
+
+// Heap bytes a hash value owns beyond its entry (O(1)); 0 while packed.
+size_t heap_bytes(const Entry* e);
+// Frees what a hash value owns beyond its entry.
+void destroy(Entry* e);
+
+// The packed form's length bytes are one byte each: longer fields or values never pack.
+constexpr size_t kMaxPackableLength = 255;
+
+// Sets the conversion thresholds (hash-max-listpack-entries, hash-max-listpack-value; defaults
+// 128 and 64); a length above kMaxPackableLength acts as kMaxPackableLength. Thread-safe;
+// applies to changes made afterwards.
+void set_packed_limits(size_t max_fields, size_t max_length);
+size_t max_packed_fields();
+size_t max_packed_length();
 
 // Makes `e` (a fresh, empty string entry) an empty hash.
 void init(Entry* e);

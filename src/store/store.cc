@@ -8,44 +8,74 @@
 #include <cstring>
 #include <random>
 
+#include "store/hash.h"
+#include "store/list.h"
+#include "store/set.h"
+
 namespace cachet::store {
 
 uint64_t hash_key(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
 
 namespace {
 
-constexpr size_t kExpireBuckets = 32;  // buckets examined per active-expiry step
-
-// Value capacity to allocate when a value grows to `len`: doubling below 1 MB, +1 MB above
-// (like Redis's sds), so repeated APPENDs are amortized O(1).
-size_t grown_capacity(size_t len) {
+// Value capacity to allocate when the value of `e` grows to `len`. A string doubles below 1 MB
+// and adds 1 MB above (like Redis's sds), so repeated APPENDs are amortized O(1). A packed
+// container (at most a few KB: its encoding's limit) gets an eighth more, as a listpack is
+// reallocated to about its size: doubling measured 392 bytes per 10-item list, Redis 328.
+size_t grown_capacity(const Entry* e, size_t len) {
   constexpr size_t kMb = 1024 * 1024;
+  if (!e->is_string()) return len + len / 8;
   return len < kMb ? len * 2 : len + kMb;
 }
 
-bool expired(const Entry* e, int64_t now) {
-  int64_t at = e->expire_at();
-  return at != 0 && at <= now;
+// A value that shrinks below a quarter of its capacity (and by more than this) moves to a
+// fitting allocation: a packed container that converted to a heap structure keeps only a
+// pointer, and a drained list should not keep its peak size.
+constexpr size_t kShrinkSlack = 64;
+
+// Whether freeing `e` costs enough to move it off the request path: a container of more than
+// LazyFreer::kThreshold elements in its heap encoding (packed values are one allocation).
+bool worth_freeing_lazily(const Entry* e) {
+  switch (e->type()) {
+    case ValueType::kHashTable:
+      return hash::hash_table(e)->size() > LazyFreer::kThreshold;
+    case ValueType::kListNodes:
+      return list::size(e) > LazyFreer::kThreshold;
+    case ValueType::kSetTable:
+      return set::size(e) > LazyFreer::kThreshold;
+    default:
+      return false;
+  }
 }
 
 }  // namespace
 
 void Shard::account(int64_t delta) {
+  bytes_ += delta;
   store_->used_bytes_.fetch_add(delta, std::memory_order_relaxed);
 }
 
-void Shard::remove(Entry* e) {
+void Shard::retire(Entry* e) {
   touch(e->key());
   if (e->expire_at() != 0) --volatile_;
   account(-static_cast<int64_t>(entry_bytes(e)));
+}
+
+void Shard::remove(Entry* e) {
+  retire(e);
   free_entry(e);
+}
+
+const Entry* Shard::peek(std::string_view key, uint64_t hash, int64_t now) const {
+  const Entry* e = table_.find(key, static_cast<uint32_t>(hash));
+  return e == nullptr || e->expired(now) ? nullptr : e;
 }
 
 Entry* Shard::find(std::string_view key, uint64_t hash, int64_t now) {
   if (FrequencySketch* sketch = store_->sketch()) sketch->increment(hash);
   Entry* e = table_.find(key, static_cast<uint32_t>(hash));
   if (e == nullptr) return nullptr;
-  if (!expired(e, now)) {
+  if (!e->expired(now)) {
     note_access(e, store_->eviction_policy(), now, false);
     return e;
   }
@@ -110,6 +140,19 @@ bool Shard::erase(std::string_view key, uint64_t hash, int64_t now) {
   return true;
 }
 
+bool Shard::erase_lazily(std::string_view key, uint64_t hash, int64_t now) {
+  Entry* e = find(key, hash, now);
+  if (e == nullptr) return false;
+  unlink_shrink(e);
+  if (!worth_freeing_lazily(e)) {
+    remove(e);
+    return true;
+  }
+  retire(e);
+  store_->lazy_.free_later(e);
+  return true;
+}
+
 void Shard::unlink_shrink(Entry* e) {
   int64_t before = table_.bucket_bytes();
   table_.unlink(e->key(), hash32(e->key()));
@@ -126,9 +169,11 @@ void Shard::move_here(Shard& from, Entry* src, std::string_view key, uint64_t ha
   Entry* moved = new_entry(key, src->value(), src->value_len(), expire_at != 0);
   moved->set_type(src->type());
   moved->access = src->access;
-  account(static_cast<int64_t>(malloc_usable_size(moved)) -
-          static_cast<int64_t>(malloc_usable_size(src)));
-  std::free(src);  // only the old shell: the value (a hash's field table) now belongs to `moved`
+  // Each shard accounts for what it holds (Shard::clear relies on it): the value's heap part
+  // leaves `from` with the old shell and arrives here with the new one.
+  from.account(-static_cast<int64_t>(entry_bytes(src)));
+  account(static_cast<int64_t>(entry_bytes(moved)));
+  std::free(src);  // only the old shell: the value's heap part now belongs to `moved`
   link_new(moved, table_.find(key, static_cast<uint32_t>(hash)), static_cast<uint32_t>(hash));
   (void)set_expire(moved, expire_at);  // it has its slot already, so it stays in place
 }
@@ -143,7 +188,13 @@ Entry* Shard::set_expire(Entry* e, int64_t expire_at) {
 
 Entry* Shard::resize_value(Entry* e, size_t len) {
   touch(e->key());
-  if (len > value_capacity(e)) e = reallocate(e, grown_capacity(len), e->has_expiry_slot());
+  size_t capacity = value_capacity(e);
+  if (len > capacity) {
+    e = reallocate(e, grown_capacity(e, len), e->has_expiry_slot());
+  } else if (len + kShrinkSlack < capacity / 4) {
+    e->set_value_len(len);  // reallocate() copies the value: only what stays
+    return reallocate(e, len, e->has_expiry_slot());
+  }
   e->set_value_len(len);
   return e;
 }
@@ -161,88 +212,17 @@ Entry* Shard::reallocate(Entry* e, size_t capacity, bool expiry_slot) {
   return moved;
 }
 
-void Shard::clear() {
+void Shard::clear(bool lazily) {
   for (const auto& [key, flags] : watchers_) {  // like Redis: only keys the flush deletes
     if (table_.find(key, static_cast<uint32_t>(hash_key(key))) != nullptr) touch_watchers(key);
   }
-  int64_t bytes = table_.bucket_bytes();
-  table_.for_each([&](const Entry* e) { bytes += static_cast<int64_t>(entry_bytes(e)); });
-  table_.clear();
+  if (lazily && table_.size() > 0) {
+    store_->lazy_.free_later(table_.take());
+  } else {
+    table_.clear();
+  }
   volatile_ = 0;
-  account(-bytes);
-}
-
-std::pair<size_t, size_t> Shard::expire_step(int64_t now, size_t buckets) {
-  size_t removed = 0, with_ttl = 0;
-  int64_t before = table_.bucket_bytes();
-  expire_cursor_ = table_.sweep(
-      expire_cursor_, buckets,
-      [&](const Entry* e) {
-        with_ttl += e->expire_at() != 0;
-        return expired(e, now);
-      },
-      [&](Entry* e) {
-        ++removed;
-        remove(e);
-      });
-  stats_.expired += removed;
-  if (removed > 0) table_.maybe_shrink();
-  account(static_cast<int64_t>(table_.bucket_bytes()) - before);
-  return {removed, with_ttl};
-}
-
-namespace {
-thread_local const std::vector<uint64_t>* t_held = nullptr;  // the thread's TransactionLock
-}  // namespace
-
-uint64_t held_shards(int db) { return t_held != nullptr ? (*t_held)[db] : 0; }
-bool in_transaction() { return t_held != nullptr; }
-
-TransactionLock::TransactionLock(Store& store, const std::vector<bool>& databases)
-    : store_(store), held_(store.databases(), 0) {
-  for (int db = 0; db < store.databases(); ++db) {
-    if (!databases[db]) continue;
-    for (Shard& shard : *store.dbs_[db]) shard.mutex_.lock();
-    held_[db] = ~uint64_t{0};
-  }
-  t_held = &held_;
-}
-
-TransactionLock::~TransactionLock() {
-  t_held = nullptr;
-  for (int db = store_.databases() - 1; db >= 0; --db) {
-    if (held_[db] == 0) continue;
-    for (Shard& shard : *store_.dbs_[db]) shard.mutex_.unlock();
-  }
-}
-
-void Shard::watch(std::string_view key, std::shared_ptr<WatchFlag> flag) {
-  auto it = watchers_.find(key);
-  if (it == watchers_.end()) it = watchers_.emplace(std::string(key), 0).first;
-  it->second.push_back(std::move(flag));
-}
-
-void Shard::unwatch(std::string_view key, const WatchFlag* flag) {
-  auto it = watchers_.find(key);
-  if (it == watchers_.end()) return;
-  auto& flags = it->second;
-  std::erase_if(flags, [&](const auto& f) { return f.get() == flag; });
-  if (flags.empty()) watchers_.erase(it);
-}
-
-void Shard::touch_watchers(std::string_view key) {
-  auto it = watchers_.find(key);
-  if (it == watchers_.end()) return;
-  for (const auto& flag : it->second) flag->dirty.store(true, std::memory_order_relaxed);
-}
-
-Locked::Locked(Database& db, int db_index, uint64_t shard_mask)
-    : db_(db), mask_(shard_mask & ~held_shards(db_index)) {
-  for (uint64_t m = mask_; m != 0; m &= m - 1) db_[__builtin_ctzll(m)].mutex_.lock();
-}
-
-Locked::~Locked() {
-  for (uint64_t m = mask_; m != 0; m &= m - 1) db_[__builtin_ctzll(m)].mutex_.unlock();
+  account(-bytes_);  // every byte this shard accounted for was its table's or its entries'
 }
 
 Store::Store(const Clock& clock, int databases) : clock_(clock) {
@@ -270,12 +250,12 @@ size_t Store::volatile_count(int db) {
   return n;
 }
 
-void Store::flush(int db) {
-  for_each_shard(db, [](Shard& s) { s.clear(); });
+void Store::flush(int db, bool lazily) {
+  for_each_shard(db, [&](Shard& s) { s.clear(lazily); });
 }
 
-void Store::flush_all() {
-  for (int db = 0; db < databases(); ++db) flush(db);
+void Store::flush_all(bool lazily) {
+  for (int db = 0; db < databases(); ++db) flush(db, lazily);
 }
 
 ShardStats Store::stats() {
@@ -307,118 +287,18 @@ std::optional<std::string> Store::random_key(int db) {
     size_t pick = random() % total, i = 0;
     while (pick >= sizes[i]) pick -= sizes[i++];
     Shard& s = (*dbs_[db])[i];
-    std::unique_lock lock(s.mutex_, std::defer_lock);
-    if (!(held_shards(db) >> i & 1)) lock.lock();
+    ShardGuard lock(*dbs_[db], db, static_cast<int>(i));
     const Entry* e = s.table_.random_entry(random);
-    if (e != nullptr && !expired(e, now)) return std::string(e->key());
+    if (e != nullptr && !e->expired(now)) return std::string(e->key());
   }
   // Mostly expired keys: the first live one will do.
   std::optional<std::string> found;
   for_each_shard(db, [&](Shard& s) {
     s.table_.for_each([&](const Entry* e) {
-      if (!found && !expired(e, now)) found = std::string(e->key());
+      if (!found && !e->expired(now)) found = std::string(e->key());
     });
   });
   return found;
-}
-
-void Store::set_eviction(EvictionPolicy policy, int samples, size_t capacity) {
-  policy_.store(policy, std::memory_order_relaxed);
-  samples_.store(samples, std::memory_order_relaxed);
-  FrequencySketch* sketch = nullptr;
-  if (policy == EvictionPolicy::kAllKeysTinyLfu && capacity > 0) {
-    std::lock_guard lock(sketches_mutex_);
-    sketches_.push_back(std::make_unique<FrequencySketch>(capacity));
-    sketch = sketches_.back().get();
-  }
-  sketch_.store(sketch, std::memory_order_release);
-}
-
-struct Store::Candidate {
-  bool found = false;
-  uint64_t score = 0;
-  uint8_t frequency = 0;
-  int db = 0;
-  uint64_t hash = 0;
-  std::string key;
-};
-
-// Samples keys of `db` (shards picked in proportion to their size) into `best`.
-void Store::sample_db(int db, Candidate& best) {
-  thread_local std::mt19937_64 random{std::random_device{}()};
-  EvictionPolicy policy = eviction_policy();
-  std::array<size_t, kShards> sizes{};
-  size_t total = 0;
-  for (int i = 0; i < kShards; ++i) total += sizes[i] = (*dbs_[db])[i].table_.size();
-  if (total == 0) return;
-  int64_t now = this->now();
-  for (int n = samples_.load(std::memory_order_relaxed); n > 0; --n) {
-    size_t pick = random() % total, i = 0;
-    while (i + 1 < kShards && pick >= sizes[i]) pick -= sizes[i++];
-    Shard& shard = (*dbs_[db])[i];
-    std::lock_guard lock(shard.mutex_);
-    const Entry* e = shard.table_.random_entry(random);
-    // volatile-*: retry a few times for a key with a TTL.
-    for (int retry = 0; e != nullptr && only_volatile(policy) && e->expire_at() == 0 && retry < 16;
-         ++retry) {
-      e = shard.table_.random_entry(random);
-    }
-    if (e == nullptr || (only_volatile(policy) && e->expire_at() == 0)) continue;
-    uint64_t hash = hash_key(e->key());
-    FrequencySketch* sketch = this->sketch();
-    uint8_t frequency = sketch ? sketch->estimate(hash) : 0;
-    uint64_t score = eviction_score(e, policy, now, frequency);
-    if (best.found && score <= best.score) continue;
-    best = {true, score, frequency, db, hash, std::string(e->key())};
-  }
-}
-
-Store::Eviction Store::evict_one(std::optional<uint64_t> incoming) {
-  if (eviction_policy() == EvictionPolicy::kNoEviction) return Eviction::kNoVictim;
-  Candidate best;
-  for (int db = 0; db < databases(); ++db) sample_db(db, best);
-  if (!best.found) return Eviction::kNoVictim;
-  FrequencySketch* sketch = this->sketch();
-  if (sketch != nullptr && incoming && sketch->estimate(*incoming) <= best.frequency) {
-    return Eviction::kRejectIncoming;
-  }
-  evict_key(best.db, best.key, best.hash);
-  return Eviction::kEvicted;  // if another client deleted it first, memory fell all the same
-}
-
-bool Store::contains(int db, std::string_view key, uint64_t hash) {
-  Shard& shard = (*dbs_[db])[shard_of(hash)];
-  std::unique_lock lock(shard.mutex_, std::defer_lock);
-  if (!(held_shards(db) >> shard_of(hash) & 1)) lock.lock();
-  return shard.table_.find(key, static_cast<uint32_t>(hash)) != nullptr;
-}
-
-void Store::evict_key(int db, std::string_view key, uint64_t hash) {
-  Shard& shard = (*dbs_[db])[shard_of(hash)];
-  std::lock_guard lock(shard.mutex_);
-  if (shard.erase(key, hash, now())) ++shard.stats_.evicted;
-}
-
-size_t Store::active_expire(int part, int of, std::chrono::microseconds budget) {
-  auto deadline = std::chrono::steady_clock::now() + budget;
-  int64_t now = this->now();
-  size_t total = 0;
-  for (int db = 0; db < databases(); ++db) {
-    for (int i = part; i < kShards; i += of) {
-      Shard& s = (*dbs_[db])[i];
-      while (true) {
-        std::lock_guard lock(s.mutex_);
-        // (A shard without TTLs still gets a step while its table resizes, to finish it.)
-        if (s.volatile_ == 0 && !s.table_.resizing()) break;
-        auto [removed, with_ttl] = s.expire_step(now, kExpireBuckets);
-        total += removed;
-        // Keep sweeping this shard while over a quarter of what we sampled had expired.
-        if (removed * 4 <= with_ttl || with_ttl == 0) break;
-        if (std::chrono::steady_clock::now() > deadline) return total;
-      }
-    }
-  }
-  return total;
 }
 
 }  // namespace cachet::store

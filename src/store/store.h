@@ -2,7 +2,8 @@
 //
 // Threading: a Shard is touched only while its mutex is held, through a Locked guard from
 // Store::lock(). Lock order: shards of one database in ascending index order (Locked does this);
-// never two databases at once, and nothing else is locked while a shard lock is held.
+// two databases only in (database, shard) ascending order (PairLock, TransactionLock). The only
+// lock taken while shard locks are held is the blocking registry's (server/blocking.h).
 // Store-wide counters (used_bytes) are atomics.
 #pragma once
 
@@ -22,6 +23,7 @@
 #include "store/clock.h"
 #include "store/entry.h"
 #include "store/eviction.h"
+#include "store/lazy_free.h"
 #include "store/sketch.h"
 #include "store/table.h"
 
@@ -54,24 +56,32 @@ class Shard {
 
   // The live entry for `key`, or null. Deletes the entry if it has expired by `now`.
   Entry* find(std::string_view key, uint64_t hash, int64_t now);
+  // The live entry for `key`, or null; records no access, counts nothing and deletes nothing
+  // (OBJECT, MEMORY USAGE).
+  const Entry* peek(std::string_view key, uint64_t hash, int64_t now) const;
   // Like find(), and counts a keyspace hit or miss.
   Entry* find_read(std::string_view key, uint64_t hash, int64_t now);
   // Sets `key` to `value` with expiry `expire_at` (0: none), replacing any previous entry.
   Entry* put(std::string_view key, uint64_t hash, std::string_view value, int64_t expire_at);
   // Deletes `key`; false when absent (expired keys count as absent).
   bool erase(std::string_view key, uint64_t hash, int64_t now);
+  // Like erase(), but a value of more than LazyFreer::kThreshold elements is freed on the
+  // lazy-free thread (UNLINK).
+  bool erase_lazily(std::string_view key, uint64_t hash, int64_t now);
   // Sets the expiry (0: none). May move the entry (to give it an expiry slot): use the result.
   [[nodiscard]] Entry* set_expire(Entry* e, int64_t expire_at);
-  // Sets the value length to `len`, moving the entry if its capacity is too small (the result
-  // replaces `e`). Bytes past the old length are uninitialized. Grows capacity geometrically.
+  // Sets the value length to `len`, moving the entry if its capacity is too small, or far too
+  // large (the result replaces `e`). Bytes past the old length are uninitialized. A string's
+  // capacity grows geometrically, a container's by an eighth (see grown_capacity).
   Entry* resize_value(Entry* e, size_t len);
 
   size_t size() const { return table_.size(); }
   size_t volatile_count() const { return volatile_; }
   const Table& table() const { return table_; }
   const ShardStats& stats() const { return stats_; }
-  // Deletes every entry.
-  void clear();
+  // Deletes every entry; with `lazily`, the entries are freed on the lazy-free thread (FLUSHDB
+  // ASYNC), so this takes O(1) on the caller's thread.
+  void clear(bool lazily = false);
   // Records a change of `delta` bytes in memory owned by an entry's value (e.g. a hash's fields).
   void account(int64_t delta);
   // WATCH support: while `flag` watches `key`, any change to the key (write, delete, expiry,
@@ -92,6 +102,7 @@ class Shard {
   friend class Store;
   friend class Locked;
   friend class TransactionLock;
+  friend class ShardGuard;
   void touch_watchers(std::string_view key);
   void note_put(Entry* e, bool inserted);  // eviction metadata for a write
   // Links the new entry `e` in place of `old` (freed), or as a new key when `old` is null.
@@ -99,11 +110,13 @@ class Shard {
   // Moves `e` to a new allocation with `capacity` value bytes and, if asked, an expiry slot.
   Entry* reallocate(Entry* e, size_t capacity, bool expiry_slot);
   void remove(Entry* e);         // unlinked already: update counters and free
+  void retire(Entry* e);         // unlinked already: update counters (the caller frees)
   void unlink_shrink(Entry* e);  // unlinks a live entry and shrinks the table if sparse
 
   std::mutex mutex_;
   Table table_;
   size_t volatile_ = 0;
+  int64_t bytes_ = 0;  // this shard's part of Store::used_bytes()
   size_t expire_cursor_ = 0;
   ShardStats stats_;
   Store* store_ = nullptr;
@@ -116,6 +129,19 @@ class Shard {
 };
 
 using Database = std::array<Shard, kShards>;
+
+// Holds one shard's lock, unless this thread's TransactionLock already holds that shard (then it
+// is a no-op). Every site that locks a single shard uses it, so code that runs inside EXEC never
+// locks a shard twice.
+class ShardGuard {
+ public:
+  ShardGuard(Database& db, int db_index, int shard);
+  ShardGuard(const ShardGuard&) = delete;
+  ShardGuard& operator=(const ShardGuard&) = delete;
+
+ private:
+  std::unique_lock<std::mutex> lock_;
+};
 
 // Holds the locks of a set of shards of one database, taken in ascending order. Shards that a
 // TransactionLock on this thread already holds are skipped.
@@ -136,6 +162,7 @@ class Locked {
 class Store {
  public:
   friend class TransactionLock;
+  friend class PairLock;
   explicit Store(const Clock& clock, int databases = 16);
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -158,8 +185,10 @@ class Store {
 
   size_t dbsize(int db);
   size_t volatile_count(int db);
-  void flush(int db);
-  void flush_all();
+  // Deletes every key of `db` (every database); `lazily` frees them on the lazy-free thread.
+  void flush(int db, bool lazily = false);
+  void flush_all(bool lazily = false);
+  const LazyFreer& lazy_freer() const { return lazy_; }
   ShardStats stats();
   void reset_stats();
   // Bytes held by entries and tables (what maxmemory compares against).
@@ -212,6 +241,21 @@ class Store {
   // Every sketch ever made, kept alive so a lookup racing a policy change never reads a freed
   // one. Guarded by sketches_mutex_.
   std::vector<std::unique_ptr<FrequencySketch>> sketches_;
+  LazyFreer lazy_;
+};
+
+// Holds the shards of two keys that may live in different databases (COPY ... DB, MOVE): both
+// taken in (database, shard) ascending order, the order TransactionLock follows too.
+class PairLock {
+ public:
+  PairLock(Store& store, int db_a, uint64_t hash_a, int db_b, uint64_t hash_b);
+  Shard& first() { return first_; }
+  Shard& second() { return second_; }
+
+ private:
+  Locked low_, high_;
+  Shard& first_;
+  Shard& second_;
 };
 
 // Holds every shard of a set of databases for a MULTI/EXEC transaction, taken in (database,
@@ -236,12 +280,9 @@ bool in_transaction();
 
 template <typename Fn>
 void Store::for_each_shard(int db, Fn&& fn) {
-  uint64_t held = held_shards(db);
   for (int i = 0; i < kShards; ++i) {
-    Shard& shard = (*dbs_[db])[i];
-    std::unique_lock lock(shard.mutex_, std::defer_lock);
-    if (!(held >> i & 1)) lock.lock();
-    fn(shard);
+    ShardGuard lock(*dbs_[db], db, i);
+    fn((*dbs_[db])[i]);
   }
 }
 
@@ -254,10 +295,9 @@ uint64_t Store::scan(int db, uint64_t cursor, size_t count, Fn&& fn) {
   for (size_t steps = 0; seen < count && steps < count * 10 + 10; ++steps) {
     Shard& s = (*dbs_[db])[shard];
     {
-      std::unique_lock lock(s.mutex_, std::defer_lock);
-      if (!(held_shards(db) >> shard & 1)) lock.lock();
+      ShardGuard lock(*dbs_[db], db, shard);
       bucket = s.table_.scan(bucket, [&](const Entry* e) {
-        if (e->expire_at() != 0 && e->expire_at() <= now) return;
+        if (e->expired(now)) return;
         fn(e);
         ++seen;
       });

@@ -1,6 +1,7 @@
 #include "store/table.h"
 
 #include <bit>
+#include <utility>
 
 namespace cachet::store {
 
@@ -75,6 +76,19 @@ void Table::clear() {
   mask_ = 0;
   size_.store(0, std::memory_order_relaxed);
   publish();
+}
+
+std::unique_ptr<Table> Table::take() {
+  auto taken = std::make_unique<Table>();
+  taken->old_ = std::move(old_);
+  taken->old_mask_ = std::exchange(old_mask_, 0);
+  taken->migrated_ = std::exchange(migrated_, 0);
+  taken->buckets_ = std::move(buckets_);
+  taken->mask_ = std::exchange(mask_, 0);
+  taken->size_.store(size_.exchange(0, std::memory_order_relaxed), std::memory_order_relaxed);
+  taken->publish();
+  publish();
+  return taken;
 }
 
 void Table::publish() {

@@ -63,6 +63,8 @@ class Table {
   Entry* unlink(std::string_view key, uint32_t hash);
   // Frees every entry and the bucket array.
   void clear();
+  // Moves every entry and the bucket arrays into a new table, leaving this one empty.
+  std::unique_ptr<Table> take();
 
   // SCAN step (Redis's reverse-binary cursor): calls fn(const Entry*) for every entry of one bucket
   // (two or more when the table shrank) and returns the next cursor, 0 when done. Every entry
@@ -194,9 +196,17 @@ const Entry* Table::random_entry(Rng& random) const {
   }
 }
 
-// The field table of a table-encoded hash entry (type kHashTable): the value holds its address.
-inline Table* hash_table(const Entry* e) {
-  Table* t;
+// A Table that a value owns through a pointer in its entry's value bytes (a large hash's
+// fields, a large set's members). `bytes` is every heap byte it holds (itself, the bucket arrays
+// and the entries), kept current so the value's size is O(1) to report.
+struct OwnedTable {
+  Table entries;
+  size_t bytes = sizeof(OwnedTable);
+};
+
+// The OwnedTable whose address is the value of `e`.
+inline OwnedTable* owned_table(const Entry* e) {
+  OwnedTable* t;
   std::memcpy(&t, e->value().data(), sizeof(t));
   return t;
 }
