@@ -4,12 +4,12 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 
 #include "server/args.h"
 #include "server/command.h"
 #include "server/expire.h"
 #include "server/key_lock.h"
+#include "store/strings.h"
 
 namespace cachet::server {
 namespace {
@@ -19,15 +19,18 @@ using store::Entry;
 // Options shared by SET and GETEX.
 struct SetOptions {
   bool nx = false, xx = false, get = false, keepttl = false, persist = false;
-  bool has_expire = false;
-  int64_t expire_at = 0;
+  bool has_expire = false;       // EX / PX / EXAT / PXAT given
+  std::string_view expire_text;  // its number, parsed by resolve_expire()
+  TimeUnit unit = TimeUnit::kSeconds;
+  bool absolute = false;
+  int64_t expire_at = 0;  // set by resolve_expire()
 };
 
 enum class OptionsFor { kSet, kGetEx };
 
-// Parses SET / GETEX options from args[first..]. Writes the error reply and returns false on error.
+// Parses the syntax of SET / GETEX options from args[first..] (the expire number is parsed later,
+// by resolve_expire, as Redis does). Writes the error reply and returns false on error.
 bool parse_set_options(Context& ctx, size_t first, OptionsFor mode, SetOptions& o) {
-  int64_t now = ctx.instance.store().now();
   for (size_t i = first; i < ctx.args.size(); ++i) {
     std::string_view a = ctx.args[i];
     bool is_set = mode == OptionsFor::kSet;
@@ -43,24 +46,33 @@ bool parse_set_options(Context& ctx, size_t first, OptionsFor mode, SetOptions& 
     } else if (!is_set && iequals(a, "persist") && !o.has_expire) {
       o.persist = true;
     } else if (timed && !o.has_expire && !o.keepttl && !o.persist && i + 1 < ctx.args.size()) {
-      auto n = parse_int64(ctx.args[++i]);
-      if (!n) {
-        reply_not_integer(ctx);
-        return false;
-      }
-      TimeUnit unit = (a[0] | 0x20) == 'e' ? TimeUnit::kSeconds : TimeUnit::kMillis;
-      auto at = expire_at_ms(*n, unit, a.size() == 4, now);
-      if (*n <= 0 || !at) {
-        ctx.out.error(fmt::format("ERR invalid expire time in '{}' command", ctx.spec.name));
-        return false;
-      }
       o.has_expire = true;
-      o.expire_at = *at;
+      o.expire_text = ctx.args[++i];
+      o.unit = (a[0] | 0x20) == 'e' ? TimeUnit::kSeconds : TimeUnit::kMillis;
+      o.absolute = a.size() == 4;
     } else {
       reply_syntax_error(ctx);
       return false;
     }
   }
+  return true;
+}
+
+// Parses the expire number of `o` (when given) into o.expire_at. Writes the error reply and
+// returns false when it is not an integer or not a valid time.
+bool resolve_expire(Context& ctx, SetOptions& o, int64_t now) {
+  if (!o.has_expire) return true;
+  auto n = parse_int64(o.expire_text);
+  if (!n) {
+    reply_not_integer(ctx);
+    return false;
+  }
+  auto at = expire_at_ms(*n, o.unit, o.absolute, now);
+  if (*n <= 0 || !at) {
+    ctx.out.error(fmt::format("ERR invalid expire time in '{}' command", ctx.spec.name));
+    return false;
+  }
+  o.expire_at = *at;
   return true;
 }
 
@@ -104,7 +116,10 @@ void cmd_get(Context& ctx) {
 
 void cmd_set(Context& ctx) {
   SetOptions o;
-  if (parse_set_options(ctx, 3, OptionsFor::kSet, o)) do_set(ctx, ctx.args[1], ctx.args[2], o);
+  if (parse_set_options(ctx, 3, OptionsFor::kSet, o) &&
+      resolve_expire(ctx, o, ctx.instance.store().now())) {
+    do_set(ctx, ctx.args[1], ctx.args[2], o);
+  }
 }
 
 void cmd_setnx(Context& ctx) {
@@ -116,14 +131,10 @@ void cmd_setnx(Context& ctx) {
 
 // SETEX key seconds value / PSETEX key milliseconds value.
 void setex_generic(Context& ctx, TimeUnit unit) {
-  auto n = parse_int64(ctx.args[2]);
-  if (!n) return reply_not_integer(ctx);
-  auto at = expire_at_ms(*n, unit, false, ctx.instance.store().now());
-  if (*n <= 0 || !at) {
-    return ctx.out.error(fmt::format("ERR invalid expire time in '{}' command", ctx.spec.name));
-  }
+  SetOptions o{.has_expire = true, .expire_text = ctx.args[2], .unit = unit};
+  if (!resolve_expire(ctx, o, ctx.instance.store().now())) return;
   KeyLock k(ctx, ctx.args[1]);
-  k.put(ctx.args[3], *at);
+  k.put(ctx.args[3], o.expire_at);
   ctx.out.ok();
 }
 
@@ -147,7 +158,12 @@ void cmd_getex(Context& ctx) {
   if (!parse_set_options(ctx, 2, OptionsFor::kGetEx, o)) return;
   KeyLock k(ctx, ctx.args[1]);
   Entry* e = k.find_read();
-  if (!reply_value(ctx, e) || e == nullptr) return;
+  // Redis looks the key up before it parses the time: a missing key is nil, another type
+  // WRONGTYPE, whatever the number.
+  if (e == nullptr) return ctx.out.null();
+  if (!e->is_string()) return reply_wrong_type(ctx);
+  if (!resolve_expire(ctx, o, k.now())) return;
+  ctx.out.bulk(e->value());
   if (o.has_expire && o.expire_at <= k.now()) {
     k.erase();
   } else if (o.has_expire || o.persist) {
@@ -196,10 +212,9 @@ void cmd_msetnx(Context& ctx) { mset_generic(ctx, true); }
 void store_keep_ttl(KeyLock& k, Entry* e, std::string_view value) {
   if (e == nullptr) {
     k.put(value);
-    return;
+  } else {
+    store::str::assign(k.shard(), e, value);
   }
-  e = k.shard().resize_value(e, value.size());
-  std::memcpy(e->value_data(), value.data(), value.size());
 }
 
 std::optional<std::string_view> value_of(const Entry* e) {
@@ -237,11 +252,11 @@ void cmd_decrby(Context& ctx) {
 }
 
 void cmd_incrbyfloat(Context& ctx) {
-  auto delta = parse_long_double(ctx.args[2]);
-  if (!delta) return ctx.out.error("ERR value is not a valid float");
   KeyLock k(ctx, ctx.args[1]);
   Entry* e = k.find();
-  if (is_other_type(e)) return reply_wrong_type(ctx);
+  if (is_other_type(e)) return reply_wrong_type(ctx);  // Redis checks the type first here
+  auto delta = parse_long_double(ctx.args[2]);
+  if (!delta) return ctx.out.error("ERR value is not a valid float");
   auto text = increment_float(ctx, value_of(e), *delta, "ERR value is not a valid float");
   if (!text) return;
   store_keep_ttl(k, e, *text);
@@ -263,11 +278,8 @@ void cmd_append(Context& ctx) {
     k.put(add);
     return ctx.out.integer(static_cast<int64_t>(add.size()));
   }
-  size_t old_len = e->value_len();
-  if (!within_max_size(ctx, old_len + add.size())) return;
-  e = k.shard().resize_value(e, old_len + add.size());
-  if (!add.empty()) std::memcpy(e->value_data() + old_len, add.data(), add.size());
-  ctx.out.integer(e->value_len());
+  if (!within_max_size(ctx, e->value_len() + add.size())) return;
+  ctx.out.integer(static_cast<int64_t>(store::str::append(k.shard(), e, add)));
 }
 
 void cmd_strlen(Context& ctx) {
@@ -308,12 +320,7 @@ void cmd_setrange(Context& ctx) {
   uint64_t end = static_cast<uint64_t>(*offset) + value.size();
   if (!within_max_size(ctx, end)) return;
   if (e == nullptr) e = k.put("");
-  size_t new_len = std::max<size_t>(old_len, end);
-  e = k.shard().resize_value(e, new_len);
-  if (static_cast<size_t>(*offset) > old_len) {
-    std::memset(e->value_data() + old_len, 0, static_cast<size_t>(*offset) - old_len);
-  }
-  std::memcpy(e->value_data() + *offset, value.data(), value.size());
+  size_t new_len = store::str::write_at(k.shard(), e, static_cast<size_t>(*offset), value);
   ctx.out.integer(static_cast<int64_t>(new_len));
 }
 
