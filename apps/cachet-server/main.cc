@@ -85,6 +85,13 @@ void add_expiry_timers(cachet::net::Server& net, cachet::server::Instance& insta
   }
 }
 
+// Times out blocked clients (BLPOP...): one worker checks every waiter's deadline.
+void add_blocking_timer(cachet::net::Server& net, cachet::server::Instance& instance) {
+  net.worker(0).add_timer(std::chrono::milliseconds(10), [&instance] {
+    if (instance.blocking().anyone_waiting()) instance.blocking().expire(instance.clock().now_ms());
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -139,6 +146,7 @@ int main(int argc, char** argv) {
   });
   instance.on_shutdown([] { kill(getpid(), SIGTERM); });
   add_expiry_timers(net, instance, config.hz);
+  add_blocking_timer(net, instance);
   net.start();
   if (http) {
     http->start();

@@ -198,7 +198,11 @@ void Worker::begin_drain() {
   for (auto& [id, conn] : connections_) all.push_back(conn.get());
   for (Connection* conn : all) {
     conn->closing_ = true;
-    flush(*conn);
+    if (conn->drop_on_drain_) {
+      close_connection(*conn);
+    } else {
+      flush(*conn);
+    }
   }
 }
 
@@ -303,7 +307,7 @@ Connection* Worker::find(uint64_t id) {
 }
 
 void Worker::release(Connection& conn) {
-  conn.held_ = false;
+  conn.held_ = conn.drop_on_drain_ = false;
   if (conn.closed_) return;
   flush(conn);
   if (conn.closed_) return;

@@ -76,6 +76,9 @@ class Connection {
   // on_input is not called and the connection is not closed for draining or idleness until
   // Worker::release(). Input that arrives meanwhile is buffered (within max_input_buffer).
   void hold() { held_ = true; }
+  // A hold() for a reply that may never come (a client blocked on a key): idleness does not close
+  // the connection, but a shutdown does not wait for it either.
+  void hold_until_event() { held_ = drop_on_drain_ = true; }
   Handler& handler() { return *handler_; }
 
  private:
@@ -92,6 +95,7 @@ class Connection {
   bool closed_ = false;
   bool reading_ = true;
   bool held_ = false;
+  bool drop_on_drain_ = false;
   std::chrono::steady_clock::time_point last_read_ = std::chrono::steady_clock::now();
 };
 

@@ -262,6 +262,25 @@ void cmd_client_kill(Context& ctx) {
   ctx.out.integer(kill_clients(ctx, f));
 }
 
+// CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends a client's blocking command as if it timed out, or
+// with Redis's UNBLOCKED error.
+void cmd_client_unblock(Context& ctx) {
+  auto id = parse_int64(ctx.args[2]);
+  if (!id) return reply_not_integer(ctx);
+  bool error = false;
+  if (ctx.args.size() == 4) {
+    error = iequals(ctx.args[3], "error");
+    if (!error && !iequals(ctx.args[3], "timeout")) {
+      return ctx.out.error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+    }
+  }
+  BlockingRegistry& blocking = ctx.instance.blocking();
+  std::shared_ptr<Waiter> w = blocking.find_client(static_cast<uint64_t>(*id));
+  if (!w || !blocking.cancel(*w)) return ctx.out.integer(0);
+  w->deliver(error ? "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n" : w->timeout_reply);
+  ctx.out.integer(1);
+}
+
 constexpr uint32_t kConn = kNoAuth | kFast | kLoading | kStale;
 constexpr uint32_t kClient = kLoading | kStale;
 
@@ -301,6 +320,12 @@ const CommandSpec kClientCommands[] = {
      .flags = kClient | kAdmin,
      .fn = cmd_client_kill,
      .doc = {"Terminates open connections.", "2.4.0"}},
+    {.name = "unblock",
+     .arity = -3,
+     .flags = kClient | kAdmin,
+     .fn = cmd_client_unblock,
+     .doc = {"Unblocks a client blocked by a blocking command from a different connection.",
+             "5.0.0"}},
     {.name = "help",
      .arity = 2,
      .flags = kClient,

@@ -29,6 +29,13 @@ class RespHandler final : public net::Handler {
     info->kill = [worker, id = conn.id()] { worker->post([worker, id] { worker->close(id); }); };
     session_.connection = &conn;
     session_.info = info;
+    session_.deliver = [worker, id = conn.id()](std::string reply) {
+      worker->post([worker, id, reply = std::move(reply)] {
+        if (net::Connection* c = worker->find(id)) {
+          static_cast<RespHandler&>(c->handler()).unblock(*c, reply);
+        }
+      });
+    };
     session_.authenticated = config.requirepass.empty();
     instance.clients().add(std::move(info));
     instance.stats().connections_received.fetch_add(1, std::memory_order_relaxed);
@@ -54,13 +61,20 @@ class RespHandler final : public net::Handler {
       }
       pos += parser_.consumed();
       if (status == resp::ParseStatus::kEmpty) continue;
-      // Inline arguments live in the parser until the next parse, and AUTH changes the limits
-      // the next command is parsed with: such commands run at once, after the batch.
-      if (parser_.is_inline() || !session_.authenticated) {
+      // Inline arguments live in the parser until the next parse, AUTH changes the limits the
+      // next command is parsed with, and a blocking command may hold back the ones after it:
+      // such commands run at once, after the batch.
+      const CommandSpec* spec = find_command(parser_.args()[0]);
+      bool blocking = spec != nullptr && (spec->flags & kBlocking);
+      if (parser_.is_inline() || !session_.authenticated || blocking) {
         run_batch(out);
         if (!session_.close_after_reply) instance_.execute(session_, parser_.args(), out);
+        if (session_.waiter) {  // blocked: the rest of the input waits for the reply
+          conn.hold_until_event();
+          break;
+        }
       } else {
-        queue(out, parser_.args());
+        queue(out, spec, parser_.args());
       }
     }
     run_batch(out);
@@ -73,18 +87,27 @@ class RespHandler final : public net::Handler {
   size_t input_needed() const override { return needed_; }
 
   void on_close(net::Connection&) override {
+    if (session_.waiter) instance_.blocking().cancel(*session_.waiter);
     unwatch_all(instance_, session_);
     instance_.clients().remove(session_.info->id);
+  }
+
+  // Ends a block: writes the blocking command's reply, then runs the input that waited.
+  void unblock(net::Connection& conn, std::string_view reply) {
+    if (!session_.waiter) return;
+    session_.waiter.reset();
+    conn.output() += reply;
+    conn.worker().release(conn);
   }
 
  private:
   static constexpr size_t kMaxBatch = 64;
 
-  void queue(resp::Writer& out, std::span<const std::string_view> args) {
+  void queue(resp::Writer& out, const CommandSpec* spec, std::span<const std::string_view> args) {
     batch_.push_back(
         {static_cast<uint32_t>(batch_args_.size()), static_cast<uint32_t>(args.size())});
     batch_args_.insert(batch_args_.end(), args.begin(), args.end());
-    if (const CommandSpec* spec = find_command(args[0])) {
+    if (spec != nullptr) {
       KeyPositions keys = keys_of(*spec, args);
       if (!keys.empty()) {
         instance_.store().prefetch(session_.db, store::hash_key(args[keys.first()]));

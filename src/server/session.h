@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -16,6 +17,7 @@ class Connection;
 namespace cachet::server {
 
 struct ClientInfo;
+struct Waiter;
 
 struct Session {
   net::Connection* connection = nullptr;  // null in in-process tests
@@ -33,6 +35,12 @@ struct Session {
   // WATCH: the keys (database, key) this client watches, and the flag their shards set.
   std::vector<std::pair<int, std::string>> watched;
   std::shared_ptr<store::WatchFlag> watch_flag;
+
+  // Blocking commands: while `waiter` is set the client is blocked (no further command runs and
+  // no reply is pending). `deliver` hands a reply to the client from any thread and ends the
+  // block (set by whoever owns the connection).
+  std::shared_ptr<Waiter> waiter;
+  std::function<void(std::string reply)> deliver;
 };
 
 }  // namespace cachet::server
