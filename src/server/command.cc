@@ -25,8 +25,9 @@ const Table& table() {
     Table t;
     for (CommandFamily family :
          {connection_commands(), string_commands(), key_commands(), hash_commands(),
-          list_commands(), set_commands(), bitmap_commands(), hyperloglog_commands(),
-          transaction_commands(), server_commands()}) {
+          list_commands(), blocking_commands(), set_commands(), bitmap_commands(),
+          hyperloglog_commands(), introspection_commands(), transaction_commands(),
+          server_commands()}) {
       for (const CommandSpec& spec : family.commands) {
         t.ordered.push_back(&spec);
         t.by_name.emplace(spec.name, &spec);
@@ -90,9 +91,7 @@ void reply_syntax_error(Context& ctx) { ctx.out.error("ERR syntax error"); }
 void reply_not_integer(Context& ctx) {
   ctx.out.error("ERR value is not an integer or out of range");
 }
-void reply_wrong_type(Context& ctx) {
-  ctx.out.error("WRONGTYPE Operation against a key holding the wrong kind of value");
-}
+void reply_wrong_type(Context& ctx) { ctx.out.error(kWrongTypeError); }
 void reply_wrong_arity(Context& ctx, std::string_view name) {
   ctx.out.error(fmt::format("ERR wrong number of arguments for '{}' command", name));
 }
@@ -135,14 +134,23 @@ std::optional<std::string> increment_float(Context& ctx, std::optional<std::stri
   return format_long_double(result);
 }
 
+std::optional<uint64_t> parse_scan_cursor(std::string_view text) {
+  bool negative = !text.empty() && text[0] == '-';
+  if (!text.empty() && (text[0] == '-' || text[0] == '+')) text.remove_prefix(1);
+  uint64_t cursor;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), cursor);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
+  return negative ? 0 - cursor : cursor;
+}
+
 bool parse_scan_arguments(Context& ctx, size_t at, bool allow_type, uint64_t& cursor,
                           ScanOptions& o) {
-  std::string_view text = ctx.args[at];
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), cursor);
-  if (ec != std::errc() || ptr != text.data() + text.size()) {
+  std::optional<uint64_t> parsed = parse_scan_cursor(ctx.args[at]);
+  if (!parsed) {
     ctx.out.error("ERR invalid cursor");
     return false;
   }
+  cursor = *parsed;
   for (size_t i = at + 1; i < ctx.args.size(); i += 2) {
     std::string_view name = ctx.args[i];
     if (i + 1 >= ctx.args.size()) {

@@ -30,6 +30,7 @@ enum CommandFlag : uint32_t {
   kStale = 1 << 7,
   kNoQueue = 1 << 8,       // runs at once inside MULTI (EXEC, DISCARD, MULTI, WATCH, QUIT, RESET)
   kAllDatabases = 1 << 9,  // may touch every database (EXEC then locks them all)
+  kBlocking = 1 << 10,     // may block the client until a key is ready (BLPOP...)
 };
 
 // What a command function gets: the server, the calling client, its arguments (args[0] is the
@@ -120,9 +121,11 @@ CommandFamily server_commands();
 CommandFamily hash_commands();
 CommandFamily transaction_commands();
 CommandFamily list_commands();
+CommandFamily blocking_commands();
 CommandFamily set_commands();
 CommandFamily bitmap_commands();
 CommandFamily hyperloglog_commands();
+CommandFamily introspection_commands();
 
 // The key arguments of `args` (a whole invocation, args[0] the name) for the command `spec`.
 // Every user of key positions goes through this: locking, prefetch, admission, COMMAND GETKEYS.
@@ -146,6 +149,10 @@ bool arity_ok(const CommandSpec& spec, size_t argc);
 // "get", or "client|setname" for a subcommand.
 std::string full_name(const CommandSpec& spec, const CommandSpec* parent);
 
+// Redis's WRONGTYPE error (what reply_wrong_type sends).
+inline constexpr std::string_view kWrongTypeError =
+    "WRONGTYPE Operation against a key holding the wrong kind of value";
+
 // Shared replies for argument errors.
 void reply_syntax_error(Context& ctx);
 void reply_not_integer(Context& ctx);
@@ -166,6 +173,9 @@ struct ScanOptions {
   std::string_view type;
 };
 
+// A SCAN-family cursor as Redis reads it (strtoul: an optional sign, "-1" wraps to 2^64-1);
+// nothing when invalid.
+std::optional<uint64_t> parse_scan_cursor(std::string_view text);
 // Parses the cursor at args[at] and the MATCH / COUNT (and, if `allow_type`, TYPE) options after
 // it, as SCAN, HSCAN... take them. Replies with the error and returns false when invalid.
 bool parse_scan_arguments(Context& ctx, size_t at, bool allow_type, uint64_t& cursor,

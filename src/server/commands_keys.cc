@@ -1,10 +1,12 @@
-// Keyspace commands: DEL EXISTS TYPE EXPIRE TTL PERSIST RENAME KEYS SCAN RANDOMKEY DBSIZE FLUSH*.
+// Keyspace commands: DEL EXISTS TYPE EXPIRE TTL PERSIST RENAME MOVE COPY KEYS SCAN RANDOMKEY DBSIZE
+// FLUSHDB FLUSHALL.
 #include <fmt/format.h>
 
 #include "server/args.h"
 #include "server/command.h"
 #include "server/expire.h"
 #include "server/key_lock.h"
+#include "store/copy.h"
 #include "store/glob.h"
 
 namespace cachet::server {
@@ -26,13 +28,19 @@ std::string_view type_name(const Entry* e) {
   return "none";
 }
 
-void cmd_del(Context& ctx) {
+// DEL frees values at once; UNLINK hands large ones to the lazy-free thread.
+void delete_keys(Context& ctx, bool lazily) {
   auto keys = ctx.args.subspan(1);
   MultiKeyLock k(ctx, keys);
   int64_t n = 0;
-  for (size_t i = 0; i < keys.size(); ++i) n += k.erase(i);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    n += lazily ? k.shard(i).erase_lazily(keys[i], k.hash(i), k.now()) : k.erase(i);
+  }
   ctx.out.integer(n);
 }
+
+void cmd_del(Context& ctx) { delete_keys(ctx, false); }
+void cmd_unlink(Context& ctx) { delete_keys(ctx, true); }
 
 void cmd_exists(Context& ctx) {
   auto keys = ctx.args.subspan(1);
@@ -96,12 +104,13 @@ bool expire_allowed(const ExpireFlags& f, int64_t current, int64_t when) {
   return true;
 }
 
-// EXPIRE / PEXPIRE / EXPIREAT / PEXPIREAT key time [NX|XX|GT|LT].
+// EXPIRE / PEXPIRE / EXPIREAT / PEXPIREAT key time [NX|XX|GT|LT]. Redis checks the options
+// before the time.
 void expire_generic(Context& ctx, TimeUnit unit, bool absolute) {
-  auto n = parse_int64(ctx.args[2]);
-  if (!n) return reply_not_integer(ctx);
   ExpireFlags flags;
   if (!parse_expire_flags(ctx, flags)) return;
+  auto n = parse_int64(ctx.args[2]);
+  if (!n) return reply_not_integer(ctx);
   KeyLock k(ctx, ctx.args[1]);
   auto when = expire_at_ms(*n, unit, absolute, k.now());
   if (!when) {
@@ -164,6 +173,76 @@ void rename_generic(Context& ctx, bool only_if_absent) {
 void cmd_rename(Context& ctx) { rename_generic(ctx, false); }
 void cmd_renamenx(Context& ctx) { rename_generic(ctx, true); }
 
+// The database number at args[i] for MOVE / COPY ... DB; replies and returns nothing when it is
+// not an integer or out of range.
+std::optional<int> parse_db(Context& ctx, size_t i) {
+  auto db = parse_int64(ctx.args[i]);
+  if (!db) {
+    reply_not_integer(ctx);
+    return std::nullopt;
+  }
+  if (*db < 0 || *db >= ctx.instance.store().databases()) {
+    ctx.out.error("ERR DB index is out of range");
+    return std::nullopt;
+  }
+  return static_cast<int>(*db);
+}
+
+// The locks of `source` in the client's database and `destination` in `db`.
+store::PairLock lock_pair(Context& ctx, std::string_view source, std::string_view destination,
+                          int db) {
+  return store::PairLock(ctx.instance.store(), ctx.session.db, store::hash_key(source), db,
+                         store::hash_key(destination));
+}
+
+// MOVE key db: 1 when moved, 0 when the key is absent here or present there.
+void cmd_move(Context& ctx) {
+  std::optional<int> db = parse_db(ctx, 2);
+  if (!db) return;
+  if (*db == ctx.session.db)
+    return ctx.out.error("ERR source and destination objects are the same");
+  std::string_view key = ctx.args[1];
+  uint64_t hash = store::hash_key(key);
+  int64_t now = ctx.instance.store().now();
+  store::PairLock lock = lock_pair(ctx, key, key, *db);
+  Entry* src = lock.first().find(key, hash, now);
+  if (src == nullptr || lock.second().find(key, hash, now) != nullptr) return ctx.out.integer(0);
+  lock.second().move_here(lock.first(), src, key, hash);
+  ctx.out.integer(1);
+}
+
+// COPY source destination [DB db] [REPLACE]: 1 when copied, 0 when the source is absent or the
+// destination exists (without REPLACE).
+void cmd_copy(Context& ctx) {
+  int db = ctx.session.db;
+  bool replace = false;
+  for (size_t i = 3; i < ctx.args.size(); ++i) {
+    if (iequals(ctx.args[i], "replace")) {
+      replace = true;
+    } else if (iequals(ctx.args[i], "db") && i + 1 < ctx.args.size()) {
+      std::optional<int> target = parse_db(ctx, ++i);
+      if (!target) return;
+      db = *target;
+    } else {
+      return reply_syntax_error(ctx);
+    }
+  }
+  std::string_view source = ctx.args[1], destination = ctx.args[2];
+  if (db == ctx.session.db && source == destination) {
+    return ctx.out.error("ERR source and destination objects are the same");
+  }
+  int64_t now = ctx.instance.store().now();
+  store::PairLock lock = lock_pair(ctx, source, destination, db);
+  const Entry* src = lock.first().find(source, store::hash_key(source), now);
+  if (src == nullptr) return ctx.out.integer(0);
+  uint64_t hash = store::hash_key(destination);
+  if (!replace && lock.second().find(destination, hash, now) != nullptr) {
+    return ctx.out.integer(0);
+  }
+  store::copy_entry(lock.second(), destination, hash, src);
+  ctx.out.integer(1);
+}
+
 void cmd_keys(Context& ctx) {
   std::string_view pattern = ctx.args[1];
   bool all = pattern == "*";
@@ -209,24 +288,26 @@ void cmd_dbsize(Context& ctx) {
   ctx.out.integer(static_cast<int64_t>(ctx.instance.store().dbsize(ctx.session.db)));
 }
 
-// FLUSHDB / FLUSHALL [ASYNC|SYNC]: both modes free memory before replying.
-bool flush_mode_ok(Context& ctx) {
-  if (ctx.args.size() == 1 || iequals(ctx.args[1], "async") || iequals(ctx.args[1], "sync")) {
-    return true;
-  }
+// FLUSHDB / FLUSHALL [ASYNC|SYNC]: whether to free lazily, or nothing (after replying) on a bad
+// argument.
+std::optional<bool> flush_lazily(Context& ctx) {
+  if (ctx.args.size() == 1 || iequals(ctx.args[1], "sync")) return false;
+  if (iequals(ctx.args[1], "async")) return true;
   reply_syntax_error(ctx);
-  return false;
+  return std::nullopt;
 }
 
 void cmd_flushdb(Context& ctx) {
-  if (!flush_mode_ok(ctx)) return;
-  ctx.instance.store().flush(ctx.session.db);
+  std::optional<bool> lazily = flush_lazily(ctx);
+  if (!lazily) return;
+  ctx.instance.store().flush(ctx.session.db, *lazily);
   ctx.out.ok();
 }
 
 void cmd_flushall(Context& ctx) {
-  if (!flush_mode_ok(ctx)) return;
-  ctx.instance.store().flush_all();
+  std::optional<bool> lazily = flush_lazily(ctx);
+  if (!lazily) return;
+  ctx.instance.store().flush_all(*lazily);
   ctx.out.ok();
 }
 
@@ -243,7 +324,7 @@ const CommandSpec kCommands[] = {
      .arity = -2,
      .flags = kWrite | kFast,
      .keys = {1, -1, 1},
-     .fn = cmd_del,
+     .fn = cmd_unlink,
      .doc = {"Asynchronously deletes one or more keys.", "4.0.0"}},
     {.name = "exists",
      .arity = -2,
@@ -331,6 +412,18 @@ const CommandSpec kCommands[] = {
      .keys = {1, 2, 1},
      .fn = cmd_renamenx,
      .doc = {"Renames a key only when the target key name doesn't exist.", "1.0.0"}},
+    {.name = "move",
+     .arity = 3,
+     .flags = kWrite | kFast | kAllDatabases,
+     .keys = {1, 1, 1},
+     .fn = cmd_move,
+     .doc = {"Moves a key to another database.", "1.0.0"}},
+    {.name = "copy",
+     .arity = -3,
+     .flags = kWrite | kDenyOom | kAllDatabases,
+     .keys = {1, 2, 1},
+     .fn = cmd_copy,
+     .doc = {"Copies the value of a key to a new key.", "6.2.0"}},
     {.name = "keys",
      .arity = 2,
      .flags = kReadonly,

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "server/args.h"
 #include "server/command.h"
@@ -49,8 +51,8 @@ std::string info_server(Instance& in, const Config& c) {
 }
 
 std::string info_clients(Instance& in, const Config& c) {
-  return fmt::format("# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\nblocked_clients:0\r\n",
-                     in.clients().size(), c.maxclients);
+  return fmt::format("# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\nblocked_clients:{}\r\n",
+                     in.clients().size(), c.maxclients, in.blocking().blocked_clients());
 }
 
 std::string info_memory(Instance& in, const Config& c) {
@@ -60,10 +62,11 @@ std::string info_memory(Instance& in, const Config& c) {
       "# Memory\r\nused_memory:{}\r\nused_memory_human:{}\r\nused_memory_rss:{}\r\n"
       "used_memory_rss_human:{}\r\nused_memory_dataset:{}\r\nmaxmemory:{}\r\n"
       "maxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_fragmentation_ratio:{:.2f}\r\n"
-      "mem_allocator:{}\r\n",
+      "mem_allocator:{}\r\nlazyfree_pending_objects:{}\r\nlazyfreed_objects:{}\r\n",
       used, human_bytes(used), rss, human_bytes(rss), dataset, c.maxmemory,
       human_bytes(c.maxmemory), c.maxmemory_policy,
-      used ? static_cast<double>(rss) / static_cast<double>(used) : 0.0, store::allocator_name());
+      used ? static_cast<double>(rss) / static_cast<double>(used) : 0.0, store::allocator_name(),
+      in.store().lazy_freer().pending(), in.store().lazy_freer().freed());
 }
 
 std::string info_persistence(Instance&, const Config&) {
@@ -190,13 +193,32 @@ void cmd_shutdown(Context& ctx) {
   ctx.instance.request_shutdown();
 }
 
+// The ACL categories COMMAND INFO lists, derived as Redis assigns them: @read or @write, the
+// data type's (or keyspace/connection/transaction), @fast or @slow, then @blocking, @admin and
+// @dangerous.
+std::vector<std::string> acl_categories(const CommandSpec& spec, const CommandSpec* parent) {
+  std::vector<std::string> out;
+  if (spec.flags & kWrite) out.emplace_back("@write");
+  if (spec.flags & kReadonly) out.emplace_back("@read");
+  std::string_view group = group_of(spec, parent);
+  if (group == "transactions") group = "transaction";
+  if (group != "server") out.push_back(fmt::format("@{}", group));
+  out.emplace_back(spec.flags & kFast ? "@fast" : "@slow");
+  if (spec.flags & kBlocking) out.emplace_back("@blocking");
+  if (spec.flags & kAdmin) {
+    out.emplace_back("@admin");
+    out.emplace_back("@dangerous");
+  }
+  return out;
+}
+
 // One COMMAND INFO entry (Redis 7 layout: name, arity, flags, first, last, step, ACL categories,
 // tips, key specs, subcommands).
 void write_command_info(resp::Writer& out, const CommandSpec& spec, const CommandSpec* parent) {
   static constexpr std::pair<CommandFlag, std::string_view> kFlagNames[] = {
-      {kWrite, "write"},     {kReadonly, "readonly"}, {kDenyOom, "denyoom"},
-      {kAdmin, "admin"},     {kNoAuth, "no_auth"},    {kFast, "fast"},
-      {kLoading, "loading"}, {kStale, "stale"},       {kNoQueue, "no_multi"}};
+      {kWrite, "write"},      {kReadonly, "readonly"}, {kDenyOom, "denyoom"}, {kAdmin, "admin"},
+      {kNoAuth, "no_auth"},   {kFast, "fast"},         {kLoading, "loading"}, {kStale, "stale"},
+      {kNoQueue, "no_multi"}, {kBlocking, "blocking"}};
   out.array(10);
   out.bulk(full_name(spec, parent));
   out.integer(spec.arity);
@@ -209,8 +231,9 @@ void write_command_info(resp::Writer& out, const CommandSpec& spec, const Comman
   out.integer(spec.keys.first);
   out.integer(spec.keys.last);
   out.integer(spec.keys.step);
-  out.set(1);
-  out.simple(fmt::format("@{}", group_of(spec, parent)));
+  std::vector<std::string> categories = acl_categories(spec, parent);
+  out.set(categories.size());
+  for (const std::string& c : categories) out.simple(c);
   out.array(0);
   out.array(0);
   out.array(spec.subcommands.size());
@@ -277,16 +300,18 @@ void cmd_command_docs(Context& ctx) {
 void cmd_command_getkeys(Context& ctx) {
   std::span<const std::string_view> command = ctx.args.subspan(2);
   const CommandSpec* spec = find_command(command[0]);
-  const CommandSpec* parent = nullptr;
   if (spec != nullptr && !spec->subcommands.empty() && command.size() >= 2) {
-    parent = std::exchange(spec, find_subcommand(*spec, command[1]));
+    spec = find_subcommand(*spec, command[1]);
   }
   if (spec == nullptr) return ctx.out.error("ERR Invalid command specified");
+  if (spec->keys.first == 0 && spec->find_keys == nullptr) {
+    return ctx.out.error("ERR The command has no key arguments");
+  }
   if (!arity_ok(*spec, command.size())) {
     return ctx.out.error("ERR Invalid number of arguments specified for command");
   }
   KeyPositions keys = keys_of(*spec, command);
-  if (keys.empty()) return ctx.out.error("ERR The command has no key arguments");
+  if (keys.empty()) return ctx.out.error("ERR Invalid arguments specified for command");
   ctx.out.array(keys.count());
   keys.for_each([&](size_t i) { ctx.out.bulk(command[i]); });
 }
@@ -338,7 +363,7 @@ const CommandSpec kCommandCommands[] = {
      .fn = cmd_command_list,
      .doc = {"Returns a list of command names.", "7.0.0"}},
     {.name = "getkeys",
-     .arity = -3,
+     .arity = -4,
      .flags = kLoading | kStale,
      .fn = cmd_command_getkeys,
      .doc = {"Extracts the key names from an arbitrary command.", "2.8.13"}},

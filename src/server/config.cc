@@ -72,7 +72,35 @@ std::string set_bind(Config& c, std::span<const std::string> v) {
   return "";
 }
 
-const std::array<OptionSpec, 15> kOptions = {{
+// An integer option stored in Config's `Field`, limited to [Lo, Hi] as Redis limits it.
+template <auto Field, int64_t Lo, int64_t Hi>
+constexpr OptionSpec int_option(std::string_view name) {
+  return {name, true, [](const Config& c) { return std::to_string(c.*Field); },
+          [](Config& c, std::span<const std::string> v) {
+            return set_int<int64_t>(v, c.*Field, Lo, Hi);
+          }};
+}
+
+constexpr int64_t kLongMax = INT64_MAX;
+constexpr int64_t kIntMax = INT32_MAX;
+
+const std::array<OptionSpec, 30> kOptions = {{
+    int_option<&Config::hash_max_listpack_entries, 0, kLongMax>("hash-max-listpack-entries"),
+    int_option<&Config::hash_max_listpack_entries, 0, kLongMax>("hash-max-ziplist-entries"),
+    int_option<&Config::hash_max_listpack_value, 0, kLongMax>("hash-max-listpack-value"),
+    int_option<&Config::hash_max_listpack_value, 0, kLongMax>("hash-max-ziplist-value"),
+    int_option<&Config::list_max_listpack_size, INT32_MIN, kIntMax>("list-max-listpack-size"),
+    int_option<&Config::list_max_listpack_size, INT32_MIN, kIntMax>("list-max-ziplist-size"),
+    int_option<&Config::list_compress_depth, 0, kIntMax>("list-compress-depth"),
+    int_option<&Config::set_max_intset_entries, 0, kLongMax>("set-max-intset-entries"),
+    int_option<&Config::zset_max_listpack_entries, 0, kLongMax>("zset-max-listpack-entries"),
+    int_option<&Config::zset_max_listpack_entries, 0, kLongMax>("zset-max-ziplist-entries"),
+    int_option<&Config::zset_max_listpack_value, 0, kLongMax>("zset-max-listpack-value"),
+    int_option<&Config::zset_max_listpack_value, 0, kLongMax>("zset-max-ziplist-value"),
+    int_option<&Config::hll_sparse_max_bytes, 0, kLongMax>("hll-sparse-max-bytes"),
+    int_option<&Config::stream_node_max_bytes, 0, kLongMax>("stream-node-max-bytes"),
+    int_option<&Config::stream_node_max_entries, 0, kLongMax>("stream-node-max-entries"),
+
     {"port", true, [](const Config& c) { return std::to_string(c.port); },
      [](Config& c, std::span<const std::string> v) {
        return set_int<uint16_t>(v, c.port, 0, 65535);

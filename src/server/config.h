@@ -26,6 +26,18 @@ struct Config {
   uint64_t client_query_buffer_limit = 1024ull * 1024 * 1024;
   int hz = 10;
   std::string save;  // accepted for redis.conf compatibility; cachet writes no snapshots
+  // Encoding thresholds, Redis's names and defaults (the `ziplist` names are aliases). Those
+  // without a matching cachet structure are accepted and reported back.
+  int64_t hash_max_listpack_entries = 128;
+  int64_t hash_max_listpack_value = 64;
+  int64_t list_max_listpack_size = -2;
+  int64_t list_compress_depth = 0;
+  int64_t set_max_intset_entries = 512;
+  int64_t zset_max_listpack_entries = 128;
+  int64_t zset_max_listpack_value = 64;
+  int64_t hll_sparse_max_bytes = 3000;
+  int64_t stream_node_max_bytes = 4096;
+  int64_t stream_node_max_entries = 100;
   std::string config_file;
 };
 

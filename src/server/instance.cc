@@ -7,6 +7,10 @@
 #include <utility>
 
 #include "server/command.h"
+#include "store/hash.h"
+#include "store/hll.h"
+#include "store/list.h"
+#include "store/set.h"
 
 namespace cachet::server {
 namespace {
@@ -64,6 +68,15 @@ Instance::Instance(Config config, const store::Clock& clock)
       maxmemory_(config_.maxmemory),
       proto_max_bulk_len_(config_.proto_max_bulk_len) {
   apply_eviction(config_);
+  apply_encodings(config_);
+}
+
+void Instance::apply_encodings(const Config& c) {
+  store::hash::set_packed_limits(static_cast<size_t>(c.hash_max_listpack_entries),
+                                 static_cast<size_t>(c.hash_max_listpack_value));
+  store::list::set_packed_limit(c.list_max_listpack_size);
+  store::set::set_max_intset_entries(static_cast<size_t>(c.set_max_intset_entries));
+  store::hll::set_sparse_max_bytes(static_cast<size_t>(c.hll_sparse_max_bytes));
 }
 
 void Instance::apply_eviction(const Config& c) {
@@ -140,6 +153,7 @@ std::string Instance::set_config(std::span<const std::string_view> pairs) {
   maxmemory_.store(updated.maxmemory, std::memory_order_relaxed);
   proto_max_bulk_len_.store(updated.proto_max_bulk_len, std::memory_order_relaxed);
   apply_eviction(updated);
+  apply_encodings(updated);
   return "";
 }
 
@@ -215,6 +229,10 @@ void Instance::execute(Session& session, std::span<const std::string_view> args,
   stats_.commands.add();
   // TinyLFU refused to admit the key the write created: it goes at once.
   if (evict_after) store_.evict_key(session.db, args[keys_of(*spec, args).first()], *evict_after);
+  if ((spec->flags & kWrite) && blocking_.anyone_waiting()) {
+    keys_of(*spec, args).for_each([&](size_t i) { blocking_.note_ready(session.db, args[i]); });
+  }
+  if (BlockingRegistry::has_ready() && !store::in_transaction()) blocking_.serve_ready(*this);
 }
 
 void Instance::reject(Session& session, const CommandSpec* spec, const Rejection& rejection,

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "resp/writer.h"
+#include "server/blocking.h"
 #include "server/clients.h"
 #include "server/config.h"
 #include "server/session.h"
@@ -60,6 +61,7 @@ class Instance {
 
   store::Store& store() { return store_; }
   ClientRegistry& clients() { return clients_; }
+  BlockingRegistry& blocking() { return blocking_; }
   Stats& stats() { return stats_; }
   const store::Clock& clock() const { return clock_; }
   int64_t start_ms() const { return start_ms_; }
@@ -101,6 +103,8 @@ class Instance {
   std::optional<uint64_t> make_room(Session& session, const CommandSpec& spec,
                                     std::span<const std::string_view> args, bool& admitted);
   void apply_eviction(const Config& c);
+  // Hands the encoding thresholds (hash-max-listpack-entries...) to the store.
+  void apply_encodings(const Config& c);
   static constexpr int kMaxEvictionsPerCommand = 10000;
   // Looks the command up (setting `spec`, and `parent` for a subcommand) and checks arity and
   // authentication.
@@ -113,6 +117,7 @@ class Instance {
   const store::Clock& clock_;
   store::Store store_;
   ClientRegistry clients_;
+  BlockingRegistry blocking_;
   Stats stats_;
   int64_t start_ms_;
   mutable std::mutex config_mutex_;

@@ -29,6 +29,7 @@ class KeyLock {
   uint64_t hash() const { return hash_; }
   store::Entry* find() { return shard_.find(key_, hash_, now_); }
   store::Entry* find_read() { return shard_.find_read(key_, hash_, now_); }
+  const store::Entry* peek() const { return shard_.peek(key_, hash_, now_); }
   store::Entry* put(std::string_view value, int64_t expire_at = 0) {
     return shard_.put(key_, hash_, value, expire_at);
   }
