@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <unordered_map>
@@ -45,7 +44,8 @@ const CommandSpec* find_command(std::string_view name) {
   char lower[32];
   if (name.size() > sizeof(lower)) return nullptr;
   for (size_t i = 0; i < name.size(); ++i) {
-    lower[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+    char c = name[i];
+    lower[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;  // ASCII only
   }
   const auto& by_name = table().by_name;
   auto it = by_name.find(std::string_view(lower, name.size()));

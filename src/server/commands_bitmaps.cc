@@ -102,6 +102,14 @@ void cmd_setbit(Context& ctx) {
     return ctx.out.error("ERR bit is not an integer or out of range");
   }
   KeyLock k(ctx, ctx.args[1]);
+  // Redis 7.0 leaves a string whose bit already has the value (and needs no growth) untouched,
+  // so a WATCH on it stays clean.
+  const Entry* current = k.find();
+  if (current != nullptr && current->is_string() && *offset / kByteBits < current->value_len() &&
+      bits::get(bytes_of(current), *offset) == (*value == 1)) {
+    str::set_form(k.find(), str::Form::kRaw);  // Redis unshares it all the same
+    return ctx.out.integer(*value);
+  }
   Entry* e = string_for_write(ctx, k, *offset);
   if (e == nullptr) return;
   bool old = str::edit(k.shard(), e,
@@ -208,7 +216,7 @@ void cmd_bitop(Context& ctx) {
   if (result.empty()) {
     k.erase(0);
   } else {
-    k.put(0, result);
+    str::set_form(k.put(0, result), str::Form::kRaw);  // Redis creates it raw
   }
   ctx.out.integer(static_cast<int64_t>(result.size()));
 }

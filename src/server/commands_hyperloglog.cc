@@ -7,6 +7,7 @@
 #include "server/command.h"
 #include "server/key_lock.h"
 #include "store/hll.h"
+#include "store/strings.h"
 
 namespace cachet::server {
 namespace {
@@ -43,6 +44,7 @@ void cmd_pfadd(Context& ctx) {
     e = k.put(fresh);
   }
   hll::Change change = hll::add(k.shard(), e, ctx.args.subspan(2));
+  store::str::set_form(e, store::str::Form::kRaw);  // an HLL is a raw string, as in Redis
   if (change == hll::Change::kCorrupt) return ctx.out.error(kCorrupt);
   ctx.out.integer(created || change == hll::Change::kChanged ? 1 : 0);
 }
@@ -71,6 +73,7 @@ void count_one(Context& ctx) {
   if (!usable(ctx, e)) return;
   if (e == nullptr) return ctx.out.integer(0);
   auto card = hll::cardinality(k.shard(), e);
+  store::str::set_form(e, store::str::Form::kRaw);
   if (!card) return ctx.out.error(kCorrupt);
   ctx.out.integer(static_cast<int64_t>(*card));
 }
@@ -101,8 +104,9 @@ void cmd_pfmerge(Context& ctx) {
   if (dest != nullptr) {
     hll::replace(lock.shard(0), dest, merged);
   } else {
-    lock.put(0, merged);
+    dest = lock.put(0, merged);
   }
+  store::str::set_form(dest, store::str::Form::kRaw);
   ctx.out.ok();
 }
 

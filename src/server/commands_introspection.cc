@@ -13,23 +13,17 @@
 #include "store/eviction.h"
 #include "store/list.h"
 #include "store/set.h"
+#include "store/strings.h"
 
 namespace cachet::server {
 namespace {
 
 using store::Entry;
 
-// Redis's encoding name for a string value: "int" for what it stores as a number, "embstr" up to
-// 44 bytes, "raw" beyond.
-std::string_view string_encoding(std::string_view value) {
-  if (value.size() <= 20 && parse_int64(value)) return "int";
-  return value.size() <= 44 ? "embstr" : "raw";
-}
-
 std::string_view encoding_name(const Entry* e) {
   switch (e->kind()) {
     case store::Kind::kString:
-      return string_encoding(e->value());
+      return store::str::encoding_name(e);
     case store::Kind::kHash:
       return e->type() == store::ValueType::kHashPacked ? "listpack" : "hashtable";
     case store::Kind::kList:

@@ -205,8 +205,9 @@ void cmd_move(Context& ctx) {
   uint64_t hash = store::hash_key(key);
   int64_t now = ctx.instance.store().now();
   store::PairLock lock = lock_pair(ctx, key, key, *db);
-  Entry* src = lock.first().find(key, hash, now);
-  if (src == nullptr || lock.second().find(key, hash, now) != nullptr) return ctx.out.integer(0);
+  Entry* src = lock.first().lookup_write(key, hash, now);
+  if (src == nullptr || lock.second().lookup_write(key, hash, now) != nullptr)
+    return ctx.out.integer(0);
   lock.second().move_here(lock.first(), src, key, hash);
   ctx.out.integer(1);
 }
@@ -233,10 +234,10 @@ void cmd_copy(Context& ctx) {
   }
   int64_t now = ctx.instance.store().now();
   store::PairLock lock = lock_pair(ctx, source, destination, db);
-  const Entry* src = lock.first().find(source, store::hash_key(source), now);
+  const Entry* src = lock.first().lookup_write(source, store::hash_key(source), now);
   if (src == nullptr) return ctx.out.integer(0);
   uint64_t hash = store::hash_key(destination);
-  if (!replace && lock.second().find(destination, hash, now) != nullptr) {
+  if (!replace && lock.second().lookup_write(destination, hash, now) != nullptr) {
     return ctx.out.integer(0);
   }
   store::copy_entry(lock.second(), destination, hash, src);

@@ -456,7 +456,7 @@ const CommandSpec kCommands[] = {
 // ---- list_ops.h
 
 Entry* ListKey::find_list(bool& wrong) const {
-  Entry* e = shard.find(key, hash, now);
+  Entry* e = shard.lookup_write(key, hash, now);
   wrong = e != nullptr && e->kind() != store::Kind::kList;
   return wrong ? nullptr : e;
 }
@@ -502,18 +502,22 @@ std::optional<MpopArguments> parse_mpop(Context& ctx, size_t at) {
     return std::nullopt;
   }
   a.end = *end;
-  size_t options = at + 2 + *n;
-  if (options == ctx.args.size()) return a;
-  if (options + 2 != ctx.args.size() || !iequals(ctx.args[options], "count")) {
-    reply_syntax_error(ctx);
-    return std::nullopt;
+  // Options in order, as Redis reads them: one COUNT (checked as soon as it is read), nothing
+  // else.
+  bool counted = false;
+  for (size_t i = at + 2 + *n; i < ctx.args.size(); ++i) {
+    if (counted || !iequals(ctx.args[i], "count") || i + 1 == ctx.args.size()) {
+      reply_syntax_error(ctx);
+      return std::nullopt;
+    }
+    auto c = parse_int64(ctx.args[++i]);
+    if (!c || *c <= 0) {
+      ctx.out.error("ERR count should be greater than 0");
+      return std::nullopt;
+    }
+    a.count = static_cast<size_t>(*c);
+    counted = true;
   }
-  auto c = parse_int64(ctx.args[options + 1]);
-  if (!c || *c <= 0) {
-    ctx.out.error("ERR count should be greater than 0");
-    return std::nullopt;
-  }
-  a.count = static_cast<size_t>(*c);
   return a;
 }
 

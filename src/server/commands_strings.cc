@@ -209,11 +209,12 @@ void cmd_mset(Context& ctx) { mset_generic(ctx, false); }
 void cmd_msetnx(Context& ctx) { mset_generic(ctx, true); }
 
 // Replaces the value of `key` (keeping its TTL) or creates it.
-void store_keep_ttl(KeyLock& k, Entry* e, std::string_view value) {
+void store_keep_ttl(KeyLock& k, Entry* e, std::string_view value,
+                    store::str::Form form = store::str::Form::kAsWritten) {
   if (e == nullptr) {
-    k.put(value);
+    store::str::set_form(k.put(value), form);
   } else {
-    store::str::assign(k.shard(), e, value);
+    store::str::assign(k.shard(), e, value, form);
   }
 }
 
@@ -259,7 +260,7 @@ void cmd_incrbyfloat(Context& ctx) {
   if (!delta) return ctx.out.error("ERR value is not a valid float");
   auto text = increment_float(ctx, value_of(e), *delta, "ERR value is not a valid float");
   if (!text) return;
-  store_keep_ttl(k, e, *text);
+  store_keep_ttl(k, e, *text, store::str::Form::kText);  // never "int", as in Redis
   ctx.out.bulk(*text);
 }
 

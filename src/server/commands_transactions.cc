@@ -47,7 +47,7 @@ bool watch_broken(Context& ctx) {
   for (const auto& [db, key] : s.watched) {
     uint64_t hash = store::hash_key(key);
     auto lock = store.lock(db, hash);
-    lock.shard(hash).find(key, hash, store.now());  // deletes it if expired, which flags it
+    lock.shard(hash).lookup_write(key, hash, store.now());  // deletes it if expired, which flags it
   }
   return s.watch_flag->dirty.load(std::memory_order_relaxed);
 }

@@ -181,7 +181,7 @@ bool Instance::over_maxmemory() const {
 std::optional<Rejection> Instance::resolve(Session& session, std::span<const std::string_view> args,
                                            const CommandSpec*& spec, const CommandSpec*& parent) {
   parent = nullptr;
-  spec = find_command(args[0]);
+  if (spec == nullptr) spec = find_command(args[0]);
   if (spec == nullptr) return Rejection{"ERR", unknown_command_message(args)};
   if (!spec->subcommands.empty() && args.size() >= 2) {
     const CommandSpec* sub = find_subcommand(*spec, args[1]);
@@ -201,9 +201,9 @@ std::optional<Rejection> Instance::resolve(Session& session, std::span<const std
   return std::nullopt;
 }
 
-void Instance::execute(Session& session, std::span<const std::string_view> args,
-                       resp::Writer& out) {
-  const CommandSpec* spec = nullptr;
+void Instance::execute(Session& session, std::span<const std::string_view> args, resp::Writer& out,
+                       const CommandSpec* command) {
+  const CommandSpec* spec = command;
   const CommandSpec* parent = nullptr;
   std::optional<Rejection> rejection = resolve(session, args, spec, parent);
   // Eviction is its own step: a write that may grow memory first makes room for itself.

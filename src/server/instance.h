@@ -87,8 +87,10 @@ class Instance {
   bool password_required() const;
   bool check_password(std::string_view password) const;
 
-  // Runs one command (or, inside MULTI, queues it) and appends its reply to `out`.
-  void execute(Session& session, std::span<const std::string_view> args, resp::Writer& out);
+  // Runs one command (or, inside MULTI, queues it) and appends its reply to `out`. `command` is
+  // find_command(args[0]) when the caller has looked it up already, else null.
+  void execute(Session& session, std::span<const std::string_view> args, resp::Writer& out,
+               const CommandSpec* command = nullptr);
 
   // Asks the process to shut down gracefully (SHUTDOWN). The hook is set by whoever owns the
   // process (main); without one, the request is ignored.
@@ -110,6 +112,7 @@ class Instance {
   // authentication.
   std::optional<Rejection> resolve(Session& session, std::span<const std::string_view> args,
                                    const CommandSpec*& spec, const CommandSpec*& parent);
+  // (resolve() starts from `spec` when it is set.)
   // Replies with the rejection (EXEC's as EXECABORT) and flags an open transaction.
   void reject(Session& session, const CommandSpec* spec, const Rejection& rejection,
               resp::Writer& out);

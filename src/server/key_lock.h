@@ -2,6 +2,8 @@
 //
 // Holding a KeyLock (or MultiKeyLock) holds the shard locks of its keys (ascending order, see
 // store.h); command code does its read-modify-write inside, writes its reply, and lets go.
+// find() is a command's look-up (Shard::lookup_write: deletes an expired key, records the
+// access), find_read() also counts a keyspace hit or miss, peek() does neither.
 #pragma once
 
 #include <span>
@@ -27,8 +29,8 @@ class KeyLock {
   store::Shard& shard() { return shard_; }
   std::string_view key() const { return key_; }
   uint64_t hash() const { return hash_; }
-  store::Entry* find() { return shard_.find(key_, hash_, now_); }
-  store::Entry* find_read() { return shard_.find_read(key_, hash_, now_); }
+  store::Entry* find() { return shard_.lookup_write(key_, hash_, now_); }
+  store::Entry* find_read() { return shard_.lookup_read(key_, hash_, now_); }
   const store::Entry* peek() const { return shard_.peek(key_, hash_, now_); }
   store::Entry* put(std::string_view value, int64_t expire_at = 0) {
     return shard_.put(key_, hash_, value, expire_at);
@@ -54,8 +56,8 @@ class MultiKeyLock {
   int64_t now() const { return now_; }
   store::Shard& shard(size_t i) { return lock_.shard(hashes_[i]); }
   uint64_t hash(size_t i) const { return hashes_[i]; }
-  store::Entry* find(size_t i) { return shard(i).find(keys_[i], hashes_[i], now_); }
-  store::Entry* find_read(size_t i) { return shard(i).find_read(keys_[i], hashes_[i], now_); }
+  store::Entry* find(size_t i) { return shard(i).lookup_write(keys_[i], hashes_[i], now_); }
+  store::Entry* find_read(size_t i) { return shard(i).lookup_read(keys_[i], hashes_[i], now_); }
   store::Entry* put(size_t i, std::string_view value, int64_t expire_at = 0) {
     return shard(i).put(keys_[i], hashes_[i], value, expire_at);
   }

@@ -44,6 +44,7 @@ class RespHandler final : public net::Handler {
   // Parses every complete command first and prefetches each one's key, then runs them in order:
   // the memory loads of a pipelined batch overlap instead of stalling one after another.
   size_t on_input(net::Connection& conn, std::string_view input) override {
+    store::TimeSnapshot now(instance_.store());
     resp::Writer out(conn.output(), session_.protocol);
     size_t pos = 0;
     needed_ = 0;
@@ -68,7 +69,7 @@ class RespHandler final : public net::Handler {
       bool blocking = spec != nullptr && (spec->flags & kBlocking);
       if (parser_.is_inline() || !session_.authenticated || blocking) {
         run_batch(out);
-        if (!session_.close_after_reply) instance_.execute(session_, parser_.args(), out);
+        if (!session_.close_after_reply) instance_.execute(session_, parser_.args(), out, spec);
         if (session_.waiter) {  // blocked: the rest of the input waits for the reply
           conn.hold_until_event();
           break;
@@ -78,7 +79,7 @@ class RespHandler final : public net::Handler {
       }
     }
     run_batch(out);
-    session_.info->last_interaction_ms.store(instance_.clock().now_ms(), std::memory_order_relaxed);
+    session_.info->last_interaction_ms.store(instance_.store().now(), std::memory_order_relaxed);
     if (!session_.close_after_reply) return pos;
     conn.close_after_reply();
     return input.size();
@@ -105,7 +106,7 @@ class RespHandler final : public net::Handler {
 
   void queue(resp::Writer& out, const CommandSpec* spec, std::span<const std::string_view> args) {
     batch_.push_back(
-        {static_cast<uint32_t>(batch_args_.size()), static_cast<uint32_t>(args.size())});
+        {spec, static_cast<uint32_t>(batch_args_.size()), static_cast<uint32_t>(args.size())});
     batch_args_.insert(batch_args_.end(), args.begin(), args.end());
     if (spec != nullptr) {
       KeyPositions keys = keys_of(*spec, args);
@@ -118,9 +119,9 @@ class RespHandler final : public net::Handler {
 
   // Runs the queued commands in order, stopping if one closes the connection.
   void run_batch(resp::Writer& out) {
-    for (auto [first, count] : batch_) {
+    for (const Queued& q : batch_) {
       if (session_.close_after_reply) break;
-      instance_.execute(session_, std::span(batch_args_).subspan(first, count), out);
+      instance_.execute(session_, std::span(batch_args_).subspan(q.first, q.count), out, q.spec);
     }
     batch_.clear();
     batch_args_.clear();
@@ -130,9 +131,13 @@ class RespHandler final : public net::Handler {
   Session session_;
   resp::Parser parser_;
   size_t needed_ = 0;
-  // Parsed commands not yet run: (first argument, argument count) into batch_args_, whose views
-  // point into the connection's input.
-  std::vector<std::pair<uint32_t, uint32_t>> batch_;
+  // Parsed commands not yet run: the command (null when unknown) and its arguments, whose views
+  // in batch_args_ point into the connection's input.
+  struct Queued {
+    const CommandSpec* spec;
+    uint32_t first, count;
+  };
+  std::vector<Queued> batch_;
   std::vector<std::string_view> batch_args_;
 };
 

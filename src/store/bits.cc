@@ -238,6 +238,12 @@ void set_field(MutableBytes bytes, uint64_t offset, FieldType t, int64_t value) 
 
 std::optional<int64_t> fit_value(FieldType t, int64_t value, Overflow overflow) {
   I128 v = t.is_signed ? I128{value} : I128{static_cast<uint64_t>(value)};
+  // Redis's signed check computes max - value in 64 bits; for a value within max of INT64_MIN
+  // that wraps, and it saturates such a value to the maximum, not the minimum.
+  int64_t max = t.bits == 64 ? INT64_MAX : (int64_t{1} << (t.bits - 1)) - 1;
+  if (t.is_signed && t.bits < 64 && overflow == Overflow::kSat && value <= INT64_MIN + max) {
+    return max;
+  }
   return fit(t, v, overflow);
 }
 

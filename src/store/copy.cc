@@ -35,7 +35,11 @@ void copy_elements(Shard& dst, Entry*& e, const Entry* src) {
 }  // namespace
 
 Entry* copy_entry(Shard& dst, std::string_view key, uint64_t hash, const Entry* src) {
-  if (src->is_string()) return dst.put(key, hash, src->value(), src->expire_at());
+  if (src->is_string()) {
+    Entry* e = dst.put(key, hash, src->value(), src->expire_at());
+    e->set_type(src->type());  // the copy keeps the encoding (Redis duplicates it as it is)
+    return e;
+  }
   Entry* e = dst.put(key, hash, "", 0);
   copy_elements(dst, e, src);
   return dst.set_expire(e, src->expire_at());

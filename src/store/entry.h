@@ -14,7 +14,9 @@ namespace cachet::store {
 // The value's type and encoding. A small container is packed into the value bytes; a large one is
 // a heap structure whose pointer is the value (see hash.h, list.h, set.h).
 enum class ValueType : uint8_t {
-  kString = 0,
+  kString = 0,      // a string as written: OBJECT ENCODING derives int/embstr/raw from its bytes
+  kStringRaw = 8,   // edited in place (APPEND, SETRANGE, bit and HLL writes): always "raw"
+  kStringText = 9,  // written as text that is never "int" (INCRBYFLOAT)
   kHashPacked = 1,  // hash.h
   kHashTable = 2,
   kListPacked = 3,  // list.h
@@ -30,6 +32,8 @@ enum class Kind : uint8_t { kString, kHash, kList, kSet };
 constexpr Kind kind_of(ValueType t) {
   switch (t) {
     case ValueType::kString:
+    case ValueType::kStringRaw:
+    case ValueType::kStringText:
       return Kind::kString;
     case ValueType::kHashPacked:
     case ValueType::kHashTable:
@@ -101,7 +105,7 @@ struct Entry {
   }
 
   Kind kind() const { return kind_of(type()); }
-  bool is_string() const { return type() == ValueType::kString; }
+  bool is_string() const { return kind() == Kind::kString; }
   bool is_hash() const { return kind() == Kind::kHash; }
   std::string_view key() const { return {data(), key_len()}; }
   std::string_view value() const { return {data() + key_len(), value_len()}; }

@@ -21,7 +21,7 @@ class HashTest : public testing::Test {
     uint64_t h = hash_key("h");
     auto lock = store_.lock(0, h);
     Shard& shard = lock.shard(h);
-    Entry* e = shard.find("h", h, store_.now());
+    Entry* e = shard.lookup_write("h", h, store_.now());
     if (e == nullptr) {
       e = shard.put("h", h, "", 0);
       hash::init(e);

@@ -27,7 +27,7 @@ class ListTest : public testing::Test {
     uint64_t h = hash_key("l");
     auto lock = store_.lock(0, h);
     Shard& shard = lock.shard(h);
-    Entry* e = shard.find("l", h, store_.now());
+    Entry* e = shard.lookup_write("l", h, store_.now());
     if (e == nullptr) {
       e = shard.put("l", h, "", 0);
       list::init(e);

@@ -23,7 +23,7 @@ class SetTest : public testing::Test {
     uint64_t h = hash_key("s");
     auto lock = store_.lock(0, h);
     Shard& shard = lock.shard(h);
-    Entry* e = shard.find("s", h, store_.now());
+    Entry* e = shard.lookup_write("s", h, store_.now());
     if (e == nullptr) {
       e = shard.put("s", h, "", 0);
       set::init(e);

@@ -17,6 +17,18 @@ namespace cachet::store {
 uint64_t hash_key(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
 
 namespace {
+thread_local int64_t t_snapshot = 0;  // the TimeSnapshot's time on this thread; 0: none
+}  // namespace
+
+int64_t Store::now() const { return t_snapshot != 0 ? t_snapshot : clock_.now_ms(); }
+
+TimeSnapshot::TimeSnapshot(const Store& store) : previous_(t_snapshot) {
+  t_snapshot = store.clock_.now_ms();
+}
+
+TimeSnapshot::~TimeSnapshot() { t_snapshot = previous_; }
+
+namespace {
 
 // Value capacity to allocate when the value of `e` grows to `len`. A string doubles below 1 MB
 // and adds 1 MB above (like Redis's sds), so repeated APPENDs are amortized O(1). A packed
@@ -71,7 +83,7 @@ const Entry* Shard::peek(std::string_view key, uint64_t hash, int64_t now) const
   return e == nullptr || e->expired(now) ? nullptr : e;
 }
 
-Entry* Shard::find(std::string_view key, uint64_t hash, int64_t now) {
+Entry* Shard::lookup_write(std::string_view key, uint64_t hash, int64_t now) {
   if (FrequencySketch* sketch = store_->sketch()) sketch->increment(hash);
   Entry* e = table_.find(key, static_cast<uint32_t>(hash));
   if (e == nullptr) return nullptr;
@@ -93,8 +105,8 @@ void Shard::note_put(Entry* e, bool inserted) {
   if (tracks_access(policy)) note_access(e, policy, store_->now(), inserted);
 }
 
-Entry* Shard::find_read(std::string_view key, uint64_t hash, int64_t now) {
-  Entry* e = find(key, hash, now);
+Entry* Shard::lookup_read(std::string_view key, uint64_t hash, int64_t now) {
+  Entry* e = lookup_write(key, hash, now);
   ++(e != nullptr ? stats_.hits : stats_.misses);
   return e;
 }
@@ -109,6 +121,7 @@ Entry* Shard::put(std::string_view key, uint64_t hash, std::string_view value, i
     if (capacity >= value.size() && capacity <= 2 * value.size() + 64) {
       if (!value.empty()) std::memcpy(old->value_data(), value.data(), value.size());
       old->set_value_len(value.size());
+      old->set_type(ValueType::kString);  // a string as written again
       old = set_expire(old, expire_at);
       note_put(old, false);
       return old;
@@ -133,7 +146,7 @@ void Shard::link_new(Entry* e, Entry* old, uint32_t hash) {
 }
 
 bool Shard::erase(std::string_view key, uint64_t hash, int64_t now) {
-  Entry* e = find(key, hash, now);
+  Entry* e = lookup_write(key, hash, now);
   if (e == nullptr) return false;
   unlink_shrink(e);
   remove(e);
@@ -141,7 +154,7 @@ bool Shard::erase(std::string_view key, uint64_t hash, int64_t now) {
 }
 
 bool Shard::erase_lazily(std::string_view key, uint64_t hash, int64_t now) {
-  Entry* e = find(key, hash, now);
+  Entry* e = lookup_write(key, hash, now);
   if (e == nullptr) return false;
   unlink_shrink(e);
   if (!worth_freeing_lazily(e)) {

@@ -54,13 +54,15 @@ class Shard {
  public:
   // Every member below requires the shard's lock (see Store::lock).
 
-  // The live entry for `key`, or null. Deletes the entry if it has expired by `now`.
-  Entry* find(std::string_view key, uint64_t hash, int64_t now);
+  // A command's look-up of `key` (Redis's lookupKeyWrite): the live entry, or null. Deletes the
+  // entry if it has expired by `now`, and records the access (eviction metadata, the TinyLFU
+  // sketch).
+  Entry* lookup_write(std::string_view key, uint64_t hash, int64_t now);
   // The live entry for `key`, or null; records no access, counts nothing and deletes nothing
   // (OBJECT, MEMORY USAGE).
   const Entry* peek(std::string_view key, uint64_t hash, int64_t now) const;
-  // Like find(), and counts a keyspace hit or miss.
-  Entry* find_read(std::string_view key, uint64_t hash, int64_t now);
+  // Like lookup_write(), and counts a keyspace hit or miss (Redis's lookupKeyRead).
+  Entry* lookup_read(std::string_view key, uint64_t hash, int64_t now);
   // Sets `key` to `value` with expiry `expire_at` (0: none), replacing any previous entry.
   Entry* put(std::string_view key, uint64_t hash, std::string_view value, int64_t expire_at);
   // Deletes `key`; false when absent (expired keys count as absent).
@@ -163,12 +165,14 @@ class Store {
  public:
   friend class TransactionLock;
   friend class PairLock;
+  friend class TimeSnapshot;
   explicit Store(const Clock& clock, int databases = 16);
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
   int databases() const { return static_cast<int>(dbs_.size()); }
-  int64_t now() const { return clock_.now_ms(); }
+  // The time commands see: this thread's TimeSnapshot while one lives, else the clock.
+  int64_t now() const;
 
   // Locks the shards owning the given key hashes in database `db`.
   [[nodiscard]] Locked lock(int db, std::span<const uint64_t> hashes);
@@ -256,6 +260,19 @@ class PairLock {
   Locked low_, high_;
   Shard& first_;
   Shard& second_;
+};
+
+// Freezes Store::now() on this thread for its lifetime (a pipelined batch of commands, as Redis
+// caches the time per command batch): one clock read instead of several per command. Nests.
+class TimeSnapshot {
+ public:
+  explicit TimeSnapshot(const Store& store);
+  ~TimeSnapshot();
+  TimeSnapshot(const TimeSnapshot&) = delete;
+  TimeSnapshot& operator=(const TimeSnapshot&) = delete;
+
+ private:
+  int64_t previous_;
 };
 
 // Holds every shard of a set of databases for a MULTI/EXEC transaction, taken in (database,

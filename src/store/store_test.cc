@@ -21,7 +21,7 @@ void put(Store& s, const std::string& key, const std::string& value, int64_t exp
 bool exists(Store& s, const std::string& key) {
   uint64_t h = hash_key(key);
   auto lock = s.lock(0, h);
-  return lock.shard(h).find(key, h, s.now()) != nullptr;
+  return lock.shard(h).lookup_write(key, h, s.now()) != nullptr;
 }
 
 TEST(Store, PutFindOverwrite) {
@@ -31,7 +31,7 @@ TEST(Store, PutFindOverwrite) {
   put(s, "a", std::string(1000, 'x'));
   uint64_t h = hash_key("a");
   auto lock = s.lock(0, h);
-  EXPECT_EQ(lock.shard(h).find("a", h, s.now())->value(), std::string(1000, 'x'));
+  EXPECT_EQ(lock.shard(h).lookup_write("a", h, s.now())->value(), std::string(1000, 'x'));
 }
 
 TEST(Store, DatabasesAreSeparate) {
@@ -126,10 +126,10 @@ TEST(Store, ResizeValueKeepsKeyAndTtl) {
   uint64_t h = hash_key("k");
   auto lock = s.lock(0, h);
   Shard& shard = lock.shard(h);
-  Entry* e = shard.resize_value(shard.find("k", h, s.now()), 100000);
+  Entry* e = shard.resize_value(shard.lookup_write("k", h, s.now()), 100000);
   EXPECT_EQ(e->value_len(), 100000u);
   EXPECT_EQ(e->value().substr(0, 2), "ab");
-  EXPECT_EQ(shard.find("k", h, s.now()), e);
+  EXPECT_EQ(shard.lookup_write("k", h, s.now()), e);
   EXPECT_EQ(e->expire_at(), clock.now_ms() + 5000);
 }
 
@@ -162,7 +162,7 @@ TEST(Store, ValueGrowsFromCompactToWide) {
   uint64_t h = hash_key("k");
   auto lock = s.lock(0, h);
   Shard& shard = lock.shard(h);
-  Entry* e = shard.find("k", h, s.now());
+  Entry* e = shard.lookup_write("k", h, s.now());
   EXPECT_FALSE(e->wide());
   e = shard.resize_value(e, 65535);
   e = shard.resize_value(e, 65536);

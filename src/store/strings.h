@@ -17,6 +17,14 @@
 
 namespace cachet::store::str {
 
+// How a string was written, which is what Redis's OBJECT ENCODING reports: as written (int,
+// embstr or raw by its bytes), as text that is never int (INCRBYFLOAT), or edited in place
+// (always raw). The edits below mark the value raw themselves.
+enum class Form { kAsWritten, kText, kRaw };
+void set_form(Entry* e, Form form);
+// "int", "embstr" or "raw", as Redis 7.0 would report the string `e`.
+std::string_view encoding_name(const Entry* e);
+
 // Appends `bytes` to the value; returns the new length.
 size_t append(Shard& shard, Entry*& e, std::string_view bytes);
 
@@ -26,7 +34,7 @@ size_t append(Shard& shard, Entry*& e, std::string_view bytes);
 size_t write_at(Shard& shard, Entry*& e, size_t offset, std::string_view bytes);
 
 // Replaces the value with `value`, keeping the key's expiry (INCR, INCRBYFLOAT).
-void assign(Shard& shard, Entry*& e, std::string_view value);
+void assign(Shard& shard, Entry*& e, std::string_view value, Form form = Form::kAsWritten);
 
 // Makes the value at least `len` bytes long, the added bytes zero (a bitmap's padding).
 void grow_zeroed(Shard& shard, Entry*& e, size_t len);
@@ -36,6 +44,7 @@ void grow_zeroed(Shard& shard, Entry*& e, size_t len);
 template <typename Fn>
 decltype(auto) edit(Shard& shard, Entry* e, Fn&& fn) {
   shard.touch(e->key());
+  set_form(e, Form::kRaw);
   return fn(std::span<uint8_t>(reinterpret_cast<uint8_t*>(e->value_data()), e->value_len()));
 }
 

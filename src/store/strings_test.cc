@@ -19,7 +19,9 @@ class StringsTest : public testing::Test {
   Entry* put(std::string_view value, int64_t expire_at = 0) {
     return shard().put("s", hash_, value, expire_at);
   }
-  std::string value() { return std::string(shard().find("s", hash_, store_.now())->value()); }
+  std::string value() {
+    return std::string(shard().lookup_write("s", hash_, store_.now())->value());
+  }
 
   ManualClock clock_;
   Store store_;

@@ -49,7 +49,7 @@ MEMBERS = [b"0", b"1", b"2", b"-5", b"100", b"012", b"1.0", b"922337203685477580
 ELEMENTS = [b"a", b"b", b"c", b"0", b"1", b"-1", b"", BINARY, LONG65, LONG300]
 INDICES = [b"0", b"1", b"2", b"3", b"-1", b"-2", b"-3", b"5", b"100", b"-100"]
 # Relative expiries far in the future (a test never outlives them); absolute times all later than
-# any relative one, so GT/LT between them never depends on when the command ran.
+# any relative one (until about 2031), so GT/LT between them never depends on when a command ran.
 SECONDS = [b"100000", b"1000000", b"50000000"]
 UNIX_TIMES = [b"2000000000", b"3000000000", b"4000000000"]
 BAD_EXPIRIES = [b"0", b"-1", b"x", b"9223372036854775807"]
@@ -91,6 +91,10 @@ class Gen:
         """A count argument: usually 0..hi, sometimes negative or malformed."""
         return self.num([b"%d" % self.r.randint(0, hi)], NOT_INTS + [b"-1", b"-3"])
 
+    def pairs(self, names, pool):
+        """name1 value1 name2 value2 ... with values drawn from pool."""
+        return [a for n in names for a in (n, self.pick(pool))]
+
     def opts(self, choices, p=0.3):
         """Each option of `choices` (a list of arg lists) kept with probability p, shuffled."""
         kept = [c for c in choices if self.chance(p)]
@@ -125,10 +129,11 @@ STRINGS = weighted([
     (2, lambda g: [g.pick([b"INCRBY", b"DECRBY"]), g.key(), g.num(INTS)]),
     (2, lambda g: [b"INCRBYFLOAT", g.key(), g.pick(FLOATS)]),
     (2, lambda g: [b"GETRANGE", g.key(), g.num(INDICES), g.num(INDICES)]),
-    (2, lambda g: [b"SETRANGE", g.key(), g.num([b"0", b"1", b"5", b"70", b"-1", b"536870911"]),
+    # 536870912: past the 512 MB limit with any non-empty value, and no allocation with "".
+    (2, lambda g: [b"SETRANGE", g.key(), g.num([b"0", b"1", b"5", b"70", b"-1", b"536870912"]),
                    g.pick(VALUES)]),
     (2, lambda g: [b"STRLEN", g.key()]),
-    (2, lambda g: [g.pick([b"MSET", b"MSETNX"])] + [a for k in g.keys() for a in (k, g.pick(VALUES))]),
+    (2, lambda g: [g.pick([b"MSET", b"MSETNX"])] + g.pairs(g.keys(), VALUES)),
     (2, lambda g: [b"MGET"] + g.keys(1, 4)),
     (1, lambda g: [b"GETDEL", g.key()]),
     (1, lambda g: [b"GETSET", g.key(), g.pick(VALUES)]),
@@ -175,12 +180,11 @@ def _hash_read_all(g):
 def _big_hash(g):
     """130 fields at once: past Redis's 128-field listpack limit."""
     start = g.r.randint(0, 50)
-    return [b"HSET", g.key()] + [a for i in range(start, start + 130) for a in (b"g%d" % i, b"v")]
+    return [b"HSET", g.key()] + g.pairs([b"g%d" % i for i in range(start, start + 130)], [b"v"])
 
 
 HASHES = weighted([
-    (6, lambda g: [g.pick([b"HSET", b"HMSET"]), g.key()]
-     + [a for f in g.some(FIELDS) for a in (f, g.pick(VALUES))]),
+    (6, lambda g: [g.pick([b"HSET", b"HMSET"]), g.key()] + g.pairs(g.some(FIELDS), VALUES)),
     (4, lambda g: [b"HGET", g.key(), g.pick(FIELDS)]),
     (3, lambda g: [b"HDEL", g.key()] + g.some(FIELDS)),
     (2, lambda g: [b"HLEN", g.key()]),
@@ -206,10 +210,15 @@ def _lpos(g):
         [b"MAXLEN", g.count(4)]], 0.4)
 
 
-def _lmpop(g):
+def _numkeys_cmd(g, name, extra):
+    """name numkeys key... extra..., numkeys now and then wrong."""
     keys = g.keys(1, 3)
-    numkeys = b"%d" % len(keys) if g.chance(0.9) else g.pick([b"0", b"5", b"x"])
-    return [b"LMPOP", numkeys] + keys + [g.pick(END)] + g.opts([[b"COUNT", g.count(3)]], 0.5)
+    numkeys = b"%d" % len(keys) if g.chance(0.9) else g.pick([b"0", b"5", b"-1", b"x"])
+    return [name, numkeys] + keys + extra
+
+
+def _lmpop(g):
+    return _numkeys_cmd(g, b"LMPOP", [g.pick(END)] + g.opts([[b"COUNT", g.count(3)]], 0.5))
 
 
 def _big_list(g):
@@ -238,12 +247,6 @@ LISTS = weighted([
 # --- sets ---------------------------------------------------------------------------------------
 
 
-def _numkeys_cmd(g, name, extra):
-    keys = g.keys(1, 3)
-    numkeys = b"%d" % len(keys) if g.chance(0.9) else g.pick([b"0", b"5", b"-1", b"x"])
-    return [name, numkeys] + keys + extra
-
-
 def _spop(g):
     """Only forms whose reply is not random: a count of 0, a count past any set's size, errors."""
     count = g.pick([b"0", b"1000", b"-1", b"x"])
@@ -269,9 +272,9 @@ SETS = weighted([
     (2, lambda g: [b"SMISMEMBER", g.key()] + g.some(MEMBERS)),
     (2, lambda g: [b"SCARD", g.key()]),
     (2, lambda g: [b"SMOVE", g.key(), g.key(), g.pick(MEMBERS)]),
-    (3, lambda g: Step(tuple([g.pick([b"SINTER", b"SUNION", b"SDIFF"])] + g.keys(1, 3)), UNORDERED)),
+    (3, lambda g: Step((g.pick([b"SINTER", b"SUNION", b"SDIFF"]), *g.keys(1, 3)), UNORDERED)),
     (1, lambda g: _numkeys_cmd(g, b"SINTERCARD", g.opts([[b"LIMIT", g.count(3)]], 0.5))),
-    (2, lambda g: [g.pick([b"SINTERSTORE", b"SUNIONSTORE", b"SDIFFSTORE"]), g.key()] + g.keys(1, 3)),
+    (2, lambda g: [g.pick([b"SINTERSTORE", b"SUNIONSTORE", b"SDIFFSTORE"]), *g.keys(1, 4)]),
     (3, lambda g: Step((b"SMEMBERS", g.key()), UNORDERED)),
     (1, _spop),
     (1, _srandmember),
@@ -462,7 +465,8 @@ def normalize(raw, norm, hash_is_ordered):
         if parts is None or len(parts[1]) != len(norm[1]):
             return raw
         header, elements = parts
-        return header + b"".join(normalize(e, n, hash_is_ordered) for e, n in zip(elements, norm[1]))
+        return header + b"".join(
+            normalize(e, n, hash_is_ordered) for e, n in zip(elements, norm[1]))
     if norm == UNORDERED:
         return _sorted(raw)
     if norm in (HASH_FIELDS, HASH_PAIRS):
