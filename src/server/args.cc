@@ -33,7 +33,9 @@ std::optional<long double> parse_long_double(std::string_view s) {
   errno = 0;
   long double v = std::strtold(text.c_str(), &end);
   if (end != text.c_str() + text.size() || std::isnan(v)) return std::nullopt;
-  if (errno == ERANGE && !std::isinf(v) && v != 0) return std::nullopt;
+  // Redis's string2ld: a result that overflowed (to infinity) or underflowed to zero is out of
+  // range; a literal "inf" is fine, and so is a denormal.
+  if (errno == ERANGE && (std::isinf(v) || v == 0)) return std::nullopt;
   return v;
 }
 
