@@ -159,14 +159,24 @@ char* splice_packed(Shard& shard, Entry*& e, size_t offset, size_t old_len, size
 
 // ---- The node form.
 
+// The node's buffer follows the header: [start free bytes][bytes of elements][the rest free].
+// The free bytes in front let pushes and pops at the head of the list skip moving the node's
+// elements (LPUSH on a full 8 KB node otherwise memmoves all of it every time).
 struct Node {
   Node* prev;
   Node* next;
-  uint32_t bytes;  // packed element bytes in use
-  uint32_t count;  // elements, at least 1 (an emptied node is freed)
-  uint32_t capacity;
-  char* data() { return reinterpret_cast<char*>(this + 1); }
-  const char* data() const { return reinterpret_cast<const char*>(this + 1); }
+  uint32_t bytes;     // packed element bytes in use
+  uint32_t count;     // elements, at least 1 (an emptied node is freed)
+  uint32_t capacity;  // bytes of the buffer
+  uint32_t start;     // where the elements begin in the buffer
+  char* buffer() { return reinterpret_cast<char*>(this + 1); }
+  char* data() { return buffer() + start; }
+  const char* data() const { return reinterpret_cast<const char*>(this + 1) + start; }
+  // Moves the elements to the front of the buffer.
+  void compact() {
+    if (start != 0) std::memmove(buffer(), data(), bytes);
+    start = 0;
+  }
 };
 
 struct Nodes {
@@ -206,6 +216,7 @@ void relink(Nodes& l, Node* n) {
 
 // Moves `n` to an allocation with room for `capacity` bytes; returns the moved node.
 Node* reallocate(Shard& shard, Nodes& l, Node* n, size_t capacity) {
+  n->compact();  // realloc keeps the front of the buffer
   int64_t before = static_cast<int64_t>(usable(n));
   auto* moved = static_cast<Node*>(std::realloc(n, sizeof(Node) + capacity));
   if (moved == nullptr) std::abort();  // like Redis: running out of memory is fatal
@@ -219,8 +230,8 @@ Node* reallocate(Shard& shard, Nodes& l, Node* n, size_t capacity) {
 Node* link_node(Shard& shard, Nodes& l, Node* prev, size_t capacity) {
   auto* n = static_cast<Node*>(std::malloc(sizeof(Node) + capacity));
   if (n == nullptr) std::abort();
-  *n = Node{prev, prev != nullptr ? prev->next : l.head, 0, 0,
-            static_cast<uint32_t>(usable(n) - sizeof(Node))};
+  *n = Node{prev, prev != nullptr ? prev->next : l.head,           0,
+            0,    static_cast<uint32_t>(usable(n) - sizeof(Node)), 0};
   relink(l, n);
   charge(shard, l, static_cast<int64_t>(usable(n)));
   return n;
@@ -238,15 +249,35 @@ void unlink_node(Shard& shard, Nodes& l, Node* n) {
 char* splice_node(Shard& shard, Nodes& l, Node*& n, size_t offset, size_t old_len, size_t new_len,
                   int64_t count_delta) {
   size_t total = n->bytes, new_total = total - old_len + new_len;
-  if (new_total > n->capacity) {
-    size_t grown = std::min<size_t>(2 * size_t{n->capacity}, byte_limit() - sizeof(Node));
-    n = reallocate(shard, l, n, std::max(new_total, grown));
-  }
-  char* data = n->data();
-  std::memmove(data + offset + new_len, data + offset + old_len, total - offset - old_len);
-  n->bytes = static_cast<uint32_t>(new_total);
   n->count = static_cast<uint32_t>(n->count + count_delta);
   l.count += count_delta;
+  n->bytes = static_cast<uint32_t>(new_total);
+  if (offset == 0 && new_len <= n->start + old_len) {  // at the head, within the front gap
+    n->start = static_cast<uint32_t>(n->start + old_len - new_len);
+    return n->data();
+  }
+  if (new_total > n->capacity) {
+    size_t grown = std::min<size_t>(2 * size_t{n->capacity}, byte_limit() - sizeof(Node));
+    n->bytes = static_cast<uint32_t>(total);
+    n = reallocate(shard, l, n, std::max(new_total, grown));
+    n->bytes = static_cast<uint32_t>(new_total);
+  }
+  char* data = n->data();
+  if (offset == 0) {
+    // A push at the head with no gap left: the elements go to the back of the buffer, so the
+    // pushes that follow find room in front.
+    size_t gap = n->capacity - new_total;
+    std::memmove(n->buffer() + gap + new_len, data + old_len, total - old_len);
+    n->start = static_cast<uint32_t>(gap);
+    return n->data();
+  }
+  if (n->start + new_total > n->capacity) {
+    std::memmove(n->buffer(), data, offset + old_len);  // the head part; the tail moves below
+    std::memmove(n->buffer() + offset + new_len, data + offset + old_len, total - offset - old_len);
+    n->start = 0;
+    return n->data() + offset;
+  }
+  std::memmove(data + offset + new_len, data + offset + old_len, total - offset - old_len);
   return data + offset;
 }
 
