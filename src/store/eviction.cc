@@ -97,9 +97,16 @@ void Store::set_eviction(EvictionPolicy policy, int samples, size_t capacity) {
   samples_.store(samples, std::memory_order_relaxed);
   FrequencySketch* sketch = nullptr;
   if (policy == EvictionPolicy::kAllKeysTinyLfu && capacity > 0) {
+    // One sketch per width, made once and reused (its counts carry over): any CONFIG SET
+    // re-applies the policy, and making a new sketch each time grew memory without bound.
+    // Widths are powers of two from 2^10 to 2^24, so at most 15 sketches ever exist.
     std::lock_guard lock(sketches_mutex_);
-    sketches_.push_back(std::make_unique<FrequencySketch>(capacity));
-    sketch = sketches_.back().get();
+    size_t width = FrequencySketch::width_for(capacity);
+    for (const auto& s : sketches_) {
+      if (s->width() == width) sketch = s.get();
+    }
+    if (sketch == nullptr)
+      sketch = sketches_.emplace_back(std::make_unique<FrequencySketch>(capacity)).get();
   }
   sketch_.store(sketch, std::memory_order_release);
 }

@@ -5,8 +5,12 @@
 
 namespace cachet::store {
 
+size_t FrequencySketch::width_for(size_t capacity) {
+  return std::bit_ceil(std::clamp<size_t>(capacity, 1024, size_t{1} << 24));
+}
+
 FrequencySketch::FrequencySketch(size_t capacity) {
-  size_t width = std::bit_ceil(std::clamp<size_t>(capacity, 1024, size_t{1} << 24));
+  size_t width = width_for(capacity);
   width_bits_ = std::countr_zero(width);
   counters_ = std::make_unique<std::atomic<uint8_t>[]>(width * kRows);
   sample_ = 10 * width;

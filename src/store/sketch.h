@@ -15,6 +15,9 @@ class FrequencySketch {
  public:
   // Sized for about `capacity` cached keys (width rounded up to a power of two).
   explicit FrequencySketch(size_t capacity);
+  // The counter row width a sketch for `capacity` keys gets (a power of two).
+  static size_t width_for(size_t capacity);
+  size_t width() const { return size_t{1} << width_bits_; }
 
   void increment(uint64_t hash);
   uint8_t estimate(uint64_t hash) const;

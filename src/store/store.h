@@ -242,8 +242,8 @@ class Store {
   std::atomic<int> samples_{5};
   std::atomic<FrequencySketch*> sketch_{nullptr};
   std::mutex sketches_mutex_;
-  // Every sketch ever made, kept alive so a lookup racing a policy change never reads a freed
-  // one. Guarded by sketches_mutex_.
+  // Every sketch ever made (one per width, reused), kept alive so a lookup racing a policy
+  // change never reads a freed one. Guarded by sketches_mutex_.
   std::vector<std::unique_ptr<FrequencySketch>> sketches_;
   LazyFreer lazy_;
 };

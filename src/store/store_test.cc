@@ -237,6 +237,26 @@ TEST(Store, WatchFlagSetByWritesDeletesAndExpiry) {
 namespace cachet::store {
 namespace {
 
+// Regression: every CONFIG SET re-applies the policy, and each used to allocate a new sketch
+// (up to 64 MB) that was never freed.
+TEST(Eviction, ReappliedTinyLfuPolicyReusesItsSketch) {
+  ManualClock clock;
+  Store s(clock);
+  s.set_eviction(EvictionPolicy::kAllKeysTinyLfu, 5, 100000);
+  FrequencySketch* first = s.sketch();
+  ASSERT_NE(first, nullptr);
+  for (int i = 0; i < 20; ++i) s.set_eviction(EvictionPolicy::kAllKeysTinyLfu, 5, 100000);
+  EXPECT_EQ(s.sketch(), first);
+  s.set_eviction(EvictionPolicy::kAllKeysTinyLfu, 5, 120000);  // same width: same sketch
+  EXPECT_EQ(s.sketch(), first);
+  s.set_eviction(EvictionPolicy::kAllKeysLru, 5, 100000);
+  EXPECT_EQ(s.sketch(), nullptr);
+  s.set_eviction(EvictionPolicy::kAllKeysTinyLfu, 5, 100000);
+  EXPECT_EQ(s.sketch(), first);
+  s.set_eviction(EvictionPolicy::kAllKeysTinyLfu, 5, 1000000);
+  EXPECT_NE(s.sketch(), first);
+}
+
 TEST(Eviction, LruEvictsTheIdlestSampledKey) {
   ManualClock clock;
   Store s(clock, 1);
