@@ -185,10 +185,8 @@ void clamp_offset(std::string& arg, int64_t limit, int64_t hash_limit) {
 }
 
 // Keeps a CONFIG SET maxmemory value below kMaxMaxmemory, anything that is not an integer
-// turning into an invalid value. Works around /tmp/fuzz_findings.md finding 2: each CONFIG SET
-// under allkeys-tinylfu with maxmemory > 0 allocates a new frequency sketch (up to 64 MB) and
-// keeps every previous one, so large values would exhaust memory within minutes; below this
-// bound each sketch is the smallest (4 KB).
+// turning into an invalid value: a small maxmemory makes writes evict (coverage), and keeps the
+// TinyLFU sketch at its smallest width (4 KB) instead of up to 64 MB per input.
 void clamp_maxmemory(std::string& arg) {
   constexpr int64_t kMaxMaxmemory = int64_t{1} << 16;
   auto n = cachet::server::parse_int64(arg);
