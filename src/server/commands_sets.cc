@@ -252,13 +252,11 @@ template <typename Fn>
 void for_each_common(std::vector<const Entry*> sets, Fn&& fn) {
   std::sort(sets.begin(), sets.end(),
             [](const Entry* a, const Entry* b) { return set::size(a) < set::size(b); });
-  bool more = true;
-  set::for_each(sets[0], [&](std::string_view m) {
-    if (!more) return;
+  set::for_each_while(sets[0], [&](std::string_view m) {
     for (size_t i = 1; i < sets.size(); ++i) {
-      if (!set::contains(sets[i], m)) return;
+      if (!set::contains(sets[i], m)) return true;
     }
-    more = fn(m);
+    return fn(m);  // false stops (SINTERCARD's LIMIT)
   });
 }
 

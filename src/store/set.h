@@ -81,6 +81,9 @@ Member member_at(const Entry* e, size_t index);
 // (as Redis replies), insertion order while packed. The view lives until fn returns.
 template <typename Fn>
 void for_each(const Entry* e, Fn&& fn);
+// Like for_each, while fn(member) returns true.
+template <typename Fn>
+void for_each_while(const Entry* e, Fn&& fn);
 
 // One SSCAN step: calls fn(std::string_view member); returns the next cursor (0 when done). A
 // packed or int set is returned whole in one step, as Redis does.
@@ -103,21 +106,31 @@ int64_t int_at(const Entry* e, size_t index);
 }  // namespace detail
 
 template <typename Fn>
-void for_each(const Entry* e, Fn&& fn) {
+void for_each_while(const Entry* e, Fn&& fn) {
   switch (e->type()) {
     case ValueType::kSetTable:
-      member_table(e)->entries.for_each([&](const Entry* m) { fn(m->key()); });
+      member_table(e)->entries.for_each_while([&](const Entry* m) { return fn(m->key()); });
       return;
     case ValueType::kSetInts:
-      for (size_t i = 0, n = size(e); i < n; ++i) fn(Member(detail::int_at(e, i)).view());
+      for (size_t i = 0, n = size(e); i < n; ++i) {
+        if (!fn(Member(detail::int_at(e, i)).view())) return;
+      }
       return;
     default: {
       std::string_view packed = e->value();
       for (size_t pos = 0; pos < packed.size(); pos += 1 + static_cast<uint8_t>(packed[pos])) {
-        fn(packed.substr(pos + 1, static_cast<uint8_t>(packed[pos])));
+        if (!fn(packed.substr(pos + 1, static_cast<uint8_t>(packed[pos])))) return;
       }
     }
   }
+}
+
+template <typename Fn>
+void for_each(const Entry* e, Fn&& fn) {
+  for_each_while(e, [&](std::string_view m) {
+    fn(m);
+    return true;
+  });
 }
 
 template <typename Fn>

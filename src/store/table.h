@@ -79,6 +79,12 @@ class Table {
     for_each_in(buckets_.get(), mask_, fn);
   }
 
+  // Calls fn(const Entry*) for entries while it returns true.
+  template <typename Fn>
+  void for_each_while(Fn&& fn) const {
+    if (while_in(old_.get(), old_mask_, fn)) while_in(buckets_.get(), mask_, fn);
+  }
+
   // Visits buckets [cursor, cursor + count) and unlinks the entries `remove(e)` selects, passing
   // each to `removed(e)` (which frees it). Returns the next cursor (wraps to 0).
   template <typename Pred, typename Sink>
@@ -114,6 +120,16 @@ class Table {
     for (size_t i = 0; buckets && i <= mask; ++i) {
       for (Link l = buckets[i]; l != 0; l = entry_of(l)->next) fn(entry_of(l));
     }
+  }
+  // Like for_each_in while fn returns true; whether it did to the end.
+  template <typename Fn>
+  static bool while_in(const Link* buckets, size_t mask, Fn& fn) {
+    for (size_t i = 0; buckets && i <= mask; ++i) {
+      for (Link l = buckets[i]; l != 0; l = entry_of(l)->next) {
+        if (!fn(entry_of(l))) return false;
+      }
+    }
+    return true;
   }
   static uint64_t next_cursor(uint64_t cursor, size_t mask) {
     // Increment the reversed cursor: higher bits first, so a resize never skips a bucket.
