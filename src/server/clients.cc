@@ -43,12 +43,12 @@ std::vector<std::shared_ptr<ClientInfo>> ClientRegistry::snapshot() const {
 
 std::string describe_client(const ClientInfo& c, int64_t now_ms) {
   return fmt::format(
-      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 "
+      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 "
       "multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 "
       "tot-mem=0 events=r cmd={} user=default redir=-1 resp={}",
       c.id, c.addr, c.laddr, c.fd, c.name(), (now_ms - c.created_ms) / 1000,
       (now_ms - c.last_interaction_ms.load(std::memory_order_relaxed)) / 1000,
-      c.db.load(std::memory_order_relaxed), c.last_command.load(std::memory_order_relaxed),
+      c.blocked.load(std::memory_order_relaxed) ? "b" : "N", c.db.load(std::memory_order_relaxed), c.last_command.load(std::memory_order_relaxed),
       c.protocol.load(std::memory_order_relaxed));
 }
 

@@ -146,6 +146,7 @@ void serve_or_block(Context& ctx, const Request& r) {
   w->deliver = ctx.session.deliver;
   w->timeout_reply = timeout_reply(r, ctx.session.protocol);
   ctx.session.waiter = w;
+  if (ctx.session.info) ctx.session.info->blocked.store(true, std::memory_order_relaxed);
   ctx.instance.blocking().add(std::move(w));
 }
 

@@ -97,6 +97,7 @@ class RespHandler final : public net::Handler {
   void unblock(net::Connection& conn, std::string_view reply) {
     if (!session_.waiter) return;
     session_.waiter.reset();
+    session_.info->blocked.store(false, std::memory_order_relaxed);
     conn.output() += reply;
     conn.worker().release(conn);
   }
