@@ -222,12 +222,14 @@ void write_command_info(resp::Writer& out, const CommandSpec& spec, const Comman
   out.array(10);
   out.bulk(full_name(spec, parent));
   out.integer(spec.arity);
+  bool movable = spec.find_keys != nullptr;  // keys found from the arguments (numkeys)
   size_t nflags = std::count_if(std::begin(kFlagNames), std::end(kFlagNames),
                                 [&](auto& f) { return spec.flags & f.first; });
-  out.set(nflags);
+  out.set(nflags + movable);
   for (auto [flag, name] : kFlagNames) {
     if (spec.flags & flag) out.simple(name);
   }
+  if (movable) out.simple("movablekeys");
   out.integer(spec.keys.first);
   out.integer(spec.keys.last);
   out.integer(spec.keys.step);
