@@ -28,6 +28,8 @@ std::string_view error_code(int status) {
       return "headers_too_large";
     case 501:
       return "not_implemented";
+    case 409:
+      return "wrong_type";
     case 503:
       return "unavailable";
     case 505:
@@ -153,6 +155,12 @@ bool Api::answered(const Outcome& outcome, http::Response& response, json::buffe
   auto failed = std::find_if(outcome.replies.begin(), outcome.replies.end(),
                              [](const auto& r) { return r.type == resp::Reply::Type::kError; });
   if (outcome.ok && failed == outcome.replies.end()) return true;
+  // A key holding a list, set or hash is the client's conflict, not the cache failing.
+  if (outcome.ok && failed->text.starts_with("WRONGTYPE")) {
+    fail(response, body, 409,
+         "the key holds a value of another type (a list, set or hash), not a document");
+    return false;
+  }
   std::string error = outcome.ok ? "cache error: " + failed->text : outcome.error;
   metrics_.backend_error();
   fail(response, body, 503, error);

@@ -43,6 +43,7 @@ std::string_view openapi_document() {
           "304": {"description": "Not modified (If-None-Match matched the ETag)"},
           "400": {"$ref": "#/components/responses/Error"},
           "404": {"$ref": "#/components/responses/Error"},
+          "409": {"$ref": "#/components/responses/Error"},
           "503": {"$ref": "#/components/responses/Error"}}
       },
       "put": {
@@ -76,6 +77,7 @@ std::string_view openapi_document() {
           "200": {"description": "{\"set\": count, \"get\": {key: document or null}, \"deleted\": count}",
                   "content": {"application/json": {}}},
           "400": {"$ref": "#/components/responses/Error"},
+          "409": {"$ref": "#/components/responses/Error"},
           "503": {"$ref": "#/components/responses/Error"}}
       }
     },

@@ -39,6 +39,19 @@ def test_put_get_delete_round_trip(server):
     assert rc.exists("user:1") == 0
 
 
+def test_a_key_of_another_type_is_a_conflict_not_an_outage(server):
+    rc = redis.Redis(host="127.0.0.1", port=server.port)
+    rc.rpush("jobs", "a")
+    rc.sadd("tags", "x")
+    r, data = http_request(server.http_port, "GET", "/v1/kv/jobs")
+    assert r.status == 409 and json.loads(data)["error"]["code"] == "wrong_type"
+    r, data = http_request(server.http_port, "POST", "/v1/batch", b'{"get":["tags"]}')
+    assert r.status == 409 and json.loads(data)["error"]["code"] == "wrong_type"
+    r, _ = http_request(server.http_port, "GET", "/readyz")
+    assert r.status == 200  # the cache itself is fine
+    assert rc.lrange("jobs", 0, -1) == [b"a"]
+
+
 def test_ttl_sets_expiry_and_cache_control(server):
     r, _ = http_request(server.http_port, "PUT", "/v1/kv/session?ttl=300", b'"token"')
     assert r.status == 204
