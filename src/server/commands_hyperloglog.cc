@@ -1,9 +1,13 @@
-// HyperLogLog commands: PFADD PFCOUNT PFMERGE PFSELFTEST with Redis 7.0 semantics. An HLL is a
-// string value in Redis's byte representation (store/hll.h), so GET / SET move HLLs between
+// HyperLogLog commands: PFADD PFCOUNT PFMERGE PFDEBUG PFSELFTEST with Redis 7.0 semantics. An HLL
+// is a string value in Redis's byte representation (store/hll.h), so GET / SET move HLLs between
 // cachet and Redis unchanged.
+#include <fmt/format.h>
+
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "server/args.h"
 #include "server/command.h"
 #include "server/key_lock.h"
 #include "store/hll.h"
@@ -110,6 +114,50 @@ void cmd_pfmerge(Context& ctx) {
   ctx.out.ok();
 }
 
+// Makes the HLL at the locked key dense (PFDEBUG GETREG, TODENSE); whether it was sparse, or
+// nothing (after replying) when it is corrupt.
+std::optional<bool> make_dense(Context& ctx, KeyLock& k, Entry*& e) {
+  if (hll::encoding_of(e->value()) == hll::Encoding::kDense) return false;
+  std::string dense(e->value());
+  if (!hll::to_dense(dense)) {
+    ctx.out.error(kCorrupt);
+    return std::nullopt;
+  }
+  hll::replace(k.shard(), e, dense);
+  return true;
+}
+
+// PFDEBUG GETREG|DECODE|ENCODING|TODENSE key, with Redis's check order: the key, its type, then
+// the subcommand.
+void cmd_pfdebug(Context& ctx) {
+  std::string_view sub = ctx.args[1];
+  KeyLock k(ctx, ctx.args[2]);
+  Entry* e = k.find();
+  if (e == nullptr) return ctx.out.error("ERR The specified key does not exist");
+  if (!usable(ctx, e)) return;
+  store::str::set_form(e, store::str::Form::kRaw);  // Redis unshares the value first
+  bool sparse = hll::encoding_of(e->value()) == hll::Encoding::kSparse;
+  if (iequals(sub, "encoding")) return ctx.out.simple(sparse ? "sparse" : "dense");
+  if (iequals(sub, "decode")) {
+    if (!sparse) return ctx.out.error("ERR HLL encoding is not sparse");
+    return ctx.out.bulk(hll::describe_sparse(e->value()));
+  }
+  if (iequals(sub, "todense")) {
+    std::optional<bool> converted = make_dense(ctx, k, e);
+    if (converted) ctx.out.integer(*converted ? 1 : 0);
+    return;
+  }
+  if (iequals(sub, "getreg")) {
+    if (!make_dense(ctx, k, e)) return;
+    hll::Registers registers{};
+    if (!hll::merge_into(registers, e->value())) return ctx.out.error(kCorrupt);
+    ctx.out.array(registers.size());
+    for (uint8_t r : registers) ctx.out.integer(r);
+    return;
+  }
+  ctx.out.error(fmt::format("ERR Unknown PFDEBUG subcommand '{}'", sub));
+}
+
 void cmd_pfselftest(Context& ctx) {
   if (auto failure = hll::self_test()) return ctx.out.error(*failure);
   ctx.out.ok();
@@ -136,6 +184,12 @@ const CommandSpec kCommands[] = {
      .keys = {1, -1, 1},
      .fn = cmd_pfmerge,
      .doc = {"Merge N different HyperLogLogs into a single one.", "2.8.9"}},
+    {.name = "pfdebug",
+     .arity = 3,
+     .flags = kWrite | kDenyOom | kAdmin,
+     .keys = {2, 2, 1},
+     .fn = cmd_pfdebug,
+     .doc = {"Internal commands for debugging HyperLogLog values.", "2.8.9"}},
     {.name = "pfselftest",
      .arity = 1,
      .flags = kAdmin,

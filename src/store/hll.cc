@@ -377,6 +377,21 @@ Change add(std::string& hll, std::string_view element) {
   return c;
 }
 
+std::string describe_sparse(std::string_view hll) {
+  std::string out;
+  for (size_t pos = kHeaderBytes; pos < hll.size();) {
+    Op op = decode(hll, pos);
+    pos += op.bytes;
+    if (!out.empty()) out += ' ';
+    if (op.kind == OpKind::kVal) {
+      out += "v:" + std::to_string(op.value) + "," + std::to_string(op.run);
+    } else {
+      out += (op.kind == OpKind::kXZero ? "Z:" : "z:") + std::to_string(op.run);
+    }
+  }
+  return out;
+}
+
 bool to_dense(std::string& hll) {
   if (encoding_of(hll) == Encoding::kDense) return true;
   std::string dense(kDenseBytes, '\0');

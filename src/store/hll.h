@@ -111,6 +111,10 @@ uint64_t count(const Registers& registers);
 // cache is marked stale. False when `dest` is corrupt. Requires is_hll(dest).
 bool store_registers(std::string& dest, const Registers& max, bool dense);
 
+// PFDEBUG DECODE: the opcodes of a sparse HLL as Redis spells them ("z:3 Z:8436 v:1,1", space
+// separated), read to the end of the value without validating the registers they cover.
+std::string describe_sparse(std::string_view hll);
+
 // Runs internal consistency checks (PFSELFTEST); returns an error text on failure.
 std::optional<std::string> self_test();
 

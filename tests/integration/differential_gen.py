@@ -335,6 +335,8 @@ HYPERLOGLOG = weighted([
     (2, lambda g: [b"PFMERGE", g.key()] + g.keys(0, 3)),
     (3, lambda g: [b"GET", g.key()]),
     (0.5, _pfadd_many),
+    (1, lambda g: [b"PFDEBUG", g.pick([b"ENCODING", b"DECODE", b"TODENSE", b"GETREG", b"NOSUCH"]),
+                   g.key()]),
 ])
 
 # --- OBJECT ENCODING ----------------------------------------------------------------------------
