@@ -132,6 +132,17 @@ TEST_F(BlockingTest, InsideExecNeverBlocks) {
   EXPECT_FALSE(blocked());
 }
 
+// Regression: the waiter's command is parsed again when it is served, and a timeout that was just
+// in range when it blocked could read as out of range later; that re-parse must not fail.
+TEST_F(BlockingTest, ATimeoutAtTheEdgeOfTheRangeIsServedLater) {
+  int64_t edge_ms = INT64_MAX - clock_.now_ms() - 1;  // now + edge_ms is just representable
+  std::string seconds = std::to_string(edge_ms / 1000);
+  EXPECT_EQ(run({"BLPOP", "q", seconds}), "");
+  clock_.advance(10s);
+  EXPECT_EQ(run_other({"RPUSH", "q", "v"}), ":1\r\n");
+  EXPECT_EQ(delivered_, "*2\r\n$1\r\nq\r\n$1\r\nv\r\n");
+}
+
 TEST_F(BlockingTest, BadTimeoutsGetRedisErrors) {
   EXPECT_EQ(run({"BLPOP", "q", "abc"}), "-ERR timeout is not a float or out of range\r\n");
   EXPECT_EQ(run({"BLPOP", "q", "-1"}), "-ERR timeout is negative\r\n");

@@ -150,13 +150,21 @@ void serve_or_block(Context& ctx, const Request& r) {
   ctx.instance.blocking().add(std::move(w));
 }
 
+// Sets r.deadline_ms from `text`, unless `timed` is false: a waiter's command parsed again, whose
+// timeout was valid when it blocked (and would now read later, possibly out of range). Returns
+// false after replying with the error.
+bool read_deadline(Context& ctx, std::string_view text, bool timed, Request& r) {
+  if (!timed) return true;
+  std::optional<int64_t> deadline = parse_deadline(ctx, text);
+  if (deadline) r.deadline_ms = *deadline;
+  return deadline.has_value();
+}
+
 // BLPOP / BRPOP key [key ...] timeout.
-std::optional<Request> parse_pop(Context& ctx, End from) {
+std::optional<Request> parse_pop(Context& ctx, End from, bool timed) {
   Request r;
   r.from = from;
-  auto deadline = parse_deadline(ctx, ctx.args.back());
-  if (!deadline) return std::nullopt;
-  r.deadline_ms = *deadline;
+  if (!read_deadline(ctx, ctx.args.back(), timed, r)) return std::nullopt;
   r.keys.assign(ctx.args.begin() + 1, ctx.args.end() - 1);
   r.sources = r.keys.size();
   return r;
@@ -164,7 +172,7 @@ std::optional<Request> parse_pop(Context& ctx, End from) {
 
 // BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout, or BRPOPLPUSH source destination
 // timeout (RIGHT LEFT).
-std::optional<Request> parse_move(Context& ctx) {
+std::optional<Request> parse_move(Context& ctx, bool timed) {
   Request r;
   r.form = Request::Form::kMove;
   bool brpoplpush = ctx.args.size() == 4;
@@ -180,23 +188,19 @@ std::optional<Request> parse_move(Context& ctx) {
     r.from = *from;
     r.to = *to;
   }
-  auto deadline = parse_deadline(ctx, ctx.args.back());
-  if (!deadline) return std::nullopt;
-  r.deadline_ms = *deadline;
+  if (!read_deadline(ctx, ctx.args.back(), timed, r)) return std::nullopt;
   r.keys = {ctx.args[1], ctx.args[2]};
   r.sources = 1;
   return r;
 }
 
 // BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count].
-std::optional<Request> parse_mpop(Context& ctx) {
-  auto deadline = parse_deadline(ctx, ctx.args[1]);
-  if (!deadline) return std::nullopt;
+std::optional<Request> parse_blmpop(Context& ctx, bool timed) {
+  Request r;
+  if (!read_deadline(ctx, ctx.args[1], timed, r)) return std::nullopt;  // before numkeys
   std::optional<MpopArguments> a = parse_mpop(ctx, 2);
   if (!a) return std::nullopt;
-  Request r;
   r.form = Request::Form::kMulti;
-  r.deadline_ms = *deadline;
   r.keys.assign(a->keys.begin(), a->keys.end());
   r.sources = r.keys.size();
   r.from = a->end;
@@ -204,24 +208,25 @@ std::optional<Request> parse_mpop(Context& ctx) {
   return r;
 }
 
-std::optional<Request> parse_request(Context& ctx) {
+std::optional<Request> parse_request(Context& ctx, bool timed) {
   std::string_view name = ctx.spec.name;
-  if (name == "blpop") return parse_pop(ctx, End::kHead);
-  if (name == "brpop") return parse_pop(ctx, End::kTail);
-  if (name == "blmpop") return parse_mpop(ctx);
-  return parse_move(ctx);
+  if (name == "blpop") return parse_pop(ctx, End::kHead, timed);
+  if (name == "brpop") return parse_pop(ctx, End::kTail, timed);
+  if (name == "blmpop") return parse_blmpop(ctx, timed);
+  return parse_move(ctx, timed);
 }
 
-// A waiter's command parsed again: it was valid when it blocked, and timeouts do not matter now.
+// A waiter's command parsed again: it was valid when it blocked, and only the deadline could read
+// differently now, so it is not read (and the parse cannot fail; any reply would be discarded).
 Request parse_waiter_request(Context& ctx) {
   std::string discard;
   resp::Writer quiet(discard, 2);
   Context silent{ctx.instance, ctx.session, ctx.args, quiet, ctx.spec, nullptr};
-  return *parse_request(silent);
+  return *parse_request(silent, false);
 }
 
 void cmd_blocking(Context& ctx) {
-  if (std::optional<Request> r = parse_request(ctx)) serve_or_block(ctx, *r);
+  if (std::optional<Request> r = parse_request(ctx, true)) serve_or_block(ctx, *r);
 }
 
 KeyPositions blmpop_keys(std::span<const std::string_view> args) { return mpop_keys(args, 2); }
