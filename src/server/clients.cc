@@ -48,8 +48,8 @@ std::string describe_client(const ClientInfo& c, int64_t now_ms) {
       "tot-mem=0 events=r cmd={} user=default redir=-1 resp={}",
       c.id, c.addr, c.laddr, c.fd, c.name(), (now_ms - c.created_ms) / 1000,
       (now_ms - c.last_interaction_ms.load(std::memory_order_relaxed)) / 1000,
-      c.blocked.load(std::memory_order_relaxed) ? "b" : "N", c.db.load(std::memory_order_relaxed), c.last_command.load(std::memory_order_relaxed),
-      c.protocol.load(std::memory_order_relaxed));
+      c.blocked.load(std::memory_order_relaxed) ? "b" : "N", c.db.load(std::memory_order_relaxed),
+      c.last_command.load(std::memory_order_relaxed), c.protocol.load(std::memory_order_relaxed));
 }
 
 }  // namespace cachet::server

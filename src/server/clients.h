@@ -27,7 +27,7 @@ struct ClientInfo {
   std::atomic<int> db{0};
   std::atomic<int> protocol{2};
   std::atomic<const char*> last_command{"NULL"};  // points into the static command table
-  std::atomic<bool> blocked{false};                // in a blocking command (flags=b)
+  std::atomic<bool> blocked{false};               // in a blocking command (flags=b)
 
   std::string name() const;
   void set_name(std::string name);
