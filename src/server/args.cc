@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -37,6 +38,15 @@ std::optional<long double> parse_long_double(std::string_view s) {
   // range; a literal "inf" is fine, and so is a denormal.
   if (errno == ERANGE && (std::isinf(v) || v == 0)) return std::nullopt;
   return v;
+}
+
+std::optional<std::pair<uint64_t, uint64_t>> clamp_range(int64_t start, int64_t end, uint64_t len) {
+  auto total = static_cast<int64_t>(len);
+  if (start < 0) start = std::max<int64_t>(0, total + start);
+  if (end < 0) end = std::max<int64_t>(0, total + end);
+  end = std::min(end, total - 1);
+  if (start > end) return std::nullopt;
+  return std::pair<uint64_t, uint64_t>(start, end);
 }
 
 std::string format_long_double(long double v) {

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "server/args.h"
+#include "server/instance.h"
+#include "store/entry.h"
 
 namespace cachet::server {
 namespace {
@@ -92,6 +94,25 @@ void reply_not_integer(Context& ctx) {
   ctx.out.error("ERR value is not an integer or out of range");
 }
 void reply_wrong_type(Context& ctx) { ctx.out.error(kWrongTypeError); }
+bool wrong_kind(Context& ctx, const store::Entry* e, store::Kind kind) {
+  bool wrong = e != nullptr && e->kind() != kind;
+  if (wrong) reply_wrong_type(ctx);
+  return wrong;
+}
+
+std::optional<int> parse_database(Context& ctx, size_t i) {
+  auto db = parse_int64(ctx.args[i]);
+  if (!db) {
+    reply_not_integer(ctx);
+    return std::nullopt;
+  }
+  if (*db < 0 || *db >= ctx.instance.store().databases()) {
+    ctx.out.error("ERR DB index is out of range");
+    return std::nullopt;
+  }
+  return static_cast<int>(*db);
+}
+
 void reply_wrong_arity(Context& ctx, std::string_view name) {
   ctx.out.error(fmt::format("ERR wrong number of arguments for '{}' command", name));
 }

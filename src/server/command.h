@@ -10,6 +10,11 @@
 
 #include "resp/writer.h"
 
+namespace cachet::store {
+struct Entry;
+enum class Kind : uint8_t;
+}  // namespace cachet::store
+
 namespace cachet::server {
 
 // The Redis version cachet reports (HELLO, INFO): the release whose semantics it follows.
@@ -158,6 +163,11 @@ void reply_syntax_error(Context& ctx);
 void reply_not_integer(Context& ctx);
 void reply_wrong_type(Context& ctx);
 void reply_wrong_arity(Context& ctx, std::string_view full_name);
+// Whether `e` is present and holds another type than `kind`; replies WRONGTYPE then.
+bool wrong_kind(Context& ctx, const store::Entry* e, store::Kind kind);
+// The database number at args[i] (SELECT, MOVE, COPY ... DB); replies and returns nothing when
+// it is not an integer or out of range.
+std::optional<int> parse_database(Context& ctx, size_t i);
 // Adds `delta` to the integer in `current` (absent: 0) for INCRBY / HINCRBY. On a non-integer
 // value replies `not_integer`, on overflow Redis's overflow error; returns nothing then.
 std::optional<int64_t> increment_int(Context& ctx, std::optional<std::string_view> current,

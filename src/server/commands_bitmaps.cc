@@ -33,8 +33,7 @@ bits::Bytes bytes_of(const Entry* e) {
 // `wrong` when the key holds another type.
 Entry* find_string(Context& ctx, KeyLock& k, bool& wrong) {
   Entry* e = k.find_read();
-  wrong = e != nullptr && !e->is_string();
-  if (wrong) reply_wrong_type(ctx);
+  wrong = wrong_kind(ctx, e, store::Kind::kString);
   return wrong ? nullptr : e;
 }
 
@@ -84,12 +83,9 @@ struct BitRange {
 // indexes count from the end, both are clamped to the string; in bytes unless `in_bits`.
 // Nothing when the range is empty.
 std::optional<BitRange> resolve_range(int64_t start, int64_t end, bool in_bits, size_t len) {
-  int64_t total = static_cast<int64_t>(in_bits ? len * kByteBits : len);
-  if (start < 0) start = std::max<int64_t>(0, total + start);
-  if (end < 0) end = std::max<int64_t>(0, total + end);
-  end = std::min(end, total - 1);
-  if (start > end) return std::nullopt;
-  auto first = static_cast<uint64_t>(start), last = static_cast<uint64_t>(end);
+  auto range = clamp_range(start, end, in_bits ? len * kByteBits : len);
+  if (!range) return std::nullopt;
+  auto [first, last] = *range;
   if (in_bits) return BitRange{first, last};
   return BitRange{first * kByteBits, last * kByteBits + kByteBits - 1};
 }

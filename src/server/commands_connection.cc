@@ -117,12 +117,9 @@ void cmd_hello(Context& ctx) {
 }
 
 void cmd_select(Context& ctx) {
-  auto db = parse_int64(ctx.args[1]);
-  if (!db) return reply_not_integer(ctx);
-  if (*db < 0 || *db >= ctx.instance.store().databases()) {
-    return ctx.out.error("ERR DB index is out of range");
-  }
-  ctx.session.db = static_cast<int>(*db);
+  std::optional<int> db = parse_database(ctx, 1);
+  if (!db) return;
+  ctx.session.db = *db;
   if (ctx.session.info) ctx.session.info->db.store(ctx.session.db, std::memory_order_relaxed);
   ctx.out.ok();
 }

@@ -24,8 +24,7 @@ namespace hash = store::hash;
 // key holds another type.
 Entry* find_hash(Context& ctx, KeyLock& k, bool& wrong) {
   Entry* e = k.find_read();
-  wrong = e != nullptr && !e->is_hash();
-  if (wrong) reply_wrong_type(ctx);
+  wrong = wrong_kind(ctx, e, store::Kind::kHash);
   return wrong ? nullptr : e;
 }
 

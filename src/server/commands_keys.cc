@@ -173,21 +173,6 @@ void rename_generic(Context& ctx, bool only_if_absent) {
 void cmd_rename(Context& ctx) { rename_generic(ctx, false); }
 void cmd_renamenx(Context& ctx) { rename_generic(ctx, true); }
 
-// The database number at args[i] for MOVE / COPY ... DB; replies and returns nothing when it is
-// not an integer or out of range.
-std::optional<int> parse_db(Context& ctx, size_t i) {
-  auto db = parse_int64(ctx.args[i]);
-  if (!db) {
-    reply_not_integer(ctx);
-    return std::nullopt;
-  }
-  if (*db < 0 || *db >= ctx.instance.store().databases()) {
-    ctx.out.error("ERR DB index is out of range");
-    return std::nullopt;
-  }
-  return static_cast<int>(*db);
-}
-
 // The locks of `source` in the client's database and `destination` in `db`.
 store::PairLock lock_pair(Context& ctx, std::string_view source, std::string_view destination,
                           int db) {
@@ -197,7 +182,7 @@ store::PairLock lock_pair(Context& ctx, std::string_view source, std::string_vie
 
 // MOVE key db: 1 when moved, 0 when the key is absent here or present there.
 void cmd_move(Context& ctx) {
-  std::optional<int> db = parse_db(ctx, 2);
+  std::optional<int> db = parse_database(ctx, 2);
   if (!db) return;
   if (*db == ctx.session.db)
     return ctx.out.error("ERR source and destination objects are the same");
@@ -221,7 +206,7 @@ void cmd_copy(Context& ctx) {
     if (iequals(ctx.args[i], "replace")) {
       replace = true;
     } else if (iequals(ctx.args[i], "db") && i + 1 < ctx.args.size()) {
-      std::optional<int> target = parse_db(ctx, ++i);
+      std::optional<int> target = parse_database(ctx, ++i);
       if (!target) return;
       db = *target;
     } else {

@@ -24,8 +24,7 @@ namespace {
 
 // `e` if it is a list or null; null after replying WRONGTYPE (setting `wrong`) otherwise.
 Entry* as_list(Context& ctx, Entry* e, bool& wrong) {
-  wrong = e != nullptr && e->kind() != store::Kind::kList;
-  if (wrong) reply_wrong_type(ctx);
+  wrong = wrong_kind(ctx, e, store::Kind::kList);
   return wrong ? nullptr : e;
 }
 

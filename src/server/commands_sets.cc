@@ -27,17 +27,10 @@ std::mt19937_64& random_source() {
   return random;
 }
 
-// Replies WRONGTYPE if `e` is present and not a set; returns whether it did.
-bool wrong_type(Context& ctx, const Entry* e) {
-  bool wrong = e != nullptr && e->kind() != store::Kind::kSet;
-  if (wrong) reply_wrong_type(ctx);
-  return wrong;
-}
-
 // The set at the locked key, or null when absent (`wrong` says whether WRONGTYPE was replied).
 Entry* find_set(Context& ctx, KeyLock& k, bool& wrong, bool for_write = false) {
   Entry* e = for_write ? k.find() : k.find_read();
-  wrong = wrong_type(ctx, e);
+  wrong = wrong_kind(ctx, e, store::Kind::kSet);
   return wrong ? nullptr : e;
 }
 
@@ -221,9 +214,9 @@ void cmd_smove(Context& ctx) {
   MultiKeyLock k(ctx, keys);
   Entry* src = k.find(0);
   if (src == nullptr) return ctx.out.integer(0);
-  if (wrong_type(ctx, src)) return;
+  if (wrong_kind(ctx, src, store::Kind::kSet)) return;
   Entry* dst = k.find(1);
-  if (wrong_type(ctx, dst)) return;
+  if (wrong_kind(ctx, dst, store::Kind::kSet)) return;
   if (keys[0] == keys[1]) return ctx.out.integer(set::contains(src, member));
   if (!set::remove(k.shard(0), src, member)) return ctx.out.integer(0);
   erase_if_empty(k, src, size_t{0});
@@ -240,7 +233,7 @@ bool find_sets(Context& ctx, MultiKeyLock& k, size_t from, size_t keys,
                std::vector<const Entry*>& sets) {
   for (size_t i = from; i < keys; ++i) {
     Entry* e = k.find_read(i);
-    if (wrong_type(ctx, e)) return false;
+    if (wrong_kind(ctx, e, store::Kind::kSet)) return false;
     sets.push_back(e);
   }
   return true;

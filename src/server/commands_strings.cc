@@ -298,14 +298,10 @@ void cmd_getrange(Context& ctx) {
   Entry* e = k.find_read();
   if (is_other_type(e)) return reply_wrong_type(ctx);
   std::string_view v = e ? e->value() : std::string_view();
-  int64_t len = static_cast<int64_t>(v.size());
-  int64_t s = *start, t = *end;
-  if ((s < 0 && t < 0 && s > t) || len == 0) return ctx.out.bulk("");
-  if (s < 0) s = std::max<int64_t>(0, len + s);
-  if (t < 0) t = std::max<int64_t>(0, len + t);
-  t = std::min(t, len - 1);
-  if (s > t) return ctx.out.bulk("");
-  ctx.out.bulk(v.substr(static_cast<size_t>(s), static_cast<size_t>(t - s + 1)));
+  if (*start < 0 && *end < 0 && *start > *end) return ctx.out.bulk("");
+  auto range = clamp_range(*start, *end, v.size());
+  if (!range) return ctx.out.bulk("");
+  ctx.out.bulk(v.substr(range->first, range->second - range->first + 1));
 }
 
 void cmd_setrange(Context& ctx) {

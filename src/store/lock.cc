@@ -36,18 +36,12 @@ ShardGuard::ShardGuard(Database& db, int db_index, int shard)
   if (!(held_shards(db_index) >> shard & 1)) lock_.lock();
 }
 
-namespace {
-
-uint64_t shard_bit(uint64_t hash) { return uint64_t{1} << shard_of(hash); }
-
-}  // namespace
-
 PairLock::PairLock(Store& store, int db_a, uint64_t hash_a, int db_b, uint64_t hash_b)
     : low_(*store.dbs_[std::min(db_a, db_b)], std::min(db_a, db_b),
-           db_a == db_b ? shard_bit(hash_a) | shard_bit(hash_b)
-                        : shard_bit(db_a < db_b ? hash_a : hash_b)),
+           db_a == db_b ? Store::bit(hash_a) | Store::bit(hash_b)
+                        : Store::bit(db_a < db_b ? hash_a : hash_b)),
       high_(*store.dbs_[std::max(db_a, db_b)], std::max(db_a, db_b),
-            db_a == db_b ? 0 : shard_bit(db_a < db_b ? hash_b : hash_a)),
+            db_a == db_b ? 0 : Store::bit(db_a < db_b ? hash_b : hash_a)),
       first_((*store.dbs_[db_a])[shard_of(hash_a)]),
       second_((*store.dbs_[db_b])[shard_of(hash_b)]) {}
 
