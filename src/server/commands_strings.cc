@@ -166,7 +166,8 @@ void cmd_getex(Context& ctx) {
   ctx.out.bulk(e->value());
   if (o.has_expire && o.expire_at <= k.now()) {
     k.erase();
-  } else if (o.has_expire || o.persist) {
+  } else if (o.has_expire || (o.persist && e->expire_at() != 0)) {
+    // PERSIST of a key without a TTL changes nothing (a WATCH on it stays clean, as in Redis).
     (void)k.shard().set_expire(e, o.has_expire ? o.expire_at : 0);
   }
 }

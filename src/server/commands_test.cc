@@ -275,5 +275,16 @@ TEST_F(CommandsTest, LargeHashesAndRandomFields) {
   EXPECT_EQ(run({"EXISTS", "big"}), ":0\r\n");
 }
 
+// Regression (found by the randomized differential test): GETEX PERSIST on a key without a TTL
+// changes nothing, so a transaction watching the key still runs, as in Redis.
+TEST_F(CommandsTest, GetexPersistWithoutTtlLeavesWatchClean) {
+  EXPECT_EQ(run({"SET", "k", "v"}), "+OK\r\n");
+  EXPECT_EQ(run({"WATCH", "k"}), "+OK\r\n");
+  EXPECT_EQ(run({"GETEX", "k", "PERSIST"}), "$1\r\nv\r\n");
+  EXPECT_EQ(run({"MULTI"}), "+OK\r\n");
+  EXPECT_EQ(run({"GET", "k"}), "+QUEUED\r\n");
+  EXPECT_EQ(run({"EXEC"}), "*1\r\n$1\r\nv\r\n");
+}
+
 }  // namespace
 }  // namespace cachet::server
