@@ -1,6 +1,8 @@
 #include "resp/writer.h"
 
 #include <charconv>
+#include <cmath>
+#include <cstdio>
 
 namespace cachet::resp {
 
@@ -55,6 +57,16 @@ void Writer::verbatim(std::string_view text) {
   header('=', text.size() + 4);
   out_->append("txt:");
   out_->append(text);
+  out_->append("\r\n");
+}
+
+void Writer::dbl(double d) {
+  char digits[32];
+  int n = std::isinf(d) ? std::snprintf(digits, sizeof digits, "%s", d > 0 ? "inf" : "-inf")
+                        : std::snprintf(digits, sizeof digits, "%.17g", d);
+  if (protocol_ < 3) return bulk({digits, static_cast<size_t>(n)});
+  out_->push_back(',');
+  out_->append(digits, static_cast<size_t>(n));
   out_->append("\r\n");
 }
 

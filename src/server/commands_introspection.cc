@@ -13,6 +13,7 @@
 #include "store/eviction.h"
 #include "store/list.h"
 #include "store/set.h"
+#include "store/zset.h"
 #include "store/strings.h"
 
 namespace cachet::server {
@@ -30,6 +31,8 @@ std::string_view encoding_name(const Entry* e) {
       return store::list::encoding_name(e);
     case store::Kind::kSet:
       return store::set::encoding_name(e);
+    case store::Kind::kZset:
+      return store::zset::encoding_name(e);
   }
   return "unknown";
 }

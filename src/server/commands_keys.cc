@@ -24,6 +24,8 @@ std::string_view type_name(const Entry* e) {
       return "list";
     case store::Kind::kSet:
       return "set";
+    case store::Kind::kZset:
+      return "zset";
   }
   return "none";
 }

@@ -11,6 +11,7 @@
 #include "store/hll.h"
 #include "store/list.h"
 #include "store/set.h"
+#include "store/zset.h"
 
 namespace cachet::server {
 namespace {
@@ -77,6 +78,8 @@ void Instance::apply_encodings(const Config& c) {
   store::list::set_packed_limit(c.list_max_listpack_size);
   store::set::set_max_intset_entries(static_cast<size_t>(c.set_max_intset_entries));
   store::hll::set_sparse_max_bytes(static_cast<size_t>(c.hll_sparse_max_bytes));
+  store::zset::set_max_packed(static_cast<size_t>(c.zset_max_listpack_entries),
+                              static_cast<size_t>(c.zset_max_listpack_value));
 }
 
 void Instance::apply_eviction(const Config& c) {

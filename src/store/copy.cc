@@ -3,6 +3,7 @@
 #include "store/hash.h"
 #include "store/list.h"
 #include "store/set.h"
+#include "store/zset.h"
 #include "store/store.h"
 
 namespace cachet::store {
@@ -26,6 +27,10 @@ void copy_elements(Shard& dst, Entry*& e, const Entry* src) {
     case Kind::kSet:
       set::init(e);
       set::for_each(src, [&](std::string_view m) { set::add(dst, e, m); });
+      return;
+    case Kind::kZset:
+      zset::init(e);
+      zset::for_each(src, [&](const zset::Element& x) { zset::add(dst, e, x.member, x.score); });
       return;
     case Kind::kString:
       return;

@@ -10,6 +10,7 @@
 #include "store/hash.h"
 #include "store/list.h"
 #include "store/set.h"
+#include "store/zset.h"
 #include "store/table.h"
 
 namespace cachet::store {
@@ -59,6 +60,9 @@ void free_entry(Entry* e) {
     case Kind::kSet:
       set::destroy(e);
       break;
+    case Kind::kZset:
+      zset::destroy(e);
+      break;
     case Kind::kString:
       break;
   }
@@ -74,6 +78,8 @@ size_t entry_bytes(const Entry* e) {
       return bytes + list::heap_bytes(e);
     case Kind::kSet:
       return bytes + set::heap_bytes(e);
+    case Kind::kZset:
+      return bytes + zset::heap_bytes(e);
     case Kind::kString:
       return bytes;
   }

@@ -12,7 +12,7 @@
 namespace cachet::store {
 
 // The value's type and encoding. A small container is packed into the value bytes; a large one is
-// a heap structure whose pointer is the value (see hash.h, list.h, set.h).
+// a heap structure whose pointer is the value (see hash.h, list.h, set.h, zset.h).
 enum class ValueType : uint8_t {
   kString = 0,      // a string as written: OBJECT ENCODING derives int/embstr/raw from its bytes
   kStringRaw = 8,   // edited in place (APPEND, SETRANGE, bit and HLL writes): always "raw"
@@ -24,10 +24,12 @@ enum class ValueType : uint8_t {
   kSetInts = 5,  // set.h
   kSetPacked = 6,
   kSetTable = 7,
+  kZsetPacked = 10,  // zset.h
+  kZsetTree = 11,
 };
 
 // The Redis type a value has, whatever its encoding (what TYPE and WRONGTYPE are about).
-enum class Kind : uint8_t { kString, kHash, kList, kSet };
+enum class Kind : uint8_t { kString, kHash, kList, kSet, kZset };
 
 constexpr Kind kind_of(ValueType t) {
   switch (t) {
@@ -45,6 +47,9 @@ constexpr Kind kind_of(ValueType t) {
     case ValueType::kSetPacked:
     case ValueType::kSetTable:
       return Kind::kSet;
+    case ValueType::kZsetPacked:
+    case ValueType::kZsetTree:
+      return Kind::kZset;
   }
   return Kind::kString;
 }

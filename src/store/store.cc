@@ -11,6 +11,7 @@
 #include "store/hash.h"
 #include "store/list.h"
 #include "store/set.h"
+#include "store/zset.h"
 
 namespace cachet::store {
 
@@ -55,6 +56,8 @@ bool worth_freeing_lazily(const Entry* e) {
       return list::size(e) > LazyFreer::kThreshold;
     case ValueType::kSetTable:
       return set::size(e) > LazyFreer::kThreshold;
+    case ValueType::kZsetTree:
+      return zset::size(e) > LazyFreer::kThreshold;
     default:
       return false;
   }
