@@ -1,5 +1,6 @@
 #include "http/parser.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace cachet::http {
@@ -35,6 +36,25 @@ bool is_field_value(std::string_view s) {
   return true;
 }
 
+// Offset of the first CR not followed by LF or LF not preceded by CR in `s`, or npos. A CR as
+// the last byte may still get its LF, so it is not counted.
+size_t find_bare_cr_or_lf(std::string_view s) {
+  for (size_t i = s.find_first_of("\r\n"); i != std::string_view::npos;
+       i = s.find_first_of("\r\n", i + 1)) {
+    if (s[i] == '\n') return i;
+    if (i + 1 == s.size()) return std::string_view::npos;
+    if (s[i + 1] != '\n') return i;
+    ++i;  // past the LF of this CRLF
+  }
+  return std::string_view::npos;
+}
+
+// Chunk extensions (`;name=value` after a chunk size) are ignored, but count against this
+// per-message budget, so tiny chunks with long extensions cannot make a request's raw bytes far
+// larger than its body.
+constexpr size_t kMaxExtensionBytes = 4096;
+constexpr size_t kMaxSizeLine = 1024;
+
 }  // namespace
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -60,6 +80,7 @@ void Parser::reset() {
   chunked_ = false;
   content_length_ = 0;
   chunk_pos_ = 0;
+  extension_bytes_ = 0;
 }
 
 ParseStatus Parser::fail(int status, std::string message) {
@@ -83,8 +104,15 @@ ParseStatus Parser::parse_head(std::string_view input) {
     return fail(414, "request-target too long");
   }
   size_t end = input.find("\r\n\r\n");
+  std::string_view arrived =
+      input.substr(0, end == std::string_view::npos ? input.size() : end + 4);
+  if (find_bare_cr_or_lf(arrived.substr(0, limits_.max_header_bytes + 4)) !=
+      std::string_view::npos) {
+    return fail(400, "bare CR or LF in the request head");
+  }
   if (end == std::string_view::npos) {
-    if (input.size() > limits_.max_header_bytes)
+    // The head will be at least one byte longer than what has arrived.
+    if (input.size() + 1 > limits_.max_header_bytes + 4)
       return fail(431, "request header fields too large");
     return ParseStatus::kIncomplete;
   }
@@ -97,9 +125,6 @@ ParseStatus Parser::parse_head(std::string_view input) {
     size_t eol = head.find(kCrlf);
     std::string_view line = head.substr(0, eol);
     head.remove_prefix(eol + 2);
-    if (line.find_first_of("\r\n") != std::string_view::npos) {
-      return fail(400, "bare CR or LF in the request head");
-    }
     ParseStatus s = first ? parse_request_line(line) : parse_header_line(line);
     if (s != ParseStatus::kComplete) return s;
   }
@@ -142,6 +167,15 @@ ParseStatus Parser::parse_request_line(std::string_view line) {
 }
 
 ParseStatus Parser::parse_header_line(std::string_view line) {
+  Header h;
+  ParseStatus s = parse_field_line(line, h);
+  if (s != ParseStatus::kComplete) return s;
+  if (request_.headers.size() == limits_.max_headers) return fail(431, "too many header fields");
+  request_.headers.push_back(h);
+  return ParseStatus::kComplete;
+}
+
+ParseStatus Parser::parse_field_line(std::string_view line, Header& h) {
   if (!line.empty() && (line[0] == ' ' || line[0] == '\t')) {
     return fail(400, "obsolete line folding is not allowed");
   }
@@ -154,8 +188,7 @@ ParseStatus Parser::parse_header_line(std::string_view line) {
   if (!is_token(name)) return fail(400, "malformed header field name");
   std::string_view value = trim_whitespace(line.substr(colon + 1));
   if (!is_field_value(value)) return fail(400, "invalid character in header field value");
-  if (request_.headers.size() == limits_.max_headers) return fail(431, "too many header fields");
-  request_.headers.push_back({name, value});
+  h = {name, value};
   return ParseStatus::kComplete;
 }
 
@@ -217,44 +250,70 @@ ParseStatus Parser::parse_body(std::string_view input) {
 }
 
 // chunked-body = *chunk last-chunk trailer-section CRLF (RFC 9112 7.1). Decoded chunks are kept
-// between calls; chunk_pos_ is where the next chunk-size line starts.
+// between calls; chunk_pos_ is where the next chunk-size line starts. Every limit is checked on
+// what has arrived, so the answer never depends on how the bytes were split into reads.
 ParseStatus Parser::parse_chunked(std::string_view input) {
-  constexpr size_t kMaxSizeLine = 1024;
   for (;;) {
     std::string_view rest = input.substr(chunk_pos_);
     size_t eol = rest.find(kCrlf);
-    if (eol == std::string_view::npos) {
-      return rest.size() > kMaxSizeLine ? fail(400, "chunk size line too long")
-                                        : ParseStatus::kIncomplete;
+    std::string_view line = rest.substr(0, eol == std::string_view::npos ? rest.size() : eol);
+    if (find_bare_cr_or_lf(line) != std::string_view::npos) {
+      return fail(400, "bare CR or LF in a chunk size line");
     }
-    std::string_view line = rest.substr(0, eol);
-    std::string_view size_text = line.substr(0, line.find(';'));
+    if (eol == std::string_view::npos && line.ends_with('\r')) line.remove_suffix(1);
+    if (line.size() > kMaxSizeLine) return fail(400, "chunk size line too long");
+    size_t semicolon = std::min(line.find(';'), line.size());
+    size_t extension = line.size() - semicolon;
+    if (extension_bytes_ + extension > kMaxExtensionBytes) {
+      return fail(400, "chunk extensions too large");
+    }
+    if (eol == std::string_view::npos) return ParseStatus::kIncomplete;
+    std::string_view size_text = line.substr(0, semicolon);
     uint64_t size = 0;
     auto [p, ec] = std::from_chars(size_text.data(), size_text.data() + size_text.size(), size, 16);
     if (size_text.empty() || p != size_text.data() + size_text.size() || ec != std::errc() ||
-        line.find_first_of("\r\n") != std::string_view::npos) {
+        !is_field_value(line.substr(semicolon))) {
       return fail(
           ec == std::errc::result_out_of_range ? 413 : 400,
           ec == std::errc::result_out_of_range ? "request body too large" : "bad chunk size");
     }
     if (size > limits_.max_body - request_.body.size()) return fail(413, "request body too large");
-    if (size == 0) {  // last chunk: skip the trailer section up to its blank line
-      size_t trailer_end = rest.find("\r\n\r\n", eol);
-      if (trailer_end == std::string_view::npos) {
-        return rest.size() > limits_.max_header_bytes ? fail(431, "trailer section too large")
-                                                      : ParseStatus::kIncomplete;
-      }
-      std::string_view trailers = rest.substr(eol + 2, trailer_end - eol);
-      if (trailers.find('\0') != std::string_view::npos) return fail(400, "NUL in trailer section");
-      consumed_ = chunk_pos_ + trailer_end + 4;
-      return ParseStatus::kComplete;
-    }
+    if (size == 0) return parse_trailers(input, chunk_pos_ + eol + 2);
     if (rest.size() - eol - 2 < size + 2) return ParseStatus::kIncomplete;
     if (rest.substr(eol + 2 + size, 2) != kCrlf)
       return fail(400, "chunk data not followed by CRLF");
     request_.body.append(rest.substr(eol + 2, size));
     chunk_pos_ += eol + 2 + size + 2;
+    extension_bytes_ += extension;
   }
+}
+
+// trailer-section = *( field-line CRLF ), then CRLF: field lines under the header rules, within
+// the header byte and count limits; their values are not used.
+ParseStatus Parser::parse_trailers(std::string_view input, size_t start) {
+  std::string_view rest = input.substr(start);
+  size_t end = rest.find("\r\n\r\n");
+  bool none = rest.starts_with(kCrlf);
+  size_t size = none ? 2 : end == std::string_view::npos ? rest.size() : end + 4;
+  std::string_view section = rest.substr(0, size);
+  if (find_bare_cr_or_lf(section.substr(0, limits_.max_header_bytes + 4)) !=
+      std::string_view::npos) {
+    return fail(400, "bare CR or LF in the trailer section");
+  }
+  if (size > limits_.max_header_bytes + 4) return fail(431, "trailer section too large");
+  size_t fields = 0;
+  for (std::string_view lines = section; !lines.empty() && !lines.starts_with(kCrlf);) {
+    size_t eol = lines.find(kCrlf);
+    if (eol == std::string_view::npos) break;  // a line still arriving
+    Header h;
+    ParseStatus s = parse_field_line(lines.substr(0, eol), h);
+    if (s != ParseStatus::kComplete) return s;
+    if (++fields > limits_.max_headers) return fail(431, "too many trailer fields");
+    lines.remove_prefix(eol + 2);
+  }
+  if (!none && end == std::string_view::npos) return ParseStatus::kIncomplete;
+  consumed_ = start + size;
+  return ParseStatus::kComplete;
 }
 
 }  // namespace cachet::http

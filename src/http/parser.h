@@ -4,7 +4,8 @@
 // Pure and incremental: no sockets. The caller hands the parser the unconsumed input, which
 // always starts at the first byte of the request being parsed; between calls that return
 // kIncomplete the caller may only append to that input. Strict where leniency enables request
-// smuggling: CRLF line endings only, no obs-fold, no whitespace before a colon, exactly one Host,
+// smuggling: CRLF line endings only (a bare CR or LF anywhere in a head, chunk line or trailer is
+// an error as soon as it arrives), no obs-fold, no whitespace before a colon, exactly one Host,
 // at most one Content-Length, never both Content-Length and Transfer-Encoding, and chunked as
 // the only transfer coding.
 #pragma once
@@ -72,9 +73,12 @@ class Parser {
   ParseStatus parse_head(std::string_view input);
   ParseStatus parse_request_line(std::string_view line);
   ParseStatus parse_header_line(std::string_view line);
+  // Checks one field line (a header or a trailer) and splits it into `h`.
+  ParseStatus parse_field_line(std::string_view line, Header& h);
   ParseStatus check_framing();
   ParseStatus parse_body(std::string_view input);
   ParseStatus parse_chunked(std::string_view input);
+  ParseStatus parse_trailers(std::string_view input, size_t start);
   ParseStatus fail(int status, std::string message);
   void reset();
 
@@ -84,7 +88,8 @@ class Parser {
   size_t head_size_ = 0;  // bytes of request line + headers + blank line, once parsed
   bool chunked_ = false;
   uint64_t content_length_ = 0;
-  size_t chunk_pos_ = 0;  // chunked: input offset of the next chunk-size line
+  size_t chunk_pos_ = 0;        // chunked: input offset of the next chunk-size line
+  size_t extension_bytes_ = 0;  // chunked: extension bytes of the chunk lines so far
   int error_status_ = 0;
   std::string error_message_;
 };

@@ -144,5 +144,63 @@ TEST(HttpParser, ChunkedBodyOverTheLimit) {
       413);
 }
 
+// Feeds `in` one more byte per call (a fresh copy each time) and returns the first answer that
+// is not kIncomplete, or kIncomplete if none came.
+Outcome byte_by_byte(const std::string& in) {
+  Parser p;
+  for (size_t n = 1; n <= in.size(); ++n) {
+    std::string copy = in.substr(0, n);
+    ParseStatus s = p.parse(copy);
+    if (s != ParseStatus::kIncomplete) return {s, s == ParseStatus::kError ? p.error_status() : 0};
+  }
+  return {ParseStatus::kIncomplete, 0};
+}
+
+std::string chunked(const std::string& body_and_trailers) {
+  return "POST /b HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" + body_and_trailers;
+}
+
+TEST(HttpParser, TheAnswerDoesNotDependOnHowTheBytesArrive) {
+  std::string tiny_chunks_long_extensions;
+  for (int i = 0; i < 8; ++i)
+    tiny_chunks_long_extensions += "1;e=" + std::string(1000, 'x') + "\r\na\r\n";
+  const std::pair<std::string, Outcome> cases[] = {
+      {chunked("5\r\nhello\r\n0\r\n\r\n"), {ParseStatus::kComplete, 0}},
+      {chunked("5;a=b\r\nhello\r\n0\r\nX-T: 1\r\nY: 2\r\n\r\n"), {ParseStatus::kComplete, 0}},
+      {chunked("0\r\nPUT /v1/kv/x HTTP/1.1\r\nHost: h\r\n\r\n"), {ParseStatus::kError, 400}},
+      {chunked("0\r\nX: 1\n\r\n"), {ParseStatus::kError, 400}},
+      {chunked("0\r\nX : 1\r\n\r\n"), {ParseStatus::kError, 400}},
+      {chunked("0\r\n  folded\r\n\r\n"), {ParseStatus::kError, 400}},
+      {chunked("5\nhello\r\n0\r\n\r\n"), {ParseStatus::kError, 400}},
+      {chunked("5;" + std::string(4000, 'e') + "\r\nhello\r\n0\r\n\r\n"),
+       {ParseStatus::kError, 400}},
+      {chunked(tiny_chunks_long_extensions + "0\r\n\r\n"), {ParseStatus::kError, 400}},
+      {chunked("1;" + std::string(1020, 'e') + "\r\na\r\n0\r\n\r\n"), {ParseStatus::kComplete, 0}},
+      {chunked("0\r\nX: " + std::string(17000, 't') + "\r\n\r\n"), {ParseStatus::kError, 431}},
+      {"GET / HTTP/1.1\nHost: h\n\n", {ParseStatus::kError, 400}},
+      {"GET / HTTP/1.1\r\nHost: h\n\r\n", {ParseStatus::kError, 400}},
+      {"GET / HTTP/1.1\r\nHost: h\r\nX: " + std::string(16350, 'v') + "\r\n\r\n",
+       {ParseStatus::kComplete, 0}},
+      {"GET / HTTP/1.1\r\nHost: h\r\nX: " + std::string(16400, 'v') + "\r\n\r\n",
+       {ParseStatus::kError, 431}},
+  };
+  for (const auto& [in, want] : cases) {
+    Outcome whole = run(in);
+    EXPECT_EQ(whole.status, want.status) << in.substr(0, 120);
+    EXPECT_EQ(whole.error, want.error) << in.substr(0, 120);
+    Outcome split = byte_by_byte(in);
+    EXPECT_EQ(split.status, want.status) << in.substr(0, 120);
+    EXPECT_EQ(split.error, want.error) << in.substr(0, 120);
+  }
+}
+
+TEST(HttpParser, TrailersEndTheMessageAndThePipelinedRequestFollows) {
+  std::string in = chunked("3\r\nabc\r\n0\r\nX-Checksum: 1\r\n\r\n") + "GET / HTTP/1.1\r\n";
+  Parser p;
+  ASSERT_EQ(p.parse(in), ParseStatus::kComplete);
+  EXPECT_EQ(p.request().body, "abc");
+  EXPECT_EQ(in.substr(p.consumed()), "GET / HTTP/1.1\r\n");
+}
+
 }  // namespace
 }  // namespace cachet::http

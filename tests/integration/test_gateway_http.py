@@ -108,6 +108,16 @@ REJECTIONS = [
     (b"GET /json HTTP/1.1\r\nHost: x\r\nX: " + b"b" * 17000 + b"\r\n\r\n", 431),
     (b"PUT /json HTTP/1.1\r\nHost: x\r\nContent-Length: 1048577\r\n\r\n", 413),
     (b"GET /json HTTP/3.0\r\nHost: x\r\n\r\n", 505),
+    # bare LF line endings: answered at once, not left to the idle timeout
+    (b"GET /json HTTP/1.1\nHost: x\n\n", 400),
+    (b"POST /json HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\n0\n\n", 400),
+    # a "trailer" that is really the next request is not swallowed (no desync)
+    (b"POST /json HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n"
+     b"PUT /v1/kv/smuggled HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    (b"POST /json HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: 1\n\r\n", 400),
+    # chunk extensions cannot amplify a request past the body limit
+    (b"POST /json HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+     + b"".join(b"1;e=" + b"x" * 1000 + b"\r\na\r\n" for _ in range(8)), 400),
 ]
 
 
