@@ -1,9 +1,11 @@
 // cachet-gateway: the HTTP/1.1 JSON API in front of cache servers. Flags: --port N (8080),
 // --bind ADDR (127.0.0.1; may repeat), --threads N (cores),
 // --max-body BYTES (1 MB),
-// --idle-timeout SECONDS (75, as nginx's keepalive_timeout; 0 never), --backend HOST:PORT (may
-// repeat; keys spread by consistent hashing), --backend-timeout MS (1000), --remap (send an
-// ejected node's keys to the next node instead of answering 503). SIGTERM/SIGINT drain, exit 0.
+// --idle-timeout SECONDS (75, as nginx's keepalive_timeout; 0 never), --header-timeout SECONDS
+// (10: a request head must arrive whole within it, however slowly its bytes come), --backend
+// HOST:PORT (may repeat; keys spread by consistent hashing), --backend-timeout MS (1000), --remap
+// (send an ejected node's keys to the next node instead of answering 503). SIGTERM/SIGINT drain,
+// exit 0.
 #include <signal.h>
 
 #include <charconv>
@@ -44,6 +46,8 @@ std::string parse_flags(int argc, char** argv, cachet::net::ServerOptions& serve
       limits.max_body = n;
     } else if (flag == "--idle-timeout" && parse_number(value, n)) {
       server.limits.idle_timeout = std::chrono::seconds(n);
+    } else if (flag == "--header-timeout" && parse_number(value, n) && n > 0) {
+      limits.header_timeout = std::chrono::seconds(n);
     } else if (flag == "--backend") {
       remote.nodes.emplace_back(value);
     } else if (flag == "--backend-timeout" && parse_number(value, n) && n > 0) {
@@ -73,6 +77,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "cachet-gateway: %s\nusage: cachet-gateway [--port N] [--bind ADDR]... "
                  "[--threads N] [--max-body BYTES] [--idle-timeout SECONDS]\n"
+                 "       [--header-timeout SECONDS]\n"
                  "       [--backend HOST:PORT]... [--backend-timeout MS] [--remap]\n",
                  error.c_str());
     return 1;

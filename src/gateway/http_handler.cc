@@ -36,7 +36,18 @@ void HttpHandler::complete(net::Connection& conn, Outcome& outcome) {
   if (!in_input_) conn.worker().release(conn);
 }
 
+void HttpHandler::track_head_deadline(net::Connection& conn, bool head_in_progress) {
+  if (!head_in_progress) return conn.clear_deadline();
+  if (!conn.has_deadline()) conn.set_deadline(std::chrono::steady_clock::now() + header_timeout_);
+}
+
 size_t HttpHandler::on_input(net::Connection& conn, std::string_view input) {
+  size_t pos = on_requests(conn, input);
+  track_head_deadline(conn, pos < input.size() && !parser_.headers_complete() && !waiting_);
+  return pos;
+}
+
+size_t HttpHandler::on_requests(net::Connection& conn, std::string_view input) {
   size_t pos = 0;
   while (pos < input.size()) {
     http::ParseStatus s = parser_.parse(input.substr(pos));
@@ -60,6 +71,7 @@ size_t HttpHandler::on_input(net::Connection& conn, std::string_view input) {
       return input.size();
     }
     sent_continue_ = false;
+    conn.clear_deadline();  // the next request's head gets its own
     const http::Request& request = parser_.request();
     keep_alive_ = request.keep_alive;
     head_ = request.method == "HEAD";

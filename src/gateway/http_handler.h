@@ -19,18 +19,25 @@ namespace cachet::gateway {
 
 class HttpHandler final : public net::Handler {
  public:
-  HttpHandler(const Api& api, const http::Limits& limits) : api_(api), parser_(limits) {}
+  HttpHandler(const Api& api, const http::Limits& limits)
+      : api_(api), parser_(limits), header_timeout_(limits.header_timeout) {}
   size_t on_input(net::Connection& conn, std::string_view input) override;
   // Answers the held request with the backend's outcome and releases the connection.
   void complete(net::Connection& conn, Outcome& outcome);
 
  private:
+  // Parses and answers the requests at the front of `input`; returns the bytes consumed.
+  size_t on_requests(net::Connection& conn, std::string_view input);
   // Starts the backend call for the request in call_; true if it finished synchronously.
   bool call_backend(net::Connection& conn);
   void respond(net::Connection& conn, const http::Response& response);
+  // Gives a request head that has started to arrive its deadline (once), and drops it when no
+  // head is in progress.
+  void track_head_deadline(net::Connection& conn, bool head_in_progress);
 
   const Api& api_;
   http::Parser parser_;
+  std::chrono::seconds header_timeout_;
   http::DateCache dates_;
   json::buffer body_;
   Call call_;

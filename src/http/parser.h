@@ -10,6 +10,7 @@
 // the only transfer coding.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -23,6 +24,9 @@ struct Limits {
   size_t max_header_bytes = 16384;  // request line + header fields; over it: 431
   size_t max_headers = 100;         // header fields; over it: 431
   size_t max_body = 1024 * 1024;    // decoded body bytes; over it: 413
+  // Time from a request head's first byte to its blank line before the connection closes (not
+  // reset by each byte, like nginx's client_header_timeout). Enforced by the connection handler.
+  std::chrono::seconds header_timeout{10};
 };
 
 struct Header {

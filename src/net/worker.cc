@@ -46,16 +46,18 @@ Worker::Worker(Server& server, int index, WorkerLimits limits)
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   epoll_event ev{EPOLLIN, {.u64 = kWakeTag}};
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
-  if (limits_.idle_timeout.count() > 0)
-    add_timer(std::chrono::seconds(1), [this] { close_idle(); });
+  add_timer(std::chrono::seconds(1), [this] { close_expired(); });
 }
 
-void Worker::close_idle() {
+void Worker::close_expired() {
   auto now = std::chrono::steady_clock::now();
+  bool idle_timeout = limits_.idle_timeout.count() > 0;
   std::vector<Connection*> idle;
   for (auto& [id, conn] : connections_) {
     bool replying = conn->held_ || conn->sent_ < conn->output_.size();
-    if (!replying && now - conn->last_read_ >= limits_.idle_timeout) idle.push_back(conn.get());
+    bool expired =
+        conn->deadline_ <= now || (idle_timeout && now - conn->last_read_ >= limits_.idle_timeout);
+    if (!replying && expired) idle.push_back(conn.get());
   }
   for (Connection* conn : idle) close_connection(*conn);
 }

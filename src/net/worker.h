@@ -80,6 +80,12 @@ class Connection {
   // the connection, but a shutdown does not wait for it either.
   void hold_until_event() { held_ = drop_on_drain_ = true; }
   Handler& handler() { return *handler_; }
+  // Closes the connection at `when` unless it is replying or clear_deadline() comes first; unlike
+  // the idle timeout, arriving bytes do not move it (a request-head deadline). Checked once a
+  // second.
+  void set_deadline(std::chrono::steady_clock::time_point when) { deadline_ = when; }
+  void clear_deadline() { deadline_ = std::chrono::steady_clock::time_point::max(); }
+  bool has_deadline() const { return deadline_ != std::chrono::steady_clock::time_point::max(); }
 
  private:
   friend class Worker;
@@ -97,6 +103,7 @@ class Connection {
   bool held_ = false;
   bool drop_on_drain_ = false;
   std::chrono::steady_clock::time_point last_read_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
 };
 
 struct WorkerLimits {
@@ -156,7 +163,8 @@ class Worker {
   void process_input(Connection& conn);
   void flush(Connection& conn);
   void close_connection(Connection& conn);
-  void close_idle();
+  // Closes connections that are idle past the idle timeout or past their deadline.
+  void close_expired();
   void begin_drain();
 
   Server& server_;

@@ -5,6 +5,7 @@ import json
 import re
 import shutil
 import signal
+import select
 import socket
 import subprocess
 
@@ -145,6 +146,32 @@ def test_sigterm_exits_zero():
     with Gateway() as g:
         assert split_response(raw(g.port, b"GET /json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))[0] == 200
         assert g.stop(signal.SIGTERM) == 0
+
+
+def test_a_slow_request_head_is_cut_off_at_the_header_timeout():
+    """A client dribbling one header byte at a time keeps the connection only until
+    --header-timeout (1 s here; the idle timeout is 75 s and every byte would reset it). The loop
+    waits for the close itself, with a bounded number of bytes sent."""
+    with Gateway("--header-timeout", "1") as g:
+        with socket.create_connection(("127.0.0.1", g.port), timeout=SAFETY_TIMEOUT) as s:
+            s.sendall(b"GET /json HTTP/1.1\r\nHost: x\r\n")
+            closed = False
+            for _ in range(100):  # at most ~20 s of dribbling
+                try:
+                    s.sendall(b"X")
+                except (BrokenPipeError, ConnectionResetError):
+                    closed = True
+                    break
+                readable, _, _ = select.select([s], [], [], 0.2)
+                if readable:
+                    try:
+                        closed = s.recv(100) == b""
+                    except ConnectionResetError:
+                        closed = True
+                    break
+            assert closed, "the slow head was never cut off"
+        # others are served meanwhile and afterwards
+        assert split_response(raw(g.port, b"GET /json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))[0] == 200
 
 
 def test_idle_keep_alive_connections_are_closed():
