@@ -124,7 +124,8 @@ int main(int argc, char** argv) {
   }
   instance.set_listening_port(net.port());
   cachet::gateway::LocalBackend backend(instance);
-  cachet::gateway::Api api(&backend);
+  cachet::gateway::InstanceAuthenticator auth(instance);
+  cachet::gateway::Api api(&backend, &auth);
   cachet::http::Limits http_limits;
   std::unique_ptr<cachet::net::Server> http = http_server(config, api, http_limits);
   if (http && !http->listen(error)) {

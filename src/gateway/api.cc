@@ -16,6 +16,8 @@ std::string_view error_code(int status) {
   switch (status) {
     case 400:
       return "bad_request";
+    case 401:
+      return "unauthorized";
     case 404:
       return "not_found";
     case 405:
@@ -129,7 +131,30 @@ bool percent_decode(std::string_view in, std::string& out) {
   return true;
 }
 
-Api::Api(Backend* backend) : backend_(backend) {
+bool base64_decode(std::string_view in, std::string& out) {
+  out.clear();
+  if (in.size() % 4 != 0) return false;
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+  };
+  for (size_t i = 0; i < in.size(); i += 4) {
+    bool last = i + 4 == in.size();
+    size_t pad = last ? (in[i + 3] == '=') + (in[i + 2] == '=' && in[i + 3] == '=') : 0;
+    uint32_t bits = 0;
+    for (size_t j = 0; j < 4; ++j) {
+      int v = j >= 4 - pad ? 0 : value(in[i + j]);
+      if (v < 0) return false;
+      bits = bits << 6 | static_cast<uint32_t>(v);
+    }
+    for (size_t j = 0; j < 3 - pad; ++j) out += static_cast<char>(bits >> (16 - 8 * j) & 0xff);
+  }
+  return true;
+}
+
+Api::Api(Backend* backend, const Authenticator* auth) : backend_(backend), auth_(auth) {
   router_.add("GET", "/json", Metrics::kJson);
   router_.add("GET", "/healthz", Metrics::kHealthz);
   router_.add("GET", "/readyz", Metrics::kReadyz);
@@ -290,6 +315,30 @@ void Api::answer_batch(Call& call, std::vector<resp::Reply>& replies, json::buff
   w.end_object().key("deleted").value(deleted).end_object();
 }
 
+bool Api::authorized(const http::Request& request, http::Response& response,
+                     json::buffer& body) const {
+  if (auth_ == nullptr || !auth_->required()) return true;
+  std::string_view credentials = request.header("authorization");
+  size_t space = credentials.find(' ');
+  std::string_view scheme = credentials.substr(0, space);
+  std::string_view token =
+      space == std::string_view::npos ? std::string_view() : credentials.substr(space + 1);
+  std::string decoded;
+  bool ok = false;
+  if (http::iequals(scheme, "bearer")) {
+    ok = auth_->check("default", token);
+  } else if (http::iequals(scheme, "basic") && base64_decode(token, decoded)) {
+    size_t colon = decoded.find(':');
+    ok = colon != std::string::npos && auth_->check(std::string_view(decoded).substr(0, colon),
+                                                    std::string_view(decoded).substr(colon + 1));
+  }
+  if (ok) return true;
+  fail(response, body, 401,
+       credentials.empty() ? "authentication required" : "invalid username-password pair");
+  response.headers.emplace_back("WWW-Authenticate", "Basic realm=\"cachet\", charset=\"UTF-8\"");
+  return false;
+}
+
 bool Api::route(const http::Request& request, Call& call, http::Response& response,
                 json::buffer& body) const {
   auto status = [&](std::string_view text) {
@@ -361,6 +410,8 @@ bool Api::start(const http::Request& request, Call& call, http::Response& respon
     fail(response, body, 405,
          std::string(request.method) + " is not allowed here; allowed: " + m.allow);
     response.headers.emplace_back("Allow", m.allow);
+  } else if (call.route != Metrics::kHealthz && !authorized(request, response, body)) {
+    // 401 filled in
   } else if (!m.params.empty() && !percent_decode(m.params[0], call.key)) {
     fail(response, body, 400, "malformed percent-encoding in the key");
   } else {

@@ -10,6 +10,7 @@
 //   POST /v1/batch           -> {"set":{k:v}, "get":[k], "delete":[k]} run as sets, then gets,
 //                               then deletes (pipelined); {"set":n,"get":{k:doc|null},"deleted":n}
 //   GET /metrics             -> Prometheus text; GET /openapi.json -> this API in OpenAPI 3.1
+// With a password set (see Authenticator), everything but /healthz needs credentials (401).
 // Errors are {"error":{"code":"...","message":"..."}} (invalid JSON adds line, column, offset).
 #pragma once
 
@@ -45,11 +46,24 @@ struct Call {
   std::string_view own(std::string_view arg) { return args.emplace_back(arg); }
 };
 
+// Who may use the API: the cache's own users, when it has a password. Thread-safe.
+class Authenticator {
+ public:
+  virtual ~Authenticator() = default;
+  // Whether requests must carry credentials at all.
+  virtual bool required() const = 0;
+  // Whether `user` with `password` may use the API (AUTH's rule).
+  virtual bool check(std::string_view user, std::string_view password) const = 0;
+};
+
 // Answers routed requests. Thread-safe if the backend is: one Api serves every worker.
 class Api {
  public:
-  // `backend` may be null (the key-value routes then answer 503).
-  explicit Api(Backend* backend = nullptr);
+  // `backend` may be null (the key-value routes then answer 503). With an `auth` that requires
+  // credentials, every route but /healthz needs `Authorization: Basic` (user:password) or
+  // `Authorization: Bearer <password>` (the default user) and answers 401 with
+  // WWW-Authenticate otherwise.
+  explicit Api(Backend* backend = nullptr, const Authenticator* auth = nullptr);
   // Routes `request` and records the route in call.route. Returns false when `response` (its
   // body in `body`) is complete; true when call.commands must first run on backend(), after which
   // finish() writes the response.
@@ -65,6 +79,8 @@ class Api {
   bool get(const http::Request& request, Call& call) const;
   bool batch(const http::Request& request, Call& call, http::Response& response,
              json::buffer& body) const;
+  // Whether the request may proceed; else fills a 401 response.
+  bool authorized(const http::Request& request, http::Response& response, json::buffer& body) const;
   bool route(const http::Request& request, Call& call, http::Response& response,
              json::buffer& body) const;
   void answer_get(Call& call, std::vector<resp::Reply>& replies, http::Response& response,
@@ -75,6 +91,7 @@ class Api {
 
   http::Router router_;
   Backend* backend_;
+  const Authenticator* auth_;
   mutable Metrics metrics_;
 };
 
@@ -84,6 +101,8 @@ std::string_view openapi_document();
 // Writes the API's error body {"error":{"code":...,"message":...}} for `status` into `body`.
 void error_body(int status, std::string_view message, json::buffer& body);
 
+// RFC 4648 base64 (with padding, no line breaks); false if malformed.
+bool base64_decode(std::string_view in, std::string& out);
 // RFC 3986 percent-decoding of a path segment or query value; false if malformed.
 bool percent_decode(std::string_view in, std::string& out);
 

@@ -7,7 +7,7 @@ namespace cachet::gateway {
 
 void LocalBackend::run(net::Worker& /*worker*/, std::span<const Command> commands, Done done) {
   server::Session session;
-  session.authenticated = true;  // the HTTP port is the operator's own interface
+  session.authenticated = true;  // the Api checked the request's credentials (Authenticator)
   std::string out;
   resp::Writer writer(out);
   for (const auto& args : commands) instance_.execute(session, args, writer);

@@ -2,10 +2,24 @@
 // server::Instance exactly as a RESP client's would, synchronously.
 #pragma once
 
+#include "gateway/api.h"
 #include "gateway/backend.h"
 #include "server/instance.h"
 
 namespace cachet::gateway {
+
+// The embedded API's users: the cache's own (requirepass for the default user).
+class InstanceAuthenticator final : public Authenticator {
+ public:
+  explicit InstanceAuthenticator(const server::Instance& instance) : instance_(instance) {}
+  bool required() const override { return instance_.password_required(); }
+  bool check(std::string_view user, std::string_view password) const override {
+    return user == "default" && instance_.check_password(password);
+  }
+
+ private:
+  const server::Instance& instance_;
+};
 
 class LocalBackend final : public Backend {
  public:

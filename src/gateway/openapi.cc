@@ -23,8 +23,15 @@ std::string_view openapi_document() {
     "responses": {
       "Error": {"description": "An error", "content": {"application/json": {
         "schema": {"$ref": "#/components/schemas/Error"}}}}
+    },
+    "securitySchemes": {
+      "basic": {"type": "http", "scheme": "basic",
+                "description": "user:password of the cache (user default with requirepass)."},
+      "bearer": {"type": "http", "scheme": "bearer",
+                 "description": "The default user's password."}
     }
   },
+  "security": [{}, {"basic": []}, {"bearer": []}],
   "paths": {
     "/v1/kv/{key}": {
       "parameters": [{"$ref": "#/components/parameters/key"}],

@@ -169,7 +169,13 @@ bool Instance::password_required() const {
 
 bool Instance::check_password(std::string_view password) const {
   std::lock_guard lock(config_mutex_);
-  return config_.requirepass == password;
+  // Time independent of where the first difference is (Redis compares in constant time too).
+  const std::string& want = config_.requirepass;
+  unsigned char diff = want.size() == password.size() ? 0 : 1;
+  for (size_t i = 0; i < password.size(); ++i) {
+    diff |= static_cast<unsigned char>(password[i] ^ (want.empty() ? 0 : want[i % want.size()]));
+  }
+  return diff == 0;
 }
 
 void Instance::request_shutdown() {

@@ -1,5 +1,6 @@
 """The v1 key-value API served by cachet-server itself (--http-port): one process, one store,
 reachable over RESP and HTTP alike."""
+import base64
 import json
 
 import pytest
@@ -166,3 +167,31 @@ def test_openapi_document_matches_the_api(server):
     for path in ("/v1/kv/k", "/v1/batch", "/json"):  # ...and nothing undocumented on these paths
         r, _ = http_request(server.http_port, "PATCH", path, b"{}")
         assert r.status == 405
+
+
+def test_the_http_api_honours_requirepass():
+    """With a password, the HTTP API needs the same credentials as RESP (Basic user:password or
+    Bearer password); /healthz stays open; CONFIG SET requirepass takes effect at once."""
+    port = free_port()
+    with Cachet("--http-port", str(port), "--requirepass", "s3cret") as s:
+        basic = "Basic " + base64.b64encode(b"default:s3cret").decode()
+        for method, path, body in [("GET", "/v1/kv/k", None), ("PUT", "/v1/kv/k", b"1"),
+                                   ("DELETE", "/v1/kv/k", None), ("POST", "/v1/batch", b'{"get":["k"]}'),
+                                   ("GET", "/metrics", None)]:
+            r, data = http_request(port, method, path, body)
+            assert r.status == 401, (method, path)
+            assert r.getheader("WWW-Authenticate").startswith("Basic realm=")
+            assert json.loads(data)["error"]["code"] == "unauthorized"
+        for wrong in ["Basic " + base64.b64encode(b"default:nope").decode(), "Bearer nope",
+                      "Basic !!!", "Digest x", "Basic " + base64.b64encode(b"alice:s3cret").decode()]:
+            r, _ = http_request(port, "GET", "/v1/kv/k", headers={"Authorization": wrong})
+            assert r.status == 401, wrong
+        assert http_request(port, "GET", "/healthz")[0].status == 200
+        r, _ = http_request(port, "PUT", "/v1/kv/k", b'{"a":1}', headers={"Authorization": basic})
+        assert r.status == 204
+        r, data = http_request(port, "GET", "/v1/kv/k", headers={"Authorization": "Bearer s3cret"})
+        assert r.status == 200 and json.loads(data) == {"a": 1}
+        c = redis.Redis(port=s.port, password="s3cret")
+        assert c.get("k") == b'{"a":1}'
+        c.config_set("requirepass", "")
+        assert http_request(port, "GET", "/v1/kv/k")[0].status == 200
