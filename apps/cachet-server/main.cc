@@ -1,11 +1,13 @@
 // cachet-server: flag parsing and wiring only.
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -74,6 +76,23 @@ std::unique_ptr<cachet::net::Server> http_server(const Config& c, const cachet::
   });
 }
 
+// Warns when clients beyond loopback can reach a server that has no password.
+void warn_if_exposed(const Config& c) {
+  bool beyond_loopback = std::any_of(c.bind.begin(), c.bind.end(), [](const std::string& a) {
+    return a != "127.0.0.1" && a != "::1" && a != "localhost";
+  });
+  if (!beyond_loopback || !c.requirepass.empty()) return;
+  if (c.protected_mode) {
+    log("WARNING: bound beyond loopback ({}) with no password: protected mode refuses every "
+        "non-loopback client (RESP -DENIED, HTTP 403). Set requirepass to serve them.",
+        fmt::join(c.bind, " "));
+  } else {
+    log("WARNING: bound beyond loopback ({}) with no password and protected mode off: anyone "
+        "who reaches these addresses can read, write and delete every key.",
+        fmt::join(c.bind, " "));
+  }
+}
+
 // Runs the active expiry cycle on every worker, each over its share of the shards.
 void add_expiry_timers(cachet::net::Server& net, cachet::server::Instance& instance, int hz) {
   auto period = std::chrono::milliseconds(1000 / hz);
@@ -104,6 +123,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   raise_file_limit(config.maxclients);
+  warn_if_exposed(config);
 
   // Every thread inherits this mask; the main thread takes the signals with sigwait.
   sigset_t signals;

@@ -18,6 +18,8 @@ std::string_view error_code(int status) {
       return "bad_request";
     case 401:
       return "unauthorized";
+    case 403:
+      return "forbidden";
     case 404:
       return "not_found";
     case 405:
@@ -315,6 +317,23 @@ void Api::answer_batch(Call& call, std::vector<resp::Reply>& replies, json::buff
   w.end_object().key("deleted").value(deleted).end_object();
 }
 
+namespace {
+
+// Responses without content (204, 304) carry no body.
+void seal(http::Response& response, json::buffer& body) {
+  if (response.status != 204 && response.status != 304) response.body = body.view();
+}
+
+}  // namespace
+
+bool Api::refuses(std::string_view peer, http::Response& response, json::buffer& body) const {
+  if (auth_ == nullptr || !auth_->refuses(peer)) return false;
+  fail(response, body, 403,
+       "protected mode is enabled and no password is set: only loopback clients are served");
+  seal(response, body);
+  return true;
+}
+
 bool Api::authorized(const http::Request& request, http::Response& response,
                      json::buffer& body) const {
   if (auth_ == nullptr || !auth_->required()) return true;
@@ -385,15 +404,6 @@ bool Api::route(const http::Request& request, Call& call, http::Response& respon
       return false;
   }
 }
-
-namespace {
-
-// Responses without content (204, 304) carry no body.
-void seal(http::Response& response, json::buffer& body) {
-  if (response.status != 204 && response.status != 304) response.body = body.view();
-}
-
-}  // namespace
 
 bool Api::start(const http::Request& request, Call& call, http::Response& response,
                 json::buffer& body) const {

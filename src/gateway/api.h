@@ -54,6 +54,8 @@ class Authenticator {
   virtual bool required() const = 0;
   // Whether `user` with `password` may use the API (AUTH's rule).
   virtual bool check(std::string_view user, std::string_view password) const = 0;
+  // Whether a client at `peer` (net::peer_address) is refused outright (protected mode).
+  virtual bool refuses(std::string_view /*peer*/) const { return false; }
 };
 
 // Answers routed requests. Thread-safe if the backend is: one Api serves every worker.
@@ -70,6 +72,8 @@ class Api {
   bool start(const http::Request& request, Call& call, http::Response& response,
              json::buffer& body) const;
   void finish(Call& call, Outcome& outcome, http::Response& response, json::buffer& body) const;
+  // Whether the client at `peer` is refused outright; then `response` is the 403 to send.
+  bool refuses(std::string_view peer, http::Response& response, json::buffer& body) const;
   Backend& backend() const { return *backend_; }
   Metrics& metrics() const { return metrics_; }
 

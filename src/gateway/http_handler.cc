@@ -60,6 +60,13 @@ size_t HttpHandler::on_requests(net::Connection& conn, std::string_view input) {
     }
     http::Response response;
     body_.clear();
+    if (s == http::ParseStatus::kComplete && api_.refuses(conn.peer_address(), response, body_)) {
+      call_.route = Metrics::kUnrouted;
+      call_.start = std::chrono::steady_clock::now();
+      keep_alive_ = head_ = false;
+      respond(conn, response);
+      return input.size();
+    }
     if (s == http::ParseStatus::kError) {  // framing is in doubt: answer, then close
       call_.route = Metrics::kUnrouted;
       call_.start = std::chrono::steady_clock::now();

@@ -16,6 +16,7 @@ class InstanceAuthenticator final : public Authenticator {
   bool check(std::string_view user, std::string_view password) const override {
     return user == "default" && instance_.check_password(password);
   }
+  bool refuses(std::string_view peer) const override { return instance_.refuses(peer); }
 
  private:
   const server::Instance& instance_;

@@ -40,4 +40,8 @@ std::string local_address(int fd) {
   return format(addr);
 }
 
+bool is_loopback_peer(std::string_view address) {
+  return address.starts_with("127.0.0.1:") || address.starts_with("[::1]:");
+}
+
 }  // namespace cachet::net

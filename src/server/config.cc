@@ -19,9 +19,9 @@ constexpr std::array<std::string_view, 9> kPolicies = {
 
 // redis.conf directives that make no sense for an in-memory cache; accepted and ignored so an
 // existing redis.conf loads.
-constexpr std::array<std::string_view, 10> kIgnored = {
-    "dir",           "dbfilename", "logfile",    "loglevel", "protected-mode",
-    "tcp-keepalive", "daemonize",  "supervised", "pidfile",  "always-show-logo"};
+constexpr std::array<std::string_view, 9> kIgnored = {
+    "dir",       "dbfilename", "logfile", "loglevel",        "tcp-keepalive",
+    "daemonize", "supervised", "pidfile", "always-show-logo"};
 
 bool equals_nocase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
@@ -44,6 +44,18 @@ std::string set_int(std::span<const std::string> v, T& field, T lo, T hi) {
   if (!parse_int(v[0], n)) return "argument couldn't be parsed into an integer";
   if (n < lo || n > hi) return fmt::format("argument must be between {} and {} inclusive", lo, hi);
   field = n;
+  return "";
+}
+
+std::string set_bool(std::span<const std::string> v, bool& field) {
+  if (auto err = one_value(v); !err.empty()) return err;
+  if (equals_nocase(v[0], "yes")) {
+    field = true;
+  } else if (equals_nocase(v[0], "no")) {
+    field = false;
+  } else {
+    return "argument must be 'yes' or 'no'";
+  }
   return "";
 }
 
@@ -84,7 +96,7 @@ constexpr OptionSpec int_option(std::string_view name) {
 constexpr int64_t kLongMax = INT64_MAX;
 constexpr int64_t kIntMax = INT32_MAX;
 
-const std::array<OptionSpec, 30> kOptions = {{
+const std::array<OptionSpec, 31> kOptions = {{
     int_option<&Config::hash_max_listpack_entries, 0, kLongMax>("hash-max-listpack-entries"),
     int_option<&Config::hash_max_listpack_entries, 0, kLongMax>("hash-max-ziplist-entries"),
     int_option<&Config::hash_max_listpack_value, 0, kLongMax>("hash-max-listpack-value"),
@@ -119,6 +131,9 @@ const std::array<OptionSpec, 30> kOptions = {{
        c.requirepass = v[0];
        return std::string();
      }},
+    {"protected-mode", true,
+     [](const Config& c) { return std::string(c.protected_mode ? "yes" : "no"); },
+     [](Config& c, std::span<const std::string> v) { return set_bool(v, c.protected_mode); }},
     {"maxmemory", true, [](const Config& c) { return std::to_string(c.maxmemory); },
      [](Config& c, std::span<const std::string> v) { return set_memory(v, c.maxmemory); }},
     {"maxmemory-policy", true, [](const Config& c) { return c.maxmemory_policy; }, set_policy},

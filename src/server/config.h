@@ -16,6 +16,8 @@ struct Config {
   std::vector<std::string> bind = {"127.0.0.1"};
   int threads = 0;  // 0: one per core
   std::string requirepass;
+  // Without a password, refuse clients that are not on 127.0.0.1 / ::1 (Redis's protected mode).
+  bool protected_mode = true;
   uint64_t maxmemory = 0;  // 0: unlimited
   // cachet's default (Redis's is noeviction); matters only once maxmemory is set.
   std::string maxmemory_policy = "allkeys-tinylfu";

@@ -32,6 +32,18 @@ TEST(Config, CommandLineFlags) {
   EXPECT_EQ(c.bind, (std::vector<std::string>{"127.0.0.1", "::1"}));
 }
 
+TEST(Config, ProtectedModeIsOnByDefaultAndTakesYesOrNo) {
+  Config c;
+  EXPECT_TRUE(c.protected_mode);
+  std::string error;
+  const char* off[] = {"--protected-mode", "no"};
+  ASSERT_TRUE(parse_command_line(off, c, error)) << error;
+  EXPECT_FALSE(c.protected_mode);
+  const char* bad[] = {"--protected-mode", "maybe"};
+  EXPECT_FALSE(parse_command_line(bad, c, error));
+  EXPECT_NE(error.find("argument must be 'yes' or 'no'"), std::string::npos) << error;
+}
+
 TEST(Config, UnknownOptionIsAnError) {
   Config c;
   std::string error;

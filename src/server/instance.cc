@@ -6,6 +6,7 @@
 #include <cctype>
 #include <utility>
 
+#include "net/address.h"
 #include "server/command.h"
 #include "store/hash.h"
 #include "store/hll.h"
@@ -176,6 +177,11 @@ bool Instance::check_password(std::string_view password) const {
     diff |= static_cast<unsigned char>(password[i] ^ (want.empty() ? 0 : want[i % want.size()]));
   }
   return diff == 0;
+}
+
+bool Instance::refuses(std::string_view peer) const {
+  std::lock_guard lock(config_mutex_);
+  return config_.protected_mode && config_.requirepass.empty() && !net::is_loopback_peer(peer);
 }
 
 void Instance::request_shutdown() {

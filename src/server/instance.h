@@ -86,6 +86,9 @@ class Instance {
 
   bool password_required() const;
   bool check_password(std::string_view password) const;
+  // Whether protected mode refuses a client at `peer` (a net::peer_address): it is on, there is
+  // no password, and the peer is not loopback.
+  bool refuses(std::string_view peer) const;
 
   // Runs one command (or, inside MULTI, queues it) and appends its reply to `out`. `command` is
   // find_command(args[0]) when the caller has looked it up already, else null.

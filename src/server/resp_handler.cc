@@ -14,6 +14,21 @@ resp::Limits parser_limits(const Config& config) {
   return limits;
 }
 
+// What Redis 7.0 writes to a client its protected mode refuses, byte for byte (tools match it).
+constexpr std::string_view kProtectedModeDenied =
+    "-DENIED Redis is running in protected mode because protected mode is enabled and no password "
+    "is set for the default user. In this mode connections are only accepted from the loopback "
+    "interface. If you want to connect from external computers to Redis you may adopt one of the "
+    "following solutions: 1) Just disable protected mode sending the command 'CONFIG SET "
+    "protected-mode no' from the loopback interface by connecting to Redis from the same host "
+    "the server is running, however MAKE SURE Redis is not publicly accessible from internet if "
+    "you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just "
+    "disable the protected mode by editing the Redis configuration file, and setting the "
+    "protected mode option to 'no', and then restarting the server. 3) If you started the server "
+    "manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an "
+    "authentication password for the default user. NOTE: You only need to do one of the above "
+    "things in order for the server to start accepting connections from the outside.\r\n";
+
 class RespHandler final : public net::Handler {
  public:
   RespHandler(Instance& instance, net::Connection& conn, const Config& config)
@@ -39,6 +54,11 @@ class RespHandler final : public net::Handler {
     session_.authenticated = config.requirepass.empty();
     instance.clients().add(std::move(info));
     instance.stats().connections_received.fetch_add(1, std::memory_order_relaxed);
+    if (instance.refuses(conn.peer_address())) {  // answered at once, before any command
+      conn.output() += kProtectedModeDenied;
+      conn.close_after_reply();
+      instance.stats().rejected_connections.fetch_add(1, std::memory_order_relaxed);
+    }
   }
 
   // Parses every complete command first and prefetches each one's key, then runs them in order:

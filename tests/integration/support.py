@@ -91,11 +91,12 @@ def free_port():
 class Redis:
     """Debian's redis-server, for differential tests."""
 
-    def __init__(self):
+    def __init__(self, *args):
+        """`args` are extra redis-server options (after the defaults, so they win)."""
         self.port = free_port()
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"], stdout=subprocess.PIPE, bufsize=0)
+             "--appendonly", "no", *args], stdout=subprocess.PIPE, bufsize=0)
         _wait_for_line(self.proc.stdout, "Ready to accept connections", self.proc)
 
     def __enter__(self):
