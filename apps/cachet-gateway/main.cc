@@ -71,6 +71,8 @@ int main(int argc, char** argv) {
   options.port = 8080;
   options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   options.limits.idle_timeout = std::chrono::seconds(75);
+  options.limits.pause_reading_output = cachet::http::kPauseReadingOutput;
+  options.limits.max_output = cachet::http::kMaxUnreadOutput;
   cachet::http::Limits limits;
   cachet::gateway::RemoteOptions remote;
   if (std::string error = parse_flags(argc, argv, options, limits, remote); !error.empty()) {

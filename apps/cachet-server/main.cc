@@ -71,6 +71,8 @@ std::unique_ptr<cachet::net::Server> http_server(const Config& c, const cachet::
   o.threads = worker_threads(c);
   o.max_connections = c.maxclients;
   o.limits.idle_timeout = std::chrono::seconds(75);  // nginx's keepalive_timeout
+  o.limits.pause_reading_output = cachet::http::kPauseReadingOutput;
+  o.limits.max_output = cachet::http::kMaxUnreadOutput;
   return std::make_unique<cachet::net::Server>(o, [&api, &limits](auto&) {
     return std::make_unique<cachet::gateway::HttpHandler>(api, limits);
   });

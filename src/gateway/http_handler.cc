@@ -50,6 +50,10 @@ size_t HttpHandler::on_input(net::Connection& conn, std::string_view input) {
 size_t HttpHandler::on_requests(net::Connection& conn, std::string_view input) {
   size_t pos = 0;
   while (pos < input.size()) {
+    if (conn.pending_output() >= http::kPauseReadingOutput) {  // the rest waits for the client
+      conn.defer_input();
+      break;
+    }
     http::ParseStatus s = parser_.parse(input.substr(pos));
     if (s == http::ParseStatus::kIncomplete) {
       if (parser_.headers_complete() && parser_.request().expect_continue && !sent_continue_) {

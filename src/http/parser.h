@@ -29,6 +29,11 @@ struct Limits {
   std::chrono::seconds header_timeout{10};
 };
 
+// An HTTP connection stops reading requests while more than kPauseReadingOutput bytes of its
+// responses are unread, and is closed past kMaxUnreadOutput (one batch of large responses).
+constexpr size_t kPauseReadingOutput = 1024 * 1024;
+constexpr size_t kMaxUnreadOutput = 64 * 1024 * 1024;
+
 struct Header {
   std::string_view name;   // as sent; compare with iequals()
   std::string_view value;  // leading and trailing whitespace removed

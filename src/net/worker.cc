@@ -284,6 +284,11 @@ void Worker::flush(Connection& conn) {
     }
     conn.sent_ += static_cast<size_t>(n);
   }
+  size_t limit = conn.output_limit_ != 0 ? conn.output_limit_ : limits_.max_output;
+  if (limit != 0 && conn.output_.size() - conn.sent_ > limit) {
+    close_connection(conn);  // an output buffer limit, as Redis closes such a client
+    return;
+  }
   if (conn.sent_ == conn.output_.size()) {
     conn.output_.clear();
     conn.sent_ = 0;
@@ -297,7 +302,9 @@ void Worker::flush(Connection& conn) {
   // what arrived meanwhile, since its edge has passed.
   bool was_reading = conn.reading_;
   conn.reading_ = !conn.closing_ && conn.output_.size() - conn.sent_ < limits_.pause_reading_output;
-  if (!was_reading && conn.reading_) {
+  bool deferred = conn.input_deferred_ && conn.sent_ == conn.output_.size();
+  if ((!was_reading || deferred) && conn.reading_) {
+    conn.input_deferred_ = false;
     process_input(conn);
     if (!conn.closed_) on_readable(conn);
   }

@@ -86,6 +86,14 @@ class Connection {
   void set_deadline(std::chrono::steady_clock::time_point when) { deadline_ = when; }
   void clear_deadline() { deadline_ = std::chrono::steady_clock::time_point::max(); }
   bool has_deadline() const { return deadline_ != std::chrono::steady_clock::time_point::max(); }
+  // Closes the connection when more than `bytes` of output wait to be written (0: the worker's
+  // WorkerLimits::max_output applies), e.g. Redis's tight limit before a client authenticates.
+  void set_output_limit(size_t bytes) { output_limit_ = bytes; }
+  // Output appended but not yet written to the socket.
+  size_t pending_output() const { return output_.size() - sent_; }
+  // The handler left complete requests in the input because enough output is pending: it is fed
+  // again once that output has been written (or reading resumes).
+  void defer_input() { input_deferred_ = true; }
 
  private:
   friend class Worker;
@@ -104,11 +112,15 @@ class Connection {
   bool drop_on_drain_ = false;
   std::chrono::steady_clock::time_point last_read_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  size_t output_limit_ = 0;
+  bool input_deferred_ = false;
 };
 
 struct WorkerLimits {
   size_t max_input_buffer = 1024ull * 1024 * 1024;  // client-query-buffer-limit
   size_t pause_reading_output = 64 * 1024 * 1024;   // backpressure: stop reading past this
+  // Close a connection with more than this many bytes of output waiting (0: never).
+  size_t max_output = 0;
   // Close a connection that has sent nothing for this long and has no reply pending (0: never);
   // checked once a second, like Redis's `timeout` and nginx's keepalive_timeout.
   std::chrono::seconds idle_timeout{0};

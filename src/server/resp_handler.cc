@@ -29,6 +29,9 @@ constexpr std::string_view kProtectedModeDenied =
     "authentication password for the default user. NOTE: You only need to do one of the above "
     "things in order for the server to start accepting connections from the outside.\r\n";
 
+// Pending output a client may have before it authenticates (Redis closes such a client past it).
+constexpr size_t kUnauthenticatedOutputLimit = 1024;
+
 class RespHandler final : public net::Handler {
  public:
   RespHandler(Instance& instance, net::Connection& conn, const Config& config)
@@ -52,6 +55,7 @@ class RespHandler final : public net::Handler {
       });
     };
     session_.authenticated = config.requirepass.empty();
+    if (!session_.authenticated) conn.set_output_limit(kUnauthenticatedOutputLimit);
     instance.clients().add(std::move(info));
     instance.stats().connections_received.fetch_add(1, std::memory_order_relaxed);
     if (instance.refuses(conn.peer_address())) {  // answered at once, before any command
@@ -99,6 +103,7 @@ class RespHandler final : public net::Handler {
       }
     }
     run_batch(out);
+    conn.set_output_limit(session_.authenticated ? 0 : kUnauthenticatedOutputLimit);
     session_.info->last_interaction_ms.store(instance_.store().now(), std::memory_order_relaxed);
     if (!session_.close_after_reply) return pos;
     conn.close_after_reply();
