@@ -62,8 +62,13 @@ void Writer::verbatim(std::string_view text) {
 
 void Writer::dbl(double d) {
   char digits[32];
+  // to_chars(general, 17) prints what "%.17g" prints, several times faster (range replies
+  // spend most of their time formatting scores).
   int n = std::isinf(d) ? std::snprintf(digits, sizeof digits, "%s", d > 0 ? "inf" : "-inf")
-                        : std::snprintf(digits, sizeof digits, "%.17g", d);
+                        : static_cast<int>(std::to_chars(digits, digits + sizeof digits, d,
+                                                         std::chars_format::general, 17)
+                                               .ptr -
+                                           digits);
   if (protocol_ < 3) return bulk({digits, static_cast<size_t>(n)});
   out_->push_back(',');
   out_->append(digits, static_cast<size_t>(n));
