@@ -23,6 +23,7 @@ constexpr auto kDrainTimeout = std::chrono::seconds(5);
 // epoll_event.data.u64 tags for the non-connection descriptors.
 constexpr uint64_t kWakeTag = 0;
 constexpr uint64_t kListenTag = 1;
+constexpr uint32_t kInputEvents = EPOLLIN | EPOLLRDHUP | EPOLLET;
 // Set in the tag of a Watcher (connections and watchers are at least 8-byte aligned).
 constexpr uint64_t kWatcherBit = 2;
 static_assert(alignof(Connection) >= 8 && alignof(Watcher) >= 8);
@@ -228,12 +229,14 @@ void Worker::accept_all() {
       auto conn = std::make_unique<Connection>(*this, fd, server_.next_id(), peer_address(fd),
                                                local_address(fd));
       conn->handler_ = server_.factory_(*conn);
-      // Edge-triggered, registered once: no epoll_ctl per write, and no re-poll of every ready
-      // socket on each epoll_wait as level-triggered mode does.
-      epoll_event ev{EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
-                     {.u64 = reinterpret_cast<uint64_t>(conn.get())}};
+      // Edge-triggered, for input only: EPOLLOUT is asked for only while a write is blocked
+      // (watch_output), since an always-armed EPOLLOUT edge fires on every ACK that frees send
+      // buffer, waking the worker once more per request at pipeline 1.
+      Connection* c = conn.get();
+      epoll_event ev{kInputEvents, {.u64 = reinterpret_cast<uint64_t>(c)}};
       epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
-      connections_.emplace(conn->id(), std::move(conn));
+      connections_.emplace(c->id(), std::move(conn));
+      if (!c->output_.empty()) flush(*c);  // a handler may answer before any input
     }
   }
 }
@@ -272,12 +275,22 @@ void Worker::process_input(Connection& conn) {
   conn.input_.shrink_if_idle(1024 * 1024);
 }
 
+void Worker::watch_output(Connection& conn, bool on) {
+  if (conn.watching_output_ == on) return;
+  conn.watching_output_ = on;
+  epoll_event ev{kInputEvents | (on ? EPOLLOUT : 0u), {.u64 = reinterpret_cast<uint64_t>(&conn)}};
+  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, conn.fd_, &ev);
+}
+
 void Worker::flush(Connection& conn) {
   while (conn.sent_ < conn.output_.size()) {
     ssize_t n = ::send(conn.fd_, conn.output_.data() + conn.sent_, conn.output_.size() - conn.sent_,
                        MSG_NOSIGNAL);
     if (n < 0) {
-      if (errno == EAGAIN) break;  // EPOLLOUT's next edge resumes the write
+      if (errno == EAGAIN) {  // EPOLLOUT's next edge resumes the write
+        watch_output(conn, true);
+        break;
+      }
       if (errno == EINTR) continue;
       close_connection(conn);
       return;
@@ -290,6 +303,7 @@ void Worker::flush(Connection& conn) {
     return;
   }
   if (conn.sent_ == conn.output_.size()) {
+    watch_output(conn, false);
     conn.output_.clear();
     conn.sent_ = 0;
     if (conn.output_.capacity() > 1024 * 1024) conn.output_.shrink_to_fit();

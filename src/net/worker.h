@@ -114,6 +114,7 @@ class Connection {
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   size_t output_limit_ = 0;
   bool input_deferred_ = false;
+  bool watching_output_ = false;  // registered for EPOLLOUT (a write is blocked)
 };
 
 struct WorkerLimits {
@@ -174,6 +175,8 @@ class Worker {
   void on_readable(Connection& conn);
   void process_input(Connection& conn);
   void flush(Connection& conn);
+  // Asks epoll for (or stops asking for) the connection's EPOLLOUT edges.
+  void watch_output(Connection& conn, bool on);
   void close_connection(Connection& conn);
   // Closes connections that are idle past the idle timeout or past their deadline.
   void close_expired();
