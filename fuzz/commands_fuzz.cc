@@ -17,7 +17,7 @@
 // Memory bound: one input must not allocate gigabytes, so offsets that size a value are clamped
 // (clamp_sizes): SETBIT offsets and BITFIELD offsets below 1 << 20 bits (a "#N" offset below
 // 1 << 14, times at most 64 bits), SETRANGE offsets below 1 << 17 bytes, and a negative
-// SRANDMEMBER count to at least -(1 << 10); CONFIG SET maxmemory below 1 << 16 (see
+// SRANDMEMBER / ZRANDMEMBER count to at least -(1 << 10); CONFIG SET maxmemory below 1 << 16 (see
 // clamp_maxmemory). Long strings are at most 4080 bytes and a command
 // has at most 11 arguments.
 #include <algorithm>
@@ -72,13 +72,21 @@ constexpr std::string_view kVocabulary[] = {
     "CONFIG SET list-max-listpack-size", "CONFIG SET set-max-intset-entries",
     "CONFIG SET hash-max-listpack-entries", "CONFIG SET hash-max-listpack-value",
     "CONFIG SET maxmemory", "CONFIG SET maxmemory-policy", "SCAN", "KEYS", "RANDOMKEY", "DBSIZE",
-    "SET", "SADD", kAdvance, kActiveExpire};
+    "SET", "SADD", "ZADD", "ZADD", "ZINCRBY", "ZREM", "ZCARD", "ZCOUNT", "ZLEXCOUNT", "ZSCORE",
+    "ZMSCORE", "ZRANK", "ZREVRANK", "ZRANGE", "ZRANGESTORE", "ZRANGEBYSCORE", "ZREVRANGEBYSCORE",
+    "ZRANGEBYLEX", "ZREVRANGEBYLEX", "ZREVRANGE", "ZREMRANGEBYRANK", "ZREMRANGEBYSCORE",
+    "ZREMRANGEBYLEX", "ZPOPMIN", "ZPOPMAX", "ZMPOP", "ZRANDMEMBER", "ZUNION", "ZINTER", "ZDIFF",
+    "ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE", "ZINTERCARD", "ZSCAN", "BZPOPMIN", "BZMPOP",
+    "CONFIG SET zset-max-listpack-entries", "CONFIG SET zset-max-listpack-value", "GEOADD",
+    "GEODIST", "GEOHASH", "GEOPOS", "GEORADIUS", "GEORADIUSBYMEMBER", "GEOSEARCH",
+    "GEOSEARCHSTORE", "SORT", "SORT_RO", kAdvance, kActiveExpire};
 
 // The settings the vocabulary may change, with their defaults (restored before each input).
 constexpr std::string_view kDefaultSettings[] = {
     "hll-sparse-max-bytes", "3000", "list-max-listpack-size", "-2", "set-max-intset-entries",
     "512", "hash-max-listpack-entries", "128", "hash-max-listpack-value", "64", "maxmemory", "0",
-    "maxmemory-policy", "allkeys-tinylfu"};
+    "maxmemory-policy", "allkeys-tinylfu", "zset-max-listpack-entries", "128",
+    "zset-max-listpack-value", "64"};
 
 constexpr std::string_view kKeys[] = {"k0", "k1", "k2", "k3"};
 
@@ -93,7 +101,8 @@ constexpr std::string_view kNumbers[] = {
     "9223372036854775808", "18446744073709551615", "2147483647", "-2147483648", "1.5", "-0", "+1",
     "01", "1e3", "inf", "-inf", "nan", "", "#0", "#1", "#7", "#9223372036854775807",
     "1.7976931348623157e308", "0.1", "-9223372036854775807", "1099511627776", "3000", "20000",
-    "16384", "-3", "4"};
+    "16384", "-3", "4", "(1", "(-inf", "+inf", "(2.5", "[a", "(b", "-", "+", "[", "13.361389",
+    "38.115556", "-180.5", "85.06", "200"};
 
 constexpr std::string_view kKeywords[] = {
     "LEFT", "RIGHT", "BEFORE", "AFTER", "COUNT", "RANK", "MAXLEN", "BYTE", "BIT", "AND", "OR",
@@ -101,7 +110,11 @@ constexpr std::string_view kKeywords[] = {
     "i8", "u16", "i16", "u63", "i63", "i64", "u64", "u0", "i65", "NX", "XX", "GT", "LT", "EX",
     "PX", "EXAT", "PXAT", "KEEPTTL", "PERSIST", "DB", "REPLACE", "MATCH", "*", "k*", "LIMIT",
     "TYPE", "ASYNC", "SYNC", "string", "list", "set", "hash", "SAMPLES", "noeviction",
-    "allkeys-lru", "allkeys-lfu", "volatile-ttl", "allkeys-random", "volatile-lru", "0", "1"};
+    "allkeys-lru", "allkeys-lfu", "volatile-ttl", "allkeys-random", "volatile-lru", "0", "1",
+    "CH", "INCR", "WITHSCORES", "BYSCORE", "BYLEX", "REV", "WEIGHTS", "AGGREGATE", "SUM", "MIN",
+    "MAX", "m", "km", "FROMMEMBER", "FROMLONLAT", "BYRADIUS", "BYBOX", "ASC", "DESC", "ANY",
+    "WITHCOORD", "WITHDIST", "WITHHASH", "STORE", "STOREDIST", "BY", "ALPHA", "nosort", "#",
+    "k*->a", "zset"};
 // clang-format on
 
 // Reads the input byte by byte; past the end it yields zeros.
@@ -219,7 +232,7 @@ void clamp_sizes(std::vector<std::string>& args) {
       if (iequals(args[i - 1], "maxmemory")) clamp_maxmemory(args[i]);
     }
   }
-  if (iequals(name, "SRANDMEMBER") && args.size() > 2) {
+  if ((iequals(name, "SRANDMEMBER") || iequals(name, "ZRANDMEMBER")) && args.size() > 2) {
     auto n = cachet::server::parse_int64(args[2]);
     if (n && *n < kMinRandomCount) args[2] = std::to_string(kMinRandomCount);
   }

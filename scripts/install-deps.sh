@@ -11,7 +11,7 @@ PACKAGES=(
   # fuzzing (libFuzzer ships with clang's runtime)
   clang-14 libclang-rt-14-dev
   # real clients and peers for integration tests and benchmarks
-  redis-server redis-tools memcached python3 python3-pytest python3-redis python3-kombu libhiredis-dev
+  redis-server redis-tools memcached python3 python3-pytest python3-redis python3-kombu python3-rq libhiredis-dev
   curl wrk
   # allocator
   libjemalloc-dev

@@ -2,7 +2,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 
 namespace cachet::resp {
 
@@ -60,18 +59,24 @@ void Writer::verbatim(std::string_view text) {
   out_->append("\r\n");
 }
 
-void Writer::dbl(double d) {
-  char digits[32];
+size_t format_double(double d, char (&out)[32]) {
+  if (std::isinf(d)) {
+    std::string_view text = d > 0 ? "inf" : "-inf";
+    text.copy(out, text.size());
+    return text.size();
+  }
   // to_chars(general, 17) prints what "%.17g" prints, several times faster (range replies
   // spend most of their time formatting scores).
-  int n = std::isinf(d) ? std::snprintf(digits, sizeof digits, "%s", d > 0 ? "inf" : "-inf")
-                        : static_cast<int>(std::to_chars(digits, digits + sizeof digits, d,
-                                                         std::chars_format::general, 17)
-                                               .ptr -
-                                           digits);
-  if (protocol_ < 3) return bulk({digits, static_cast<size_t>(n)});
+  return static_cast<size_t>(
+      std::to_chars(out, out + sizeof out, d, std::chars_format::general, 17).ptr - out);
+}
+
+void Writer::dbl(double d) {
+  char digits[32];
+  size_t n = format_double(d, digits);
+  if (protocol_ < 3) return bulk({digits, n});
   out_->push_back(',');
-  out_->append(digits, static_cast<size_t>(n));
+  out_->append(digits, n);
   out_->append("\r\n");
 }
 

@@ -11,6 +11,9 @@
 
 namespace cachet::resp {
 
+// Writes `d` as Redis 7.0 prints a double ("%.17g"; "inf", "-inf") into `out`; returns its length.
+size_t format_double(double d, char (&out)[32]);
+
 class Writer {
  public:
   explicit Writer(std::string& out, int protocol = 2) : out_(&out), protocol_(protocol) {}

@@ -60,10 +60,10 @@ void BlockingRegistry::note_ready(int db, std::string_view key) {
 
 bool BlockingRegistry::has_ready() { return !ready_keys.empty(); }
 
-std::shared_ptr<Waiter> BlockingRegistry::first_waiter(const std::string& name) {
+std::shared_ptr<Waiter> BlockingRegistry::waiter_at(const std::string& name, size_t index) {
   std::lock_guard lock(mutex_);
   auto it = queues_.find(name);
-  return it == queues_.end() ? nullptr : it->second.front();
+  return it == queues_.end() || index >= it->second.size() ? nullptr : it->second[index];
 }
 
 void BlockingRegistry::serve_ready(Instance& instance) {
@@ -71,12 +71,14 @@ void BlockingRegistry::serve_ready(Instance& instance) {
   for (size_t i = 0; i < ready_keys.size(); ++i) {
     auto [db, key] = ready_keys[i];
     std::string name = queue_name(db, key);
-    while (std::shared_ptr<Waiter> w = first_waiter(name)) {
+    size_t passed = 0;  // waiters at the front that pop another type than the key holds
+    while (std::shared_ptr<Waiter> w = waiter_at(name, passed)) {
       std::string reply;
       resp::Writer out(reply, w->protocol);
       Served result = w->serve(
           instance, *w, key, [&] { return cancel(*w); }, out);
       if (result == Served::kEmpty) break;
+      if (result == Served::kOtherType) ++passed;
       if (result == Served::kServed) w->deliver(std::move(reply));
     }
   }

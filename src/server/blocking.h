@@ -33,12 +33,14 @@ namespace cachet::server {
 class Instance;
 struct Waiter;
 
-// What serving a waiter from one key came to.
-enum class Served { kServed, kEmpty, kGone };
+// What serving a waiter from one key came to. kOtherType: the key holds a type this waiter does
+// not pop (a list for BZPOPMIN, a sorted set for BLPOP); the waiters behind it may take it.
+enum class Served { kServed, kEmpty, kGone, kOtherType };
 
 // Serves `w` from the key `key`: takes the locks the command needs, returns kEmpty if the key
-// holds no elements, else calls claim() — false means the waiter was served or cancelled
-// elsewhere (return kGone) — then pops (or moves) and writes the reply to `out`.
+// holds nothing, kOtherType if it holds another type than `w` pops, else calls claim() — false
+// means the waiter was served or cancelled elsewhere (return kGone) — then pops (or moves) and
+// writes the reply to `out`.
 using ServeFn = Served (*)(Instance& instance, const Waiter& w, std::string_view key,
                            const std::function<bool()>& claim, resp::Writer& out);
 
@@ -84,8 +86,8 @@ class BlockingRegistry {
 
  private:
   static std::string queue_name(int db, std::string_view key);
-  // The first waiter still queued on `name`, or null.
-  std::shared_ptr<Waiter> first_waiter(const std::string& name);
+  // The waiter at `index` in the queue of `name`, or null.
+  std::shared_ptr<Waiter> waiter_at(const std::string& name, size_t index);
   void unlink(const Waiter& w);  // requires mutex_
 
   mutable std::mutex mutex_;

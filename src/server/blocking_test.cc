@@ -160,5 +160,109 @@ TEST_F(BlockingTest, WrongTypeIsReportedNotWaitedOn) {
   EXPECT_FALSE(blocked());
 }
 
+// Redis reads BLMPOP's and BZMPOP's timeout after their other arguments.
+TEST_F(BlockingTest, MultiPopsReadTheTimeoutLast) {
+  EXPECT_EQ(run({"BLMPOP", "x", "x", "k", "LEFT"}), "-ERR numkeys should be greater than 0\r\n");
+  EXPECT_EQ(run({"BLMPOP", "x", "1", "k", "UP"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(run({"BLMPOP", "x", "1", "k", "LEFT"}),
+            "-ERR timeout is not a float or out of range\r\n");
+  EXPECT_EQ(run({"BZMPOP", "x", "x", "k", "MIN"}), "-ERR numkeys should be greater than 0\r\n");
+  EXPECT_EQ(run({"BZMPOP", "x", "1", "k", "LEFT"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(run({"BZMPOP", "x", "1", "k", "MIN", "COUNT", "0"}),
+            "-ERR count should be greater than 0\r\n");
+  EXPECT_EQ(run({"BZMPOP", "-1", "1", "k", "MIN"}), "-ERR timeout is negative\r\n");
+  EXPECT_FALSE(blocked());
+}
+
+// ---- Sorted sets: BZPOPMIN BZPOPMAX BZMPOP
+
+TEST_F(BlockingTest, ZsetPopsServeAtOnce) {
+  EXPECT_EQ(run({"ZADD", "z", "1", "a", "2", "b", "3", "c"}), ":3\r\n");
+  EXPECT_EQ(run({"BZPOPMIN", "none", "z", "0"}), "*3\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\n1\r\n");
+  EXPECT_EQ(run({"BZPOPMAX", "z", "0"}), "*3\r\n$1\r\nz\r\n$1\r\nc\r\n$1\r\n3\r\n");
+  EXPECT_EQ(run({"BZMPOP", "0", "1", "z", "MAX", "COUNT", "5"}),
+            "*2\r\n$1\r\nz\r\n*1\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n");
+  EXPECT_EQ(run({"EXISTS", "z"}), ":0\r\n");
+  EXPECT_EQ(run({"SET", "s", "v"}), "+OK\r\n");
+  EXPECT_EQ(run({"BZPOPMIN", "none", "s", "0"}),
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+  EXPECT_EQ(run({"BZPOPMIN", "s", "x"}), "-ERR timeout is not a float or out of range\r\n");
+  EXPECT_FALSE(blocked());
+}
+
+TEST_F(BlockingTest, AZaddOnAnotherClientWakesBzpopmin) {
+  EXPECT_EQ(run({"BZPOPMIN", "q1", "q2", "0"}), "");
+  EXPECT_TRUE(blocked());
+  EXPECT_EQ(run_other({"ZADD", "q2", "2", "b", "1", "a"}), ":2\r\n");
+  EXPECT_EQ(delivered_, "*3\r\n$2\r\nq2\r\n$1\r\na\r\n$1\r\n1\r\n");
+  EXPECT_FALSE(blocked());
+  EXPECT_EQ(run_other({"ZRANGE", "q2", "0", "-1"}), "*1\r\n$1\r\nb\r\n");
+}
+
+TEST_F(BlockingTest, BzpopmaxInResp3) {
+  session_.protocol = 3;
+  EXPECT_EQ(run({"BZPOPMAX", "q", "0"}), "");
+  EXPECT_EQ(run_other({"ZADD", "q", "1.5", "a", "2.5", "b"}), ":2\r\n");
+  EXPECT_EQ(delivered_, "*3\r\n$1\r\nq\r\n$1\r\nb\r\n,2.5\r\n");
+}
+
+TEST_F(BlockingTest, BzmpopIsServedByAStore) {
+  run_other({"ZADD", "src", "1", "a", "2", "b", "3", "c"});
+  EXPECT_EQ(run({"BZMPOP", "0", "2", "x", "dst", "MIN", "COUNT", "2"}), "");
+  EXPECT_EQ(run_other({"ZUNIONSTORE", "dst", "1", "src", "WEIGHTS", "2"}), ":3\r\n");
+  EXPECT_EQ(delivered_,
+            "*2\r\n$3\r\ndst\r\n*2\r\n*2\r\n$1\r\na\r\n$1\r\n2\r\n*2\r\n$1\r\nb\r\n$1\r\n4\r\n");
+  EXPECT_EQ(run_other({"ZCARD", "dst"}), ":1\r\n");
+}
+
+TEST_F(BlockingTest, OnlyASortedSetWakesAZsetPop) {
+  EXPECT_EQ(run({"BZPOPMIN", "q", "0"}), "");
+  EXPECT_EQ(run_other({"RPUSH", "q", "x"}), ":1\r\n");
+  EXPECT_TRUE(blocked());  // a list is not what it waits for
+  EXPECT_EQ(run_other({"DEL", "q"}), ":1\r\n");
+  EXPECT_EQ(run_other({"ZADD", "q", "1", "m"}), ":1\r\n");
+  EXPECT_EQ(delivered_, "*3\r\n$1\r\nq\r\n$1\r\nm\r\n$1\r\n1\r\n");
+}
+
+// Redis serves the clients that pop the type a key now holds, passing over the others.
+TEST_F(BlockingTest, AWaiterForAnotherTypeDoesNotHoldUpTheQueue) {
+  Session list_client;
+  list_client.authenticated = true;
+  list_client.info = std::make_shared<ClientInfo>();
+  list_client.info->id = 8;
+  std::string list_got;
+  list_client.deliver = [&](std::string reply) {
+    list_client.waiter.reset();
+    list_got += reply;
+  };
+  std::string out;
+  resp::Writer writer(out, 2);
+  std::vector<std::string_view> blpop = {"BLPOP", "q", "0"};
+  instance_.execute(list_client, blpop, writer);
+  EXPECT_EQ(run({"BZPOPMIN", "q", "0"}), "");
+  EXPECT_EQ(run_other({"ZADD", "q", "1", "m"}), ":1\r\n");
+  EXPECT_EQ(delivered_, "*3\r\n$1\r\nq\r\n$1\r\nm\r\n$1\r\n1\r\n");
+  EXPECT_EQ(list_got, "");
+  EXPECT_EQ(run_other({"RPUSH", "q", "x"}), ":1\r\n");
+  EXPECT_EQ(list_got, "*2\r\n$1\r\nq\r\n$1\r\nx\r\n");
+}
+
+TEST_F(BlockingTest, ZsetPopTimesOut) {
+  EXPECT_EQ(run({"BZPOPMIN", "q", "0.5"}), "");
+  clock_.advance(500ms);
+  instance_.blocking().expire(clock_.now_ms());
+  EXPECT_EQ(delivered_, "*-1\r\n");
+  EXPECT_FALSE(blocked());
+}
+
+TEST_F(BlockingTest, ZsetPopsInsideExecNeverBlock) {
+  session_.protocol = 3;
+  EXPECT_EQ(run({"MULTI"}), "+OK\r\n");
+  EXPECT_EQ(run({"BZPOPMIN", "q", "0"}), "+QUEUED\r\n");
+  EXPECT_EQ(run({"BZMPOP", "0", "1", "q", "MIN"}), "+QUEUED\r\n");
+  EXPECT_EQ(run({"EXEC"}), "*2\r\n_\r\n_\r\n");
+  EXPECT_FALSE(blocked());
+}
+
 }  // namespace
 }  // namespace cachet::server

@@ -131,6 +131,9 @@ CommandFamily set_commands();
 CommandFamily bitmap_commands();
 CommandFamily hyperloglog_commands();
 CommandFamily introspection_commands();
+CommandFamily zset_commands();
+CommandFamily geo_commands();
+CommandFamily sort_commands();
 
 // The key arguments of `args` (a whole invocation, args[0] the name) for the command `spec`.
 // Every user of key positions goes through this: locking, prefetch, admission, COMMAND GETKEYS.

@@ -1,4 +1,5 @@
-// Blocking list commands: BLPOP BRPOP BRPOPLPUSH BLMOVE BLMPOP with Redis 7 semantics.
+// Blocking pops with Redis 7 semantics: the list commands BLPOP BRPOP BRPOPLPUSH BLMOVE BLMPOP
+// and the sorted-set commands BZPOPMIN BZPOPMAX BZMPOP.
 //
 // Each first tries to serve at once, under the locks of all its keys. If every source is empty it
 // blocks (see blocking.h): it registers a Waiter while still holding those locks and sends no
@@ -19,6 +20,7 @@
 #include "server/command.h"
 #include "server/key_lock.h"
 #include "server/list_ops.h"
+#include "server/zset_ops.h"
 #include "store/list.h"
 
 namespace cachet::server {
@@ -29,14 +31,26 @@ using store::list::End;
 
 // What a blocking command asks for, parsed from its arguments.
 struct Request {
-  enum class Form { kPair, kMulti, kMove };  // [key, element] | [key, [elements]] | element
+  // Lists: [key, element] | [key, [elements]] | element (a move). Sorted sets:
+  // [key, member, score] | [key, [[member, score]...]].
+  enum class Form { kPair, kMulti, kMove, kZsetPair, kZsetMulti };
   Form form = Form::kPair;
   std::vector<std::string_view> keys;  // the sources, then (kMove) the destination
   size_t sources = 0;
-  End from = End::kHead, to = End::kHead;
+  End from = End::kHead, to = End::kHead;  // lists
+  ZsetEnd zset_end = ZsetEnd::kMin;        // sorted sets
   size_t count = 1;
   int64_t deadline_ms = 0;  // 0: forever
 };
+
+bool pops_zset(const Request& r) {
+  return r.form == Request::Form::kZsetPair || r.form == Request::Form::kZsetMulti;
+}
+
+// The type whose keys can serve `r`.
+store::Kind source_kind(const Request& r) {
+  return pops_zset(r) ? store::Kind::kZset : store::Kind::kList;
+}
 
 // Parses a timeout in (fractional) seconds into a deadline, 0 meaning forever, with Redis's
 // errors; replies and returns nothing when invalid.
@@ -89,13 +103,21 @@ PopForm pop_form(const Request& r) {
   return r.form == Request::Form::kPair ? PopForm::kKeyElement : PopForm::kKeyElements;
 }
 
-// Serves `r` from the first of `sources` (indices into `keys`) that holds a list: pops (or
-// moves) and replies. A key of another type met first gets WRONGTYPE (and counts as served).
-// Returns false, replying nothing, when every one is absent.
+// Serves `r` from the first of `sources` (indices into `keys`) that holds a list (a sorted set
+// for BZ*): pops (or moves) and replies. A key of another type met first gets WRONGTYPE (and
+// counts as served). Returns false, replying nothing, when every one is absent.
 bool serve_from(std::span<const ListKey> keys, std::span<const ListKey> sources, const Request& r,
                 resp::Writer& out) {
-  if (r.form != Request::Form::kMove) return pop_first(sources, r.from, r.count, pop_form(r), out);
-  return move_reply(sources[0], keys[r.sources], r.from, r.to, out);
+  switch (r.form) {
+    case Request::Form::kMove:
+      return move_reply(sources[0], keys[r.sources], r.from, r.to, out);
+    case Request::Form::kZsetPair:
+      return zpop_first(sources, r.zset_end, 1, {true, Layout::kFlat}, out);
+    case Request::Form::kZsetMulti:
+      return zpop_first(sources, r.zset_end, r.count, {true, Layout::kPairs}, out);
+    default:
+      return pop_first(sources, r.from, r.count, pop_form(r), out);
+  }
 }
 
 Request parse_waiter_request(Context& ctx);
@@ -114,9 +136,10 @@ Served serve_waiter(Instance& instance, const Waiter& w, std::string_view key,
   std::vector<ListKey> keys = list_keys(lock, r);
   for (size_t i = 0; i < r.sources; ++i) {
     if (r.keys[i] != key) continue;
-    // Only a list wakes a waiter (as in Redis, another type leaves it blocked).
+    // Only a value of the type popped wakes a waiter (as in Redis, another leaves it blocked).
     const Entry* e = lock.find(i);
-    if (e == nullptr || e->kind() != store::Kind::kList) return Served::kEmpty;
+    if (e == nullptr) return Served::kEmpty;
+    if (e->kind() != source_kind(r)) return Served::kOtherType;
     if (!claim()) return Served::kGone;
     serve_from(keys, std::span(keys).subspan(i, 1), r, out);
     // A move fills its destination: clients blocked on that key are served next.
@@ -160,10 +183,8 @@ bool read_deadline(Context& ctx, std::string_view text, bool timed, Request& r) 
   return deadline.has_value();
 }
 
-// BLPOP / BRPOP key [key ...] timeout.
-std::optional<Request> parse_pop(Context& ctx, End from, bool timed) {
-  Request r;
-  r.from = from;
+// BLPOP / BRPOP / BZPOPMIN / BZPOPMAX key [key ...] timeout, `r` saying which.
+std::optional<Request> parse_pop(Context& ctx, Request r, bool timed) {
   if (!read_deadline(ctx, ctx.args.back(), timed, r)) return std::nullopt;
   r.keys.assign(ctx.args.begin() + 1, ctx.args.end() - 1);
   r.sources = r.keys.size();
@@ -194,25 +215,44 @@ std::optional<Request> parse_move(Context& ctx, bool timed) {
   return r;
 }
 
-// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count].
-std::optional<Request> parse_blmpop(Context& ctx, bool timed) {
-  Request r;
-  if (!read_deadline(ctx, ctx.args[1], timed, r)) return std::nullopt;  // before numkeys
-  std::optional<MpopArguments> a = parse_mpop(ctx, 2);
-  if (!a) return std::nullopt;
-  r.form = Request::Form::kMulti;
-  r.keys.assign(a->keys.begin(), a->keys.end());
+// Completes `r` of BLMPOP / BZMPOP timeout numkeys key [key ...] ... with its sources, then its
+// timeout: Redis reads the timeout after the other arguments.
+std::optional<Request> finish_multi_pop(Context& ctx, Request r,
+                                        std::span<const std::string_view> sources, bool timed) {
+  r.keys.assign(sources.begin(), sources.end());
   r.sources = r.keys.size();
-  r.from = a->end;
-  r.count = a->count;
+  if (!read_deadline(ctx, ctx.args[1], timed, r)) return std::nullopt;
   return r;
 }
 
+// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count].
+std::optional<Request> parse_blmpop(Context& ctx, bool timed) {
+  std::optional<MpopArguments> a = parse_mpop(ctx, 2);
+  if (!a) return std::nullopt;
+  return finish_multi_pop(ctx, {.form = Request::Form::kMulti, .from = a->end, .count = a->count},
+                          a->keys, timed);
+}
+
+// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count].
+std::optional<Request> parse_bzmpop(Context& ctx, bool timed) {
+  std::optional<ZmpopArguments> a = parse_zmpop(ctx, 2);
+  if (!a) return std::nullopt;
+  return finish_multi_pop(
+      ctx, {.form = Request::Form::kZsetMulti, .zset_end = a->end, .count = a->count}, a->keys,
+      timed);
+}
+
 std::optional<Request> parse_request(Context& ctx, bool timed) {
+  using Form = Request::Form;
   std::string_view name = ctx.spec.name;
-  if (name == "blpop") return parse_pop(ctx, End::kHead, timed);
-  if (name == "brpop") return parse_pop(ctx, End::kTail, timed);
+  if (name == "blpop") return parse_pop(ctx, {.from = End::kHead}, timed);
+  if (name == "brpop") return parse_pop(ctx, {.from = End::kTail}, timed);
+  if (name == "bzpopmin") return parse_pop(ctx, {.form = Form::kZsetPair}, timed);
+  if (name == "bzpopmax") {
+    return parse_pop(ctx, {.form = Form::kZsetPair, .zset_end = ZsetEnd::kMax}, timed);
+  }
   if (name == "blmpop") return parse_blmpop(ctx, timed);
+  if (name == "bzmpop") return parse_bzmpop(ctx, timed);
   return parse_move(ctx, timed);
 }
 
@@ -273,6 +313,33 @@ const CommandSpec kCommands[] = {
      .doc = {"Pops the first element from one of multiple lists. Blocks until an element is "
              "available otherwise. Deletes the list if the last element was popped.",
              "7.0.0"},
+     .find_keys = blmpop_keys},
+    {.name = "bzpopmin",
+     .arity = -3,
+     .flags = kBlock | kFast,
+     .keys = {1, -2, 1},
+     .fn = cmd_blocking,
+     .doc = {"Remove and return the member with the lowest score from one or more sorted sets, or "
+             "block until one is available",
+             "5.0.0"},
+     .group = "sorted_set"},
+    {.name = "bzpopmax",
+     .arity = -3,
+     .flags = kBlock | kFast,
+     .keys = {1, -2, 1},
+     .fn = cmd_blocking,
+     .doc = {"Remove and return the member with the highest score from one or more sorted sets, "
+             "or block until one is available",
+             "5.0.0"},
+     .group = "sorted_set"},
+    {.name = "bzmpop",
+     .arity = -5,
+     .flags = kBlock,
+     .fn = cmd_blocking,
+     .doc = {"Remove and return members with scores in a sorted set or block until one is "
+             "available",
+             "7.0.0"},
+     .group = "sorted_set",
      .find_keys = blmpop_keys},
 };
 

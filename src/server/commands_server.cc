@@ -202,6 +202,7 @@ std::vector<std::string> acl_categories(const CommandSpec& spec, const CommandSp
   if (spec.flags & kReadonly) out.emplace_back("@read");
   std::string_view group = group_of(spec, parent);
   if (group == "transactions") group = "transaction";
+  if (group == "sorted_set") group = "sortedset";
   if (group != "server") out.push_back(fmt::format("@{}", group));
   out.emplace_back(spec.flags & kFast ? "@fast" : "@slow");
   if (spec.flags & kBlocking) out.emplace_back("@blocking");

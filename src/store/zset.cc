@@ -466,9 +466,9 @@ void convert_to_tree(Shard& shard, Entry*& e) {
   e->set_type(ValueType::kZsetTree);
 }
 
-bool fits_packed(size_t count, std::string_view member) {
-  return count <= max_packed_entries() && member.size() <= max_packed_value() &&
-         member.size() <= kMaxPackedMember;
+bool fits_packed(size_t count, size_t longest_member) {
+  return count <= max_packed_entries() && longest_member <= max_packed_value() &&
+         longest_member <= kMaxPackedMember;
 }
 
 AddResult add_packed(Shard& shard, Entry*& e, std::string_view member, double score) {
@@ -515,6 +515,10 @@ void init(Entry* e) {
   e->set_value_len(0);
 }
 
+void reserve(Shard& shard, Entry*& e, size_t size_hint, size_t longest_member) {
+  if (!fits_packed(size_hint, longest_member)) convert_to_tree(shard, e);
+}
+
 size_t size(const Entry* e) {
   return e->type() == ValueType::kZsetTree ? tree_of(e)->members.size() : packed_count(e);
 }
@@ -532,9 +536,8 @@ std::optional<double> score(const Entry* e, std::string_view member) {
 
 AddResult add(Shard& shard, Entry*& e, std::string_view member, double score) {
   if (e->type() == ValueType::kZsetPacked) {
-    if (fits_packed(packed_count(e) + 1, member) ||
-        (member.size() <= max_packed_value() && member.size() <= kMaxPackedMember &&
-         find_packed(e, member))) {
+    if (fits_packed(packed_count(e) + 1, member.size()) ||
+        (fits_packed(0, member.size()) && find_packed(e, member))) {
       return add_packed(shard, e, member, score);
     }
     convert_to_tree(shard, e);

@@ -69,6 +69,10 @@ class FnRef<R(A...)> {
 
 // Makes `e` (a fresh, empty string entry) an empty sorted set (packed).
 void init(Entry* e);
+// Readies the fresh, empty sorted set `e` for about `size_hint` members of at most
+// `longest_member` bytes: it starts as a tree when they would not stay packed, as Redis's
+// zsetTypeCreate chooses (so a -0 score stays -0 as in Redis's skiplist). May move `e`.
+void reserve(Shard& shard, Entry*& e, size_t size_hint, size_t longest_member);
 size_t size(const Entry* e);
 // The score of `member`, if present.
 std::optional<double> score(const Entry* e, std::string_view member);

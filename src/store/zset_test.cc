@@ -149,6 +149,23 @@ TEST_F(ZsetTest, NegativeZeroIsZeroWhilePackedAsInRedisListpacks) {
   });
 }
 
+TEST_F(ZsetTest, ReserveStartsATreeWhenTheHintsWouldNotStayPacked) {
+  with_zset([&](Shard& s, Entry*& e) {
+    zset::reserve(s, e, 129, 1);
+    EXPECT_EQ(e->type(), ValueType::kZsetTree);
+    zset::add(s, e, "z", -0.0);
+    EXPECT_TRUE(std::signbit(*zset::score(e, "z")));  // as in Redis's skiplist
+  });
+  expect_bytes_consistent();
+}
+
+TEST_F(ZsetTest, ReserveKeepsSmallSetsPacked) {
+  with_zset([&](Shard& s, Entry*& e) {
+    zset::reserve(s, e, 128, 64);
+    EXPECT_EQ(e->type(), ValueType::kZsetPacked);
+  });
+}
+
 TEST_F(ZsetTest, ConvertsToTreePastTheEntryLimit) {
   zset::set_max_packed(4, 64);
   Model model;

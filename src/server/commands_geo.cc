@@ -1,0 +1,8 @@
+// Placeholder until the family lands (being written now).
+#include "server/command.h"
+
+namespace cachet::server {
+
+CommandFamily geo_commands() { return {"geo", {}}; }
+
+}  // namespace cachet::server
