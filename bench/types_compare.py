@@ -60,12 +60,13 @@ def run(port, test, pipeline, n):
     return rc.run_load(port, test, pipeline, n)
 
 
-def measure(server, test, pipeline, n):
-    """(requests/s, server CPU s per million requests) of one prepared run."""
+def measure(server, test, pipeline, n, prepare_fn=None, run_fn=None):
+    """(requests/s, server CPU s per million requests) of one prepared run (`prepare_fn` and
+    `run_fn` default to this script's prepare() and run())."""
     proc, port = server
-    prepare(port, test, n)
+    (prepare_fn or prepare)(port, test, n)
     before = rc.cpu_seconds(proc.pid)
-    rps = run(port, test, pipeline, n)
+    rps = (run_fn or run)(port, test, pipeline, n)
     return rps, (rc.cpu_seconds(proc.pid) - before) / n * 1e6
 
 
