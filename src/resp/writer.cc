@@ -73,10 +73,13 @@ size_t format_double(double d, char (&out)[32]) {
 
 void Writer::dbl(double d) {
   char digits[32];
-  size_t n = format_double(d, digits);
-  if (protocol_ < 3) return bulk({digits, n});
+  dbl_text({digits, format_double(d, digits)});
+}
+
+void Writer::dbl_text(std::string_view text) {
+  if (protocol_ < 3) return bulk(text);
   out_->push_back(',');
-  out_->append(digits, n);
+  out_->append(text);
   out_->append("\r\n");
 }
 

@@ -38,6 +38,9 @@ class Writer {
   // A double as Redis 7.0's addReplyDouble writes it: "%.17g" (inf and -inf spelled so), as a
   // RESP3 `,` double or a RESP2 bulk string.
   void dbl(double d);
+  // A double the caller formatted itself (e.g. Redis's human long-double form for GEOPOS): a
+  // RESP3 `,` double or a RESP2 bulk string.
+  void dbl_text(std::string_view text);
 
  private:
   void header(char type, uint64_t n);

@@ -294,8 +294,12 @@ void run_field_write(Context& ctx, KeyLock& k, Entry* e, const FieldCommand& c) 
   auto stored = c.op == FieldOp::kSet ? bits::fit_value(c.type, c.value, c.overflow)
                                       : bits::fit_increment(c.type, old, c.value, c.overflow);
   if (!stored) return ctx.out.null();
-  str::edit(k.shard(), e,
-            [&](bits::MutableBytes b) { bits::set_field(b, c.offset, c.type, *stored); });
+  if (*stored == old) {  // Redis leaves the key untouched (a WATCH stays clean), yet unshared
+    str::set_form(e, str::Form::kRaw);
+  } else {
+    str::edit(k.shard(), e,
+              [&](bits::MutableBytes b) { bits::set_field(b, c.offset, c.type, *stored); });
+  }
   ctx.out.integer(c.op == FieldOp::kSet ? old : *stored);
 }
 

@@ -123,7 +123,7 @@ std::optional<bool> make_dense(Context& ctx, KeyLock& k, Entry*& e) {
     ctx.out.error(kCorrupt);
     return std::nullopt;
   }
-  hll::replace(k.shard(), e, dense);
+  hll::reencode(k.shard(), e, dense);
   return true;
 }
 

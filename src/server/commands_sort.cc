@@ -393,10 +393,14 @@ Outcome sort_locked(Context& ctx, const SortArgs& a, std::vector<uint64_t>& hash
   uint64_t held = store::held_shards(db);
   for (uint64_t h : hashes) held |= uint64_t{1} << store::shard_of(h);
   int64_t now = s.now();
-  const Entry* source = lock.shard(hashes[0]).lookup_read(a.key, hashes[0], now);
+  Entry* source = lock.shard(hashes[0]).lookup_read(a.key, hashes[0], now);
   if (source != nullptr && source->kind() != store::Kind::kList &&
       source->kind() != store::Kind::kSet && source->kind() != store::Kind::kZset) {
     return {Status::kWrongType};
+  }
+  // Redis converts a sorted set it sorts to its skiplist for good (OBJECT ENCODING shows it).
+  if (source != nullptr && source->kind() == store::Kind::kZset) {
+    zset::convert_to_tree(lock.shard(hashes[0]), source);
   }
   PatternReader reader(lock, held, now);
   Outcome o = sort_source(source, a, reader);

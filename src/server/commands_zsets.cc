@@ -274,16 +274,22 @@ struct Scored {
 };
 using Scores = std::vector<Scored>;
 
+// How a STORE destination starts, as Redis 7.0 creates it: ZUNIONSTORE and friends size it for
+// the whole result; ZRANGESTORE always starts packed (so a -0 turns 0 until it converts).
+enum class Start { kSized, kPacked };
+
 // Makes the key `i` of `k` the sorted set `result` (deleting the key when it is empty) and
 // replies its size.
-void store_result(Context& ctx, MultiKeyLock& k, size_t i, const Scores& result) {
+void store_result(Context& ctx, MultiKeyLock& k, size_t i, const Scores& result, Start start) {
   if (result.empty()) {
     k.erase(i);
   } else {
     Entry* dst = create_zset(k, i);
-    size_t longest = 0;
-    for (const Scored& x : result) longest = std::max(longest, x.member.size());
-    zset::reserve(k.shard(i), dst, result.size(), longest);
+    if (start == Start::kSized) {
+      size_t longest = 0;
+      for (const Scored& x : result) longest = std::max(longest, x.member.size());
+      zset::reserve(k.shard(i), dst, result.size(), longest);
+    }
     for (const Scored& x : result) zset::add(k.shard(i), dst, x.member, x.score);
   }
   ctx.out.integer(static_cast<int64_t>(result.size()));
@@ -361,10 +367,8 @@ void zadd_command(Context& ctx, const ZaddOptions& o, size_t first) {
   write_zset(ctx, [&](KeyLock& k, Entry*& e) {
     if (e == nullptr && !o.xx) {
       e = create_zset(k);
-      size_t longest = 0;
-      for (size_t j = first + 1; j < ctx.args.size(); j += 2)
-        longest = std::max(longest, ctx.args[j].size());
-      zset::reserve(k.shard(), e, scores.size(), longest);
+      // Redis sizes a new key by the pair count and its first member only.
+      zset::reserve(k.shard(), e, scores.size(), ctx.args[first + 1].size());
     }
     int64_t added = 0, changed = 0;
     std::optional<double> result;
@@ -660,7 +664,7 @@ void cmd_zrangestore(Context& ctx) {
       result.push_back({std::string(x.member), x.score});
     });
   }
-  store_result(ctx, k, 0, result);
+  store_result(ctx, k, 0, result, Start::kPacked);
 }
 
 // ---- Pops and random members
@@ -1032,7 +1036,7 @@ void combine_command(Context& ctx, ZsetOp op, Output output) {
   if (!parse_combine_options(ctx, op, output, ctx.args.subspan(at + 1 + *n), sources, o)) return;
   if (output == Output::kCard) return ctx.out.integer(count_common(std::move(sources), o.limit));
   Scores result = combine(op, std::move(sources), o.aggregate);
-  if (store) return store_result(ctx, k, 0, result);
+  if (store) return store_result(ctx, k, 0, result, Start::kSized);
   reply_scores(ctx, result, o.withscores ? with_scores(ctx.out) : Layout::kMembers);
 }
 

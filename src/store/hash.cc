@@ -142,18 +142,19 @@ bool set(Shard& shard, Entry*& e, std::string_view field, std::string_view value
   return set_in_table(shard, *owned_table(e), field, value);
 }
 
+// Touches the key (WATCH) only when a field really goes, as Redis signals only then.
 bool remove(Shard& shard, Entry*& e, std::string_view field) {
-  shard.touch(e->key());
   if (e->type() == ValueType::kHashPacked) {
     auto record = find_packed(e->value(), field);
     if (!record) return false;
-    splice(shard, e, record->offset, record->length, nullptr, {});
+    splice(shard, e, record->offset, record->length, nullptr, {});  // touches
     return true;
   }
   OwnedTable& t = *owned_table(e);
   int64_t buckets_before = static_cast<int64_t>(t.entries.bucket_bytes());
   Entry* f = t.entries.unlink(field, field_hash(field));
   if (f == nullptr) return false;
+  shard.touch(e->key());
   int64_t freed = static_cast<int64_t>(entry_bytes(f));
   free_entry(f);
   t.entries.maybe_shrink();

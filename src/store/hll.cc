@@ -484,7 +484,12 @@ std::optional<uint64_t> cardinality(Shard& shard, Entry* e) {
 }
 
 void replace(Shard& shard, Entry*& e, std::string_view hll) {
-  e = shard.resize_value(e, hll.size());
+  shard.touch(e->key());
+  reencode(shard, e, hll);
+}
+
+void reencode(Shard& shard, Entry*& e, std::string_view hll) {
+  e = shard.reencode_value(e, hll.size());
   std::memcpy(e->value_data(), hll.data(), hll.size());
 }
 

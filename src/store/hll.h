@@ -129,6 +129,9 @@ Change add(Shard& shard, Entry*& e, std::span<const std::string_view> elements);
 std::optional<uint64_t> cardinality(Shard& shard, Entry* e);
 // Replaces the value with `hll` (PFMERGE's result), keeping the entry's TTL.
 void replace(Shard& shard, Entry*& e, std::string_view hll);
+// Like replace(), for a change of encoding that keeps the HLL's meaning (sparse to dense, as
+// PFDEBUG GETREG and TODENSE make): WATCH is not touched, as Redis signals nothing then.
+void reencode(Shard& shard, Entry*& e, std::string_view hll);
 
 }  // namespace hll
 }  // namespace cachet::store

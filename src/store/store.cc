@@ -204,6 +204,10 @@ Entry* Shard::set_expire(Entry* e, int64_t expire_at) {
 
 Entry* Shard::resize_value(Entry* e, size_t len) {
   touch(e->key());
+  return reencode_value(e, len);
+}
+
+Entry* Shard::reencode_value(Entry* e, size_t len) {
   size_t capacity = value_capacity(e);
   if (len > capacity) {
     e = reallocate(e, grown_capacity(e, len), e->has_expiry_slot());

@@ -76,6 +76,9 @@ class Shard {
   // large (the result replaces `e`). Bytes past the old length are uninitialized. A string's
   // capacity grows geometrically, a container's by an eighth (see grown_capacity).
   Entry* resize_value(Entry* e, size_t len);
+  // resize_value() for a change of encoding that keeps the logical value (a packed container
+  // converting to its heap form): WATCH is not touched, as Redis's conversions signal nothing.
+  Entry* reencode_value(Entry* e, size_t len);
 
   size_t size() const { return table_.size(); }
   size_t volatile_count() const { return volatile_; }

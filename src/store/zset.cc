@@ -451,21 +451,6 @@ void free_member(const Charge& charge, Tree& t, Entry* m) {
   charge(static_cast<int64_t>(t.members.bucket_bytes()) - buckets - freed);
 }
 
-void convert_to_tree(Shard& shard, Entry*& e) {
-  std::vector<std::pair<std::string, double>> items;
-  walk_packed(e, [&](const Packed& p) {
-    items.emplace_back(p.element.member, p.element.score);
-    return true;
-  });
-  auto* t = new Tree;
-  shard.account(static_cast<int64_t>(sizeof(Tree)));
-  Charge charge{shard, *t};
-  for (const auto& [member, score] : items) tree_add_new(charge, *t, member, score);
-  e = shard.resize_value(e, sizeof t);
-  std::memcpy(e->value_data(), &t, sizeof t);
-  e->set_type(ValueType::kZsetTree);
-}
-
 bool fits_packed(size_t count, size_t longest_member) {
   return count <= max_packed_entries() && longest_member <= max_packed_value() &&
          longest_member <= kMaxPackedMember;
@@ -513,6 +498,22 @@ size_t max_packed_value() { return g_max_value.load(std::memory_order_relaxed); 
 void init(Entry* e) {
   e->set_type(ValueType::kZsetPacked);
   e->set_value_len(0);
+}
+
+void convert_to_tree(Shard& shard, Entry*& e) {
+  if (e->type() == ValueType::kZsetTree) return;
+  std::vector<std::pair<std::string, double>> items;
+  walk_packed(e, [&](const Packed& p) {
+    items.emplace_back(p.element.member, p.element.score);
+    return true;
+  });
+  auto* t = new Tree;
+  shard.account(static_cast<int64_t>(sizeof(Tree)));
+  Charge charge{shard, *t};
+  for (const auto& [member, score] : items) tree_add_new(charge, *t, member, score);
+  e = shard.reencode_value(e, sizeof t);
+  std::memcpy(e->value_data(), &t, sizeof t);
+  e->set_type(ValueType::kZsetTree);
 }
 
 void reserve(Shard& shard, Entry*& e, size_t size_hint, size_t longest_member) {

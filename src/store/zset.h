@@ -73,6 +73,9 @@ void init(Entry* e);
 // `longest_member` bytes: it starts as a tree when they would not stay packed, as Redis's
 // zsetTypeCreate chooses (so a -0 score stays -0 as in Redis's skiplist). May move `e`.
 void reserve(Shard& shard, Entry*& e, size_t size_hint, size_t longest_member);
+// Converts a packed sorted set to the tree encoding (nothing if it is one), as Redis's SORT does
+// to its source; touches no WATCH. May move `e`.
+void convert_to_tree(Shard& shard, Entry*& e);
 size_t size(const Entry* e);
 // The score of `member`, if present.
 std::optional<double> score(const Entry* e, std::string_view member);

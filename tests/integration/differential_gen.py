@@ -7,6 +7,8 @@ key space shared by every type (so WRONGTYPE is common) with small pools of fiel
 elements that include integers, negative numbers, the empty string, binary bytes and 65- and
 300-byte strings (so small encodings convert). Every family also draws bad input: non-integer,
 negative and out-of-range numbers, bad options, and (for any step) a wrong number of arguments.
+Lex ranges, geo reads and SORT's BY/ALPHA work on keys of their own (LEX_KEYS, GEO_KEYS,
+SORT_KEYS), where Redis's reply is defined; see the comments at each.
 
 Only replies that depend on time or randomness are avoided or normalized; see normalize().
 
@@ -24,7 +26,10 @@ UNORDERED = "unordered"  # a set's elements (or KEYS): Redis returns them in has
 HASH_FIELDS = "hash_fields"  # HKEYS/HVALS: ordered only while Redis's hash is a listpack
 HASH_PAIRS = "hash_pairs"  # HGETALL: same, field-value pairs
 TTL = "ttl"  # TTL/PTTL/EXPIRETIME: the remaining time depends on the clock, -1/-2 do not
-SHAPE = "shape"  # SRANDMEMBER: random elements, deterministic reply type and length
+SHAPE = "shape"  # SRANDMEMBER/ZRANDMEMBER: random elements, deterministic reply type and length
+UNORDERED_PAIRS = "unordered_pairs"  # ZRANDMEMBER WITHSCORES of a whole zset: any pair order
+ZSCAN_ALL = "zscan_all"  # ZSCAN 0 COUNT 1000: one call, ordered only while Redis has a listpack
+HELLO = "hello"  # HELLO: the reply carries the connection's id
 
 
 class Step(NamedTuple):
@@ -57,8 +62,12 @@ BIT_OFFSETS = [b"0", b"1", b"7", b"8", b"15", b"63", b"100", b"2500"]
 BAD_BIT_OFFSETS = [b"-1", b"x", b"4294967296"]
 BITFIELD_TYPES = [b"u1", b"u4", b"u8", b"u16", b"u63", b"i1", b"i5", b"i8", b"i32", b"i64"]
 BAD_BITFIELD_TYPES = [b"u64", b"i65", b"x8", b"u0", b"i"]
-# Shortening these would make a command whose reply is random (SPOP k, SRANDMEMBER k).
-RANDOM_WHEN_SHORTENED = {b"SPOP", b"SRANDMEMBER"}
+# Shortening these could make a command whose reply is random or in unspecified order (SPOP k,
+# ZRANDMEMBER k, ZSCAN k 0 without its large COUNT, SORT ... ALPHA without its STORE, a
+# GEOSEARCH without its ASC): a wrong arity is made by appending an argument instead.
+NOT_SHORTENED = {b"SPOP", b"SRANDMEMBER", b"ZRANDMEMBER", b"ZSCAN", b"SORT", b"SORT_RO",
+                 b"GEOSEARCH", b"GEOSEARCHSTORE", b"GEORADIUS", b"GEORADIUS_RO",
+                 b"GEORADIUSBYMEMBER", b"GEORADIUSBYMEMBER_RO"}
 
 
 class Gen:
@@ -339,6 +348,393 @@ HYPERLOGLOG = weighted([
                    g.key()]),
 ])
 
+# --- sorted sets --------------------------------------------------------------------------------
+
+# Integers, decimals (0.1 replies as 0.10000000000000001), the infinities in the spellings
+# Redis's strtod takes, -0 (replies as 0), hex, 2^53+1 (rounds), and what Redis refuses.
+SCORES = [b"0", b"1", b"-1", b"2", b"3", b"10", b"100", b"1.5", b"-2.5", b"0.1", b"1e3", b"inf",
+          b"-inf", b"+inf", b"-Infinity", b"-0", b"0x10", b".5", b"9007199254740993", b"1e300"]
+BAD_SCORES = [b"nan", b"x", b"", b"1e", b" 1", b"1 ", b"1e400", b"1e-400", b"1_0"]
+SCORE_BOUNDS = [b"-inf", b"+inf", b"inf", b"(-inf", b"(+inf", b"0", b"1", b"(1", b"2", b"(2",
+                b"1.5", b"(1.5", b"-1", b"(-1", b"10", b"(10", b"100", b"1e3"]
+BAD_SCORE_BOUNDS = [b"x", b"(", b"(x", b"[1", b"nan", b""]
+WEIGHTS = [b"1", b"2", b"0", b"-1", b"0.5", b"inf", b"-inf"]
+# Positive: a whole zset at most; never a huge negative count (a reply of that many elements).
+ZRANDMEMBER_COUNTS = [b"0", b"1000", b"2", b"-3", b"x", b"-9223372036854775808"]
+TIMEOUTS = [b"0.01"]  # never 0: an empty key would block the sequence for good
+BAD_TIMEOUTS = [b"-1", b"x"]
+# Lex ranges only on keys whose members all have score 0 (Redis leaves lex ranges over differing
+# scores unspecified): LEX_KEYS, written by the lex commands alone.
+LEX_KEYS = [b"lex0", b"lex1"]
+LEX_MEMBERS = [b"a", b"aa", b"ab", b"b", b"c", b"d", b"", b"0", b"A", BINARY, LONG65]
+LEX_BOUNDS = [b"-", b"+", b"[a", b"(a", b"[aa", b"(ab", b"[b", b"(c", b"[", b"(", b"[0", b"(d"]
+BAD_LEX_BOUNDS = [b"a", b"", b"{a"]
+
+
+def _score(g):
+    return g.num(SCORES, BAD_SCORES, 0.06)
+
+
+def _bound(g):
+    return g.num(SCORE_BOUNDS, BAD_SCORE_BOUNDS, 0.05)
+
+
+def _lex_bound(g):
+    return g.num(LEX_BOUNDS, BAD_LEX_BOUNDS, 0.05)
+
+
+def _limit(g):
+    return [b"LIMIT", g.num([b"0", b"1", b"2", b"-1"]), g.num([b"1", b"2", b"5", b"-1", b"0"])]
+
+
+def _numkeys(g, keys=None):
+    """numkeys key..., numkeys now and then zero, negative, past the arguments or malformed."""
+    keys = keys or g.keys(1, 3)
+    numkeys = b"%d" % len(keys) if g.chance(0.9) else g.pick([b"0", b"-1", b"5", b"x"])
+    return [numkeys] + keys
+
+
+def _zadd(g):
+    flags = g.opts([[b"NX"], [b"XX"], [b"GT"], [b"LT"], [b"CH"]], 0.12)
+    incr = g.chance(0.1)
+    pairs = 1 if incr and g.chance(0.85) else g.r.randint(1, 4)
+    return ([b"ZADD", g.key()] + flags + ([b"INCR"] if incr else [])
+            + [a for _ in range(pairs) for a in (_score(g), g.pick(MEMBERS))])
+
+
+def _zrange(g):
+    """ZRANGE by rank or by score (REV, LIMIT, WITHSCORES); LIMIT by rank is an error."""
+    by_score = g.chance(0.5)
+    head = ([b"ZRANGE", g.key(), _bound(g), _bound(g), b"BYSCORE"] if by_score
+            else [b"ZRANGE", g.key(), g.num(INDICES), g.num(INDICES)])
+    return head + g.opts([[b"REV"], [b"WITHSCORES"]], 0.4) + (
+        _limit(g) if g.chance(0.3 if by_score else 0.05) else [])
+
+
+def _zrangestore(g):
+    src = g.key()
+    if g.chance(0.5):
+        return [b"ZRANGESTORE", g.key(), src, _bound(g), _bound(g), b"BYSCORE"] + g.opts(
+            [[b"REV"], _limit(g)], 0.3)
+    return [b"ZRANGESTORE", g.key(), src, g.num(INDICES), g.num(INDICES)] + g.opts([[b"REV"]])
+
+
+def _by_score(g):
+    name = g.pick([b"ZRANGEBYSCORE", b"ZREVRANGEBYSCORE"])
+    return [name, g.key(), _bound(g), _bound(g)] + g.opts([[b"WITHSCORES"], _limit(g)], 0.4)
+
+
+def _weights_aggregate(g, n):
+    weights = [b"WEIGHTS"] + [g.num(WEIGHTS, [b"x", b"nan"], 0.05) for _ in range(n)]
+    if g.chance(0.05):
+        weights = weights[:-1] if n > 1 else weights + [b"1"]  # one weight too few or too many
+    aggregate = [b"AGGREGATE", g.num([b"SUM", b"MIN", b"MAX"], [b"AVG"], 0.05)]
+    return g.opts([weights, aggregate], 0.35)
+
+
+def _zstore(g):
+    name = g.pick([b"ZUNIONSTORE", b"ZINTERSTORE", b"ZDIFFSTORE"])
+    keys = g.keys(1, 3)
+    tail = [] if name == b"ZDIFFSTORE" else _weights_aggregate(g, len(keys))
+    return [name, g.key()] + _numkeys(g, keys) + tail
+
+
+def _zcombine(g):
+    name = g.pick([b"ZUNION", b"ZINTER", b"ZDIFF"])
+    keys = g.keys(1, 3)
+    tail = [] if name == b"ZDIFF" else _weights_aggregate(g, len(keys))
+    return [name] + _numkeys(g, keys) + tail + g.opts([[b"WITHSCORES"]], 0.5)
+
+
+def _zpop(g):
+    return [g.pick([b"ZPOPMIN", b"ZPOPMAX"]), g.key()] + g.pick([[], [], [g.count(3)]])
+
+
+def _zmpop(g, blocking):
+    head = [b"BZMPOP", g.num(TIMEOUTS, BAD_TIMEOUTS)] if blocking else [b"ZMPOP"]
+    return (head + _numkeys(g) + [g.num([b"MIN", b"MAX"], [b"UP"], 0.05)]
+            + g.opts([[b"COUNT", g.count(3)]], 0.5))
+
+
+def _bzpop(g):
+    return [g.pick([b"BZPOPMIN", b"BZPOPMAX"])] + g.keys(1, 2) + [g.num(TIMEOUTS, BAD_TIMEOUTS)]
+
+
+def _zrandmember(g):
+    """Only replies that are not random: count 0, a count past any zset's size (the whole zset,
+    compared in any order), errors; other counts are compared by reply type and length."""
+    count = g.pick([[]] + [[c] for c in ZRANDMEMBER_COUNTS])
+    args = [b"ZRANDMEMBER", g.key()] + count + (g.opts([[b"WITHSCORES"]], 0.5) if count else [])
+    if count == [b"1000"]:
+        return Step(tuple(args), UNORDERED_PAIRS)
+    return Step(tuple(args), EXACT if count == [b"0"] else SHAPE)
+
+
+def _zscan(g):
+    """A whole zset in one call (a COUNT past any zset's size); not inside MULTI, where the
+    comparison could not ask for the encoding the zset had."""
+    if g.in_multi:
+        return [b"ZCARD", g.key()]
+    args = [b"ZSCAN", g.key(), g.num([b"0"], [b"x", b"1.5"], 0.05)]  # another cursor: no
+    args += g.opts([[b"MATCH", g.pick([b"*", b"a*", b"1*", b"?", b"[ab]"])]], 0.4)
+    return Step(tuple(args + [b"COUNT", b"1000"]), ZSCAN_ALL)
+
+
+def _big_zset(g):
+    """130 members (past the 128-entry listpack limit), scores with ties."""
+    start = g.r.randint(0, 50)
+    return [b"ZADD", g.key()] + [a for i in range(start, start + 130)
+                                 for a in (b"%d" % (i % 7), b"z%d" % i)]
+
+
+def _lex_zadd(g):
+    flags = g.opts([[b"NX"], [b"XX"], [b"CH"]], 0.15)
+    return [b"ZADD", g.pick(LEX_KEYS)] + flags + [a for m in g.some(LEX_MEMBERS, 1, 4)
+                                                    for a in (b"0", m)]
+
+
+def _lex_range(g):
+    name = g.pick([b"ZRANGEBYLEX", b"ZREVRANGEBYLEX", b"ZLEXCOUNT", b"ZREMRANGEBYLEX", b"ZRANGE"])
+    args = [name, g.pick(LEX_KEYS), _lex_bound(g), _lex_bound(g)]
+    if name == b"ZRANGE":
+        args += [b"BYLEX"] + g.opts([[b"REV"], _limit(g), [b"WITHSCORES"]], 0.25)
+    elif name in (b"ZRANGEBYLEX", b"ZREVRANGEBYLEX") and g.chance(0.3):
+        args += _limit(g)
+    return args
+
+
+ZSETS = weighted([
+    (8, _zadd),
+    (2, lambda g: [b"ZINCRBY", g.key(), _score(g), g.pick(MEMBERS)]),
+    (3, lambda g: [b"ZREM", g.key()] + g.some(MEMBERS)),
+    (2, lambda g: [b"ZCARD", g.key()]),
+    (3, lambda g: [b"ZSCORE", g.key(), g.pick(MEMBERS)]),
+    (2, lambda g: [b"ZMSCORE", g.key()] + g.some(MEMBERS)),
+    (2, lambda g: [g.pick([b"ZRANK", b"ZREVRANK"]), g.key(), g.pick(MEMBERS)]),
+    (2, lambda g: [b"ZCOUNT", g.key(), _bound(g), _bound(g)]),
+    (4, _zrange),
+    (2, lambda g: [b"ZREVRANGE", g.key(), g.num(INDICES), g.num(INDICES)]
+     + g.opts([[b"WITHSCORES"]], 0.5)),
+    (3, _by_score),
+    (1, _zrangestore),
+    (1, lambda g: [b"ZREMRANGEBYRANK", g.key(), g.num(INDICES), g.num(INDICES)]),
+    (1, lambda g: [b"ZREMRANGEBYSCORE", g.key(), _bound(g), _bound(g)]),
+    (2, _zpop),
+    (1, lambda g: _zmpop(g, False)),
+    (0.5, lambda g: _zmpop(g, True)),
+    (0.5, _bzpop),
+    (2, _zstore),
+    (2, _zcombine),
+    (1, lambda g: [b"ZINTERCARD"] + _numkeys(g) + g.opts([[b"LIMIT", g.count(3)]], 0.4)),
+    (1, _zrandmember),
+    (1, _zscan),
+    (3, _lex_zadd),
+    (3, _lex_range),
+    (1, lambda g: [g.pick([b"ZREM", b"ZPOPMIN"]), g.pick(LEX_KEYS)] + g.some(LEX_MEMBERS, 1, 1)),
+    (0.2, _big_zset),
+])
+
+# --- GEO ----------------------------------------------------------------------------------------
+
+# Geo commands read only GEO_KEYS (written by GEOADD and the stores): the zsets family gives the
+# other keys scores that are no geohash (negative, infinite), whose decoding Redis leaves to C's
+# undefined double-to-integer conversion. GEOADD and STORE may still write to KEYS.
+GEO_KEYS = [b"g0", b"g1", b"g2"]
+# Each member has its own places, all different, so that no two members are ever at the same
+# distance from a search's center (ties would order a sorted reply by scan order).
+PLACES = {
+    b"Palermo": [(b"13.361389", b"38.115556"), (b"13.583333", b"37.316667")],
+    b"Catania": [(b"15.087269", b"37.502669"), (b"15.28", b"37.07")],
+    b"Paris": [(b"2.3522219", b"48.856614"), (b"2.29", b"48.8584")],
+    b"NYC": [(b"-73.935242", b"40.73061"), (b"-74.0445", b"40.6892")],
+    b"Tokyo": [(b"139.6917", b"35.6895"), (b"139.7454", b"35.6586")],
+    b"Sydney": [(b"151.2093", b"-33.8688"), (b"151.2153", b"-33.8568")],
+    b"origin": [(b"0", b"0"), (b"0.0001", b"-0.0002")],
+    b"north": [(b"10.5", b"85.05112878"), (b"-20.25", b"84.9")],
+    b"south": [(b"-179.9999", b"-85.05112878"), (b"179.5", b"-85")],
+    b"dateline": [(b"180", b"0.5"), (b"-180", b"-1.25")],
+    b"": [(b"-0.1278", b"51.5074"), (b"-0.1419", b"51.5014")],
+    BINARY: [(b"12.4964", b"41.9028"), (b"12.4533", b"41.9029")],
+}
+GEO_MEMBERS = list(PLACES) + [b"nowhere"]  # "nowhere" is never added
+BAD_PLACES = [(b"181", b"0"), (b"0", b"86"), (b"-180.5", b"1"), (b"x", b"1"), (b"1", b"")]
+CENTERS = [(b"15", b"37"), (b"0", b"0"), (b"2.35", b"48.85"), (b"-74", b"40.7"),
+           (b"140", b"35"), (b"-179.9", b"-84.9"), (b"100", b"-10")]
+UNITS = [b"m", b"km", b"ft", b"mi", b"KM"]
+RADII = [b"0", b"1", b"50", b"200", b"1000", b"5000", b"20000"]
+
+
+def _geo_key(g):
+    return g.pick(GEO_KEYS) if g.chance(0.95) else b"g9"  # g9: always missing
+
+
+def _unit(g):
+    return g.num(UNITS, [b"parsec", b""], 0.04)
+
+
+def _geoadd(g):
+    flags = g.opts([[b"NX"], [b"XX"], [b"CH"]], 0.15)
+    key = _geo_key(g) if g.chance(0.9) else g.key()
+    coords = []
+    for member in g.some(list(PLACES), 1, 4):
+        lon, lat = g.pick(BAD_PLACES) if g.chance(0.04) else g.pick(PLACES[member])
+        coords += [lon, lat, member]
+    return [b"GEOADD", key] + flags + coords
+
+
+def _center(g, by_member):
+    """FROMMEMBER m / FROMLONLAT lon lat arguments (GEOSEARCH's or GEORADIUS's form)."""
+    if by_member:
+        return [g.pick(GEO_MEMBERS)]
+    return list(g.pick(CENTERS) if g.chance(0.95) else g.pick(BAD_PLACES))
+
+
+def _search_area(g):
+    if g.chance(0.6):
+        return [b"BYRADIUS", g.num(RADII, [b"-1", b"x"], 0.04), _unit(g)]
+    size = [b"1", b"100", b"400", b"2000", b"40000"]
+    return [b"BYBOX", g.num(size, [b"-1"], 0.04), g.num(size, [b"x"], 0.04), _unit(g)]
+
+
+def _search_options(g, with_fields):
+    """(options, ordered): ASC/DESC, COUNT [ANY], WITH* fields. The reply order is defined with
+    ASC/DESC or a COUNT without ANY (ascending then); ANY comes only with a COUNT past any
+    key's size (the first N found would depend on the scan order)."""
+    sort = g.pick([[], [b"ASC"], [b"DESC"]])
+    count = []
+    if g.chance(0.35):
+        count = [b"COUNT", g.num([b"1", b"2", b"3", b"100"], [b"0", b"-1", b"x"], 0.05)]
+        if count[1] == b"100" and g.chance(0.3):
+            count.append(b"ANY")
+    elif g.chance(0.02):
+        count = [b"ANY"]  # without COUNT: an error
+    fields = [[f] for f in [b"WITHCOORD", b"WITHDIST", b"WITHHASH"]
+              if with_fields and g.chance(0.3)]
+    groups = [sort, count] + fields
+    if g.chance(0.2):
+        g.r.shuffle(groups)  # options in any order (COUNT n [ANY] kept together)
+    ordered = bool(sort) or (bool(count) and b"ANY" not in count)
+    return [a for group in groups for a in group], ordered
+
+
+def _geosearch(g):
+    by_member = g.chance(0.4)
+    store = g.chance(0.2)
+    head = [b"GEOSEARCHSTORE", g.pick(GEO_KEYS + KEYS[:2])] if store else [b"GEOSEARCH"]
+    origin = [b"FROMMEMBER"] if by_member else [b"FROMLONLAT"]
+    options, ordered = _search_options(g, not store)
+    args = head + [_geo_key(g)] + origin + _center(g, by_member) + _search_area(g) + options
+    if store and g.chance(0.4):
+        args.append(b"STOREDIST")
+    return Step(tuple(args), EXACT if ordered or store else UNORDERED)
+
+
+def _georadius(g):
+    by_member = g.chance(0.4)
+    name = [b"GEORADIUS", b"GEORADIUSBYMEMBER"][by_member]
+    read_only = g.chance(0.3)
+    store = [] if read_only or not g.chance(0.2) else [
+        g.pick([b"STORE", b"STOREDIST"]), g.pick(GEO_KEYS + KEYS[:2])]
+    radius = [g.num(RADII, [b"-1", b"x"], 0.04), _unit(g)]
+    options, ordered = _search_options(g, not store or g.chance(0.05))  # WITH* + STORE: error
+    args = ([name + (b"_RO" if read_only else b""), _geo_key(g)] + _center(g, by_member)
+            + radius + options + store)
+    return Step(tuple(args), EXACT if ordered or store else UNORDERED)
+
+
+GEO = weighted([
+    (6, _geoadd),
+    (3, lambda g: [b"GEODIST", _geo_key(g), g.pick(GEO_MEMBERS), g.pick(GEO_MEMBERS)]
+     + g.opts([[_unit(g)]], 0.6)),
+    (3, lambda g: [b"GEOPOS", _geo_key(g)] + g.some(GEO_MEMBERS)),
+    (2, lambda g: [b"GEOHASH", _geo_key(g)] + g.some(GEO_MEMBERS)),
+    (5, _geosearch),
+    (3, _georadius),
+    (1, lambda g: [b"ZREM", _geo_key(g)] + g.some(GEO_MEMBERS)),
+    (1, lambda g: [b"ZRANGE", _geo_key(g), b"0", b"-1", b"WITHSCORES"]),
+    (0.1, lambda g: [b"SET", g.pick(GEO_KEYS), b"not a zset"]),
+    (0.5, lambda g: [b"DEL", g.pick(GEO_KEYS)]),
+])
+
+# --- SORT ---------------------------------------------------------------------------------------
+
+# Redis breaks ties between equal numeric scores by comparing the elements with strcoll() (which
+# stops at a NUL byte), and leaves ALPHA ties between BY values unordered, so: BY patterns and
+# ALPHA without STORE only on SORT_KEYS, whose elements are plain ASCII; no ALPHA with a BY
+# pattern; BY nosort only on the list and the zset (a set's iteration order is its own).
+# s0-s2 hold numbers (now and then a word, which makes a numeric SORT fail), s3 words too.
+SORT_KEYS = {b"s0": b"list", b"s1": b"set", b"s2": b"zset", b"s3": b"list"}
+SORT_NUMBERS = [b"1", b"2", b"3", b"10", b"2.5", b"1.0", b"01", b"7", b"-4", b"1e1", b"0"]
+SORT_WORDS = [b"apple", b"pear", b"fig", b"kiwi", b"a1", b"b"]
+SORT_ELEMENTS = SORT_NUMBERS + SORT_WORDS
+SORT_WEIGHTS = [b"1", b"5", b"-2", b"3.5", b"10", b"1e3", b"0", b"x"]
+GET_PATTERNS = [b"#", b"w_*", b"h_*->f", b"h_*->g", b"none_*", b"w_*->f", b"w_apple"]
+BY_PATTERNS = [b"w_*", b"h_*->f", b"none_*"]
+
+
+def _sort_fill(g):
+    key = g.pick(list(SORT_KEYS))
+    kind = SORT_KEYS[key]
+    words = key == b"s3" or g.chance(0.03)
+    elements = g.some(SORT_ELEMENTS if words else SORT_NUMBERS, 1, 4)
+    if kind == b"list":
+        return [g.pick([b"RPUSH", b"LPUSH"]), key] + elements
+    if kind == b"set":
+        return [b"SADD", key] + elements
+    return [b"ZADD", key] + [a for e in elements for a in (g.pick([b"1", b"2", b"3"]), e)]
+
+
+def _sort_weight(g):
+    element = g.pick(SORT_ELEMENTS)
+    if g.chance(0.5):
+        return [b"SET", b"w_" + element, g.pick(SORT_WEIGHTS)]
+    return [b"HSET", b"h_" + element, g.pick([b"f", b"g"]), g.pick(SORT_WEIGHTS)]
+
+
+def _sort_limit(g):
+    if g.chance(0.05):
+        return [b"LIMIT", g.pick([b"x", b"0"])] + g.pick([[b"1"], []])  # malformed or short
+    return [b"LIMIT"] + list(g.pick([(b"0", b"1"), (b"1", b"3"), (b"0", b"-1"), (b"-1", b"2"),
+                                     (b"2", b"0"), (b"100", b"5")]))
+
+
+def _sort(g):
+    """SORT/SORT_RO with BY, LIMIT, GET, ASC/DESC, ALPHA and STORE under the rules above.
+
+    Inside MULTI only ALPHA sorts: Redis 7.0 reads errno after strtod() without clearing it,
+    so a numeric SORT that runs after a number overflowed (ZADD k 1e400 m) in the same EXEC
+    fails whatever its elements; outside MULTI the test clears errno first (see
+    test_differential_random.clear_redis_errno)."""
+    clean = g.chance(0.75) or g.in_multi
+    key = g.pick(list(SORT_KEYS)) if clean else g.key()
+    read_only = g.chance(0.2)
+    store = [] if read_only or not g.chance(0.3) else [
+        b"STORE", b"dst" if g.chance(0.8) else g.key()]
+    by = []
+    if clean and g.chance(0.4):
+        nosort = SORT_KEYS[key] != b"set" and (g.in_multi or g.chance(0.3))
+        by = [b"BY", b"nosort" if nosort else g.pick(BY_PATTERNS)]
+    alpha = [b"ALPHA"] if (g.chance(0.4) or g.in_multi) and (
+        by in ([], [b"BY", b"nosort"])) and (clean or store) else []
+    gets = [a for p in g.some(GET_PATTERNS, 0, 2) for a in (b"GET", p)]
+    options = [by, _sort_limit(g) if g.chance(0.3) else [],
+               gets, g.pick([[], [b"ASC"], [b"DESC"]]), alpha]
+    if g.chance(0.15):
+        g.r.shuffle(options)  # the options come in any order
+    return [b"SORT_RO" if read_only else b"SORT", key] + [a for o in options for a in o] + store
+
+
+SORT = weighted([
+    (5, _sort_fill),
+    (3, _sort_weight),
+    (2, lambda g: g.pick([[b"LPOP", b"s0"], [b"SREM", b"s1", g.pick(SORT_WORDS)],
+                          [b"ZREM", b"s2", g.pick(SORT_WORDS)], [b"RPOP", b"s3"]])),
+    (0.5, lambda g: [b"DEL", g.pick(list(SORT_KEYS))]),
+    (0.5, lambda g: [b"DEL", b"w_" + g.pick(SORT_ELEMENTS)]),
+    (8, _sort),
+    (1, lambda g: [b"LRANGE", b"dst", b"0", b"-1"]),
+])
+
 # --- OBJECT ENCODING ----------------------------------------------------------------------------
 
 OBJECT = weighted([
@@ -348,9 +744,12 @@ OBJECT = weighted([
 
 FAMILIES = {
     "strings": STRINGS, "keys": KEYSPACE, "hashes": HASHES, "lists": LISTS, "sets": SETS,
-    "bitmaps": BITMAPS, "hyperloglog": HYPERLOGLOG, "object": OBJECT,
+    "bitmaps": BITMAPS, "hyperloglog": HYPERLOGLOG, "object": OBJECT, "zsets": ZSETS, "geo": GEO,
+    "sort": SORT,
 }
-ALL_FAMILIES = list(FAMILIES) + ["multi"]  # "multi": MULTI/EXEC blocks of the other families
+# "multi": MULTI/EXEC blocks of the other families; "resp3": now and then a HELLO 3 (or back to
+# HELLO 2), so that the commands after it are compared in RESP3.
+ALL_FAMILIES = list(FAMILIES) + ["multi", "resp3"]
 
 
 def _as_step(drawn):
@@ -360,7 +759,7 @@ def _as_step(drawn):
 def _wrong_arity(g, step):
     """The step with its last arguments cut off or an extra one appended."""
     args = step.args
-    if step.args[0] in RANDOM_WHEN_SHORTENED or g.chance(0.4):
+    if step.args[0] in NOT_SHORTENED or g.chance(0.4):
         return step._replace(args=args + (JUNK,))
     return step._replace(args=args[:g.r.randint(1, len(args) - 1)] if len(args) > 1 else args)
 
@@ -399,6 +798,8 @@ def generate(seed, count, families):
     while len(steps) < count:
         if "multi" in families and g.chance(0.06):
             steps += _transaction(g, plain)
+        elif "resp3" in families and g.chance(0.01):
+            steps.append(Step((b"HELLO", g.pick([b"3", b"3", b"2"])), HELLO))
         else:
             steps.append(_command(g, plain))
     return steps
@@ -422,8 +823,9 @@ def _reply_end(raw, i):
 
 
 def split_array(raw):
-    """(header line, [element replies]) of an array reply; None for any other reply."""
-    if not raw.startswith(b"*") or raw.startswith(b"*-1"):
+    """(header line, [element replies]) of an array reply, or of a RESP3 set or map (a map's
+    keys and values alternate); None for any other reply."""
+    if raw[:1] not in (b"*", b"~", b"%") or raw.startswith(b"*-1"):
         return None
     eol = raw.index(b"\r\n") + 2
     elements, i = [], eol
@@ -443,6 +845,24 @@ def _sorted(raw, group=1):
     return header + b"".join(sorted(groups))
 
 
+def _sorted_pairs(raw):
+    """A WITHSCORES reply sorted by member-score pair: flat pairs in RESP2, arrays in RESP3."""
+    parts = split_array(raw)
+    if parts is None:
+        return raw
+    return _sorted(raw, 1 if all(e.startswith(b"*") for e in parts[1]) else 2)
+
+
+def _zscan_all(raw, is_listpack):
+    """ZSCAN's [cursor, [member, score, ...]] with the pairs sorted unless Redis's zset is a
+    listpack (which it scans in order)."""
+    parts = split_array(raw)
+    if parts is None or len(parts[1]) != 2 or is_listpack():
+        return raw
+    header, (cursor, pairs) = parts
+    return header + cursor + _sorted(pairs, 2)
+
+
 def _shape(raw):
     parts = split_array(raw)
     if parts is not None:
@@ -450,16 +870,21 @@ def _shape(raw):
     return b"$<random element>" if raw.startswith(b"$") and raw != b"$-1\r\n" else raw
 
 
-def normalize(raw, norm, hash_is_ordered):
+def normalize(raw, norm, is_listpack):
     """The part of reply `raw` that must be identical between Redis and cachet under `norm`.
 
     Normalization is kept to what Redis itself leaves undefined:
     - UNORDERED: a set (and KEYS) replies in hash-table order, so elements are compared sorted.
     - HASH_FIELDS/HASH_PAIRS: a hash keeps insertion order only while it is a listpack (at most
-      128 fields of at most 64 bytes); once Redis's copy is a hash table (hash_is_ordered() is
-      false) fields, values or field-value pairs are compared sorted.
+      128 fields of at most 64 bytes); once Redis's copy is a hash table (is_listpack(), which
+      asks Redis the encoding of the command's key, is false) fields, values or field-value
+      pairs are compared sorted.
     - TTL: a positive remaining time depends on the clock; its sign (and -1/-2) does not.
-    - SHAPE: SRANDMEMBER's elements are random; the reply type and length are not.
+    - SHAPE: SRANDMEMBER's and ZRANDMEMBER's elements are random; the reply type and length
+      are not.
+    - UNORDERED_PAIRS: ZRANDMEMBER of a whole zset WITHSCORES, in any order.
+    - ZSCAN_ALL: a zset scanned in one call is ordered only while Redis's copy is a listpack.
+    - HELLO: the connection id differs.
     - ("exec", norms): each element of EXEC's array under its own command's norm.
     """
     if isinstance(norm, tuple):
@@ -468,11 +893,17 @@ def normalize(raw, norm, hash_is_ordered):
             return raw
         header, elements = parts
         return header + b"".join(
-            normalize(e, n, hash_is_ordered) for e, n in zip(elements, norm[1]))
+            normalize(e, n, is_listpack) for e, n in zip(elements, norm[1]))
     if norm == UNORDERED:
         return _sorted(raw)
     if norm in (HASH_FIELDS, HASH_PAIRS):
-        return raw if hash_is_ordered() else _sorted(raw, 2 if norm == HASH_PAIRS else 1)
+        return raw if is_listpack() else _sorted(raw, 2 if norm == HASH_PAIRS else 1)
+    if norm == UNORDERED_PAIRS:
+        return _sorted_pairs(raw)
+    if norm == ZSCAN_ALL:
+        return _zscan_all(raw, is_listpack)
+    if norm == HELLO:
+        return re.sub(rb"\$2\r\nid\r\n:[0-9]+\r\n", b"$2\r\nid\r\n:<id>\r\n", raw)
     if norm == TTL:
         return re.sub(rb"^:[1-9][0-9]*\r\n$", b":<positive>\r\n", raw)
     if norm == SHAPE:

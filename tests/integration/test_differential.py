@@ -88,6 +88,14 @@ SCRIPT = [
     ["EXEC"], ["MULTI"], ["SELECT", "2"], ["SET", "x", "y"], ["EXEC"], ["GET", "x"], ["SELECT", "0"],
     ["GET", "x"], ["MULTI"], ["DBSIZE"], ["FLUSHALL"], ["DBSIZE"], ["EXEC"], ["MULTI"], ["EXEC"],
     ["WATCH"], ["MULTI", "x"], ["EXEC", "x"],
+    # writes that change nothing leave a WATCH clean, as in Redis (found by the random test)
+    ["HSET", "wh", "f", "1"], ["WATCH", "wh"], ["HDEL", "wh", "x", "y"], ["MULTI"], ["PING"],
+    ["EXEC"], ["SET", "wb", "x"], ["WATCH", "wb"], ["BITFIELD", "wb", "SET", "u1", "1", "1"],
+    ["MULTI"], ["PING"], ["EXEC"], ["OBJECT", "ENCODING", "wb"], ["WATCH", "wb"],
+    ["BITFIELD", "wb", "SET", "u1", "1", "0"], ["MULTI"], ["PING"], ["EXEC"], ["PFADD", "wp", "a"],
+    ["WATCH", "wp"], ["PFDEBUG", "GETREG", "wp"], ["MULTI"], ["PING"], ["EXEC"],
+    # SORT turns a small sorted set into a skiplist for good, as Redis's does
+    ["ZADD", "wz", "1", "a", "2", "b"], ["SORT", "wz"], ["OBJECT", "ENCODING", "wz"],
 ]
 
 
