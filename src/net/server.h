@@ -1,7 +1,8 @@
 // A multi-threaded TCP server: one listening socket per bind address shared by N workers.
 //
-// Each worker waits on the listening sockets with EPOLLEXCLUSIVE, so an idle worker takes the next
-// connection. The server knows no protocol: a HandlerFactory gives each connection its Handler.
+// Each worker waits on the listening sockets with EPOLLEXCLUSIVE, so an idle worker accepts the
+// next connection, and hands it to the workers in turn (round robin) so a burst spreads evenly. The
+// server knows no protocol: a HandlerFactory gives each connection its Handler.
 #pragma once
 
 #include <atomic>
@@ -59,6 +60,10 @@ class Server {
   bool admit();  // counts a new connection; false when full
   void release() { connections_.fetch_sub(1, std::memory_order_relaxed); }
   uint64_t next_id() { return next_id_.fetch_add(1, std::memory_order_relaxed); }
+  // The worker that takes the next accepted connection (round robin).
+  Worker& next_worker() {
+    return *workers_[next_worker_.fetch_add(1, std::memory_order_relaxed) % workers_.size()];
+  }
 
   ServerOptions options_;
   HandlerFactory factory_;
@@ -71,6 +76,7 @@ class Server {
   std::atomic<size_t> connections_{0};
   std::atomic<size_t> max_connections_;
   std::atomic<uint64_t> next_id_{1};
+  std::atomic<uint64_t> next_worker_{0};
   std::atomic<bool> stopped_{false};
 };
 

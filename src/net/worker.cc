@@ -224,21 +224,37 @@ void Worker::accept_all() {
         if (server_.options_.on_reject) server_.options_.on_reject();
         continue;
       }
-      int one = 1;
-      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-      auto conn = std::make_unique<Connection>(*this, fd, server_.next_id(), peer_address(fd),
-                                               local_address(fd));
-      conn->handler_ = server_.factory_(*conn);
-      // Edge-triggered, for input only: EPOLLOUT is asked for only while a write is blocked
-      // (watch_output), since an always-armed EPOLLOUT edge fires on every ACK that frees send
-      // buffer, waking the worker once more per request at pipeline 1.
-      Connection* c = conn.get();
-      epoll_event ev{kInputEvents, {.u64 = reinterpret_cast<uint64_t>(c)}};
-      epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
-      connections_.emplace(c->id(), std::move(conn));
-      if (!c->output_.empty()) flush(*c);  // a handler may answer before any input
+      // Round robin over the workers, so a burst accepted by one worker does not all stay on
+      // it (one slow command there would stall every client of the burst).
+      Worker& target = server_.next_worker();
+      if (&target == this) {
+        adopt(fd);
+      } else {
+        target.post([&target, fd] { target.adopt(fd); });
+      }
     }
   }
+}
+
+void Worker::adopt(int fd) {
+  if (draining_) {  // handed over while this worker began to shut down
+    ::close(fd);
+    server_.release();
+    return;
+  }
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  auto conn = std::make_unique<Connection>(*this, fd, server_.next_id(), peer_address(fd),
+                                           local_address(fd));
+  conn->handler_ = server_.factory_(*conn);
+  // Edge-triggered, for input only: EPOLLOUT is asked for only while a write is blocked
+  // (watch_output), since an always-armed EPOLLOUT edge fires on every ACK that frees send
+  // buffer, waking the worker once more per request at pipeline 1.
+  Connection* c = conn.get();
+  epoll_event ev{kInputEvents, {.u64 = reinterpret_cast<uint64_t>(c)}};
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+  connections_.emplace(c->id(), std::move(conn));
+  if (!c->output_.empty()) flush(*c);  // a handler may answer before any input
 }
 
 // Reads until the socket is drained (a short read proves it: any later arrival raises a new

@@ -172,6 +172,8 @@ class Worker {
   void run_posted();
   void run_deferred();
   void accept_all();
+  // Takes the accepted socket `fd` as a new connection of this worker. Worker thread only.
+  void adopt(int fd);
   void on_readable(Connection& conn);
   void process_input(Connection& conn);
   void flush(Connection& conn);

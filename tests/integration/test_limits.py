@@ -1,5 +1,6 @@
 """Resource limits for untrusted peers: a client that has not authenticated cannot make the
 server buffer its replies, and an HTTP client that never reads its responses is cut off."""
+import select
 import socket
 
 import redis
@@ -52,3 +53,33 @@ def test_an_http_client_that_never_reads_is_not_read_from():
             used = r.info("memory")["used_memory"]
             assert used < 100 * 1024 * 1024, used
         assert r.ping() and c.proc.poll() is None
+
+
+def test_a_burst_of_connections_spreads_over_the_workers():
+    """41 connections opened at once, then a long KEYS on one of them: with 2 workers, the
+    connections on the other worker answer PING before the KEYS reply even starts (they were
+    handed out round robin, not all kept by the worker that accepted them)."""
+    with Cachet("--threads", "2") as c:
+        n = 300_000
+        with socket.create_connection(("127.0.0.1", c.port), timeout=SAFETY_TIMEOUT) as s:
+            s.sendall(b"".join(b"*3\r\n$3\r\nSET\r\n$8\r\nk%07d\r\n$1\r\nv\r\n" % i for i in range(n)))
+            got = 0
+            while got < 5 * n:
+                got += len(s.recv(1 << 20))
+        conns = [socket.create_connection(("127.0.0.1", c.port), timeout=SAFETY_TIMEOUT)
+                 for _ in range(41)]
+        busy = conns.pop(0)
+        busy.sendall(b"KEYS *\r\n")
+        for k in conns:
+            k.sendall(b"PING\r\n")
+        answered = set()
+        while True:  # until the KEYS reply starts: every PING answered by then was not behind it
+            ready, _, _ = select.select([busy] + [k for k in conns if k not in answered], [], [],
+                                        SAFETY_TIMEOUT)
+            if busy in ready or not ready:
+                break
+            answered.update(ready)
+        assert len(answered) >= 15, f"only {len(answered)} of 40 answered while KEYS ran"
+        for k in conns + [busy]:
+            k.close()
+        assert c.proc.poll() is None
