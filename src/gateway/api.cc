@@ -49,7 +49,19 @@ void fail(http::Response& response, json::buffer& body, int status, std::string_
   error_body(status, message, body);
 }
 
-// The value of query parameter `name`, percent-decoded; false if absent or malformed.
+// Whether every name and value of the query percent-decodes (RFC 3986).
+bool query_well_formed(std::string_view query) {
+  std::string scratch;
+  for (size_t start = 0; start <= query.size();) {
+    size_t amp = std::min(query.find('&', start), query.size());
+    if (!percent_decode(query.substr(start, amp - start), scratch)) return false;
+    start = amp + 1;
+  }
+  return true;
+}
+
+// The value of query parameter `name`, percent-decoded; false if absent (the query was checked
+// by query_well_formed first).
 bool query_param(std::string_view query, std::string_view name, std::string& out) {
   while (!query.empty()) {
     size_t amp = query.find('&');
@@ -424,6 +436,8 @@ bool Api::start(const http::Request& request, Call& call, http::Response& respon
     // 401 filled in
   } else if (!m.params.empty() && !percent_decode(m.params[0], call.key)) {
     fail(response, body, 400, "malformed percent-encoding in the key");
+  } else if (!query_well_formed(request.query)) {
+    fail(response, body, 400, "malformed percent-encoding in the query");
   } else {
     pending = route(request, call, response, body);
   }

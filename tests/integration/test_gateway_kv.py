@@ -195,3 +195,17 @@ def test_the_http_api_honours_requirepass():
         assert c.get("k") == b'{"a":1}'
         c.config_set("requirepass", "")
         assert http_request(port, "GET", "/v1/kv/k")[0].status == 200
+
+
+def test_malformed_percent_encoding_in_any_query_parameter_is_a_400(server):
+    port = server.http_port
+    assert http_request(port, "PUT", "/v1/kv/q", b"1")[0].status == 204
+    for method, target, body in [("PUT", "/v1/kv/q?ttl=%ZZ", b"1"), ("GET", "/v1/kv/q?pointer=%ZZ", None),
+                                 ("GET", "/v1/kv/q?other=%4", None), ("GET", "/v1/kv/q?%zz=1", None)]:
+        r, data = http_request(port, method, target, body)
+        assert r.status == 400, target
+        assert json.loads(data)["error"]["code"] == "bad_request"
+    r = redis.Redis(port=server.port)
+    assert r.ttl("q") == -1  # the rejected PUT stored nothing
+    assert http_request(port, "PUT", "/v1/kv/q?ttl=%31%30", b"2")[0].status == 204
+    assert 0 < r.ttl("q") <= 10
