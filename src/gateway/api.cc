@@ -107,13 +107,34 @@ void invalid_json(const json::error& e, http::Response& response, json::buffer& 
   w.end_object().end_object();
 }
 
+// The length of the well-formed UTF-8 sequence at the front of `s` (RFC 3629: no overlongs,
+// surrogates or code points past U+10FFFF), or 0.
+size_t utf8_sequence(std::string_view s) {
+  auto byte = [&](size_t i) { return i < s.size() ? static_cast<uint8_t>(s[i]) : 0; };
+  uint8_t b0 = byte(0);
+  if (b0 < 0x80) return 1;
+  auto cont = [&](size_t i, uint8_t lo = 0x80, uint8_t hi = 0xBF) {
+    return byte(i) >= lo && byte(i) <= hi;
+  };
+  if (b0 >= 0xC2 && b0 <= 0xDF) return cont(1) ? 2 : 0;
+  if (b0 >= 0xE0 && b0 <= 0xEF) {
+    uint8_t lo = b0 == 0xE0 ? 0xA0 : 0x80, hi = b0 == 0xED ? 0x9F : 0xBF;
+    return cont(1, lo, hi) && cont(2) ? 3 : 0;
+  }
+  if (b0 >= 0xF0 && b0 <= 0xF4) {
+    uint8_t lo = b0 == 0xF0 ? 0x90 : 0x80, hi = b0 == 0xF4 ? 0x8F : 0xBF;
+    return cont(1, lo, hi) && cont(2) && cont(3) ? 4 : 0;
+  }
+  return 0;
+}
+
 // Writes a stored value: as JSON when it is JSON (anything PUT through the API), else as a string
 // (a value written over RESP).
 void write_stored(json::writer& w, std::string_view stored) {
   if (json::parse(stored).ok()) {
     w.raw(stored);
   } else {
-    w.value(stored);
+    w.value(valid_utf8(stored));
   }
 }
 
@@ -121,10 +142,21 @@ constexpr size_t kMaxBatchCommands = 10000;
 
 }  // namespace
 
+std::string valid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  while (!s.empty()) {
+    size_t n = utf8_sequence(s);
+    out.append(n ? s.substr(0, n) : std::string_view("\xEF\xBF\xBD"));  // U+FFFD
+    s.remove_prefix(n ? n : 1);
+  }
+  return out;
+}
+
 void error_body(int status, std::string_view message, json::buffer& body) {
   json::writer w(body);
   w.begin_object().key("error").begin_object();
-  w.key("code").value(error_code(status)).key("message").value(message);
+  w.key("code").value(error_code(status)).key("message").value(valid_utf8(message));
   w.end_object().end_object();
 }
 

@@ -105,6 +105,9 @@ std::string_view openapi_document();
 // Writes the API's error body {"error":{"code":...,"message":...}} for `status` into `body`.
 void error_body(int status, std::string_view message, json::buffer& body);
 
+// `s` with every byte that is not part of well-formed UTF-8 replaced by U+FFFD, so JSON bodies
+// stay valid UTF-8 (RFC 8259) whatever bytes a key, message or RESP-written value holds.
+std::string valid_utf8(std::string_view s);
 // RFC 4648 base64 (with padding, no line breaks); false if malformed.
 bool base64_decode(std::string_view in, std::string& out);
 // RFC 3986 percent-decoding of a path segment or query value; false if malformed.

@@ -26,3 +26,21 @@ TEST(Base64, DecodesPaddedInputAndRejectsTheRest) {
 
 }  // namespace
 }  // namespace cachet::gateway
+
+namespace cachet::gateway {
+namespace {
+
+TEST(ValidUtf8, KeepsWellFormedTextAndReplacesEveryOtherByte) {
+  EXPECT_EQ(valid_utf8("plain ascii"), "plain ascii");
+  EXPECT_EQ(valid_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
+            "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+  const std::string fffd = "\xef\xbf\xbd";
+  EXPECT_EQ(valid_utf8("\xff\xfe"), fffd + fffd);
+  EXPECT_EQ(valid_utf8("a\xc3"), "a" + fffd);                            // cut short
+  EXPECT_EQ(valid_utf8("\xc0\xaf"), fffd + fffd);                        // overlong
+  EXPECT_EQ(valid_utf8("\xed\xa0\x80"), fffd + fffd + fffd);             // surrogate
+  EXPECT_EQ(valid_utf8("\xf4\x90\x80\x80"), fffd + fffd + fffd + fffd);  // past U+10FFFF
+}
+
+}  // namespace
+}  // namespace cachet::gateway

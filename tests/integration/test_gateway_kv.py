@@ -209,3 +209,15 @@ def test_malformed_percent_encoding_in_any_query_parameter_is_a_400(server):
     assert r.ttl("q") == -1  # the rejected PUT stored nothing
     assert http_request(port, "PUT", "/v1/kv/q?ttl=%31%30", b"2")[0].status == 204
     assert 0 < r.ttl("q") <= 10
+
+
+def test_json_bodies_stay_valid_utf8_whatever_bytes_keys_and_values_hold(server):
+    port = server.http_port
+    r, data = http_request(port, "GET", "/v1/kv/%FF%FE")
+    assert r.status == 404
+    message = json.loads(data.decode("utf-8"))["error"]["message"]  # strict decode: valid UTF-8
+    assert "\ufffd" in message
+    redis.Redis(port=server.port).set("raw", b"\xff\xfeabc")
+    r, data = http_request(port, "POST", "/v1/batch", b'{"get":["raw"]}')
+    assert r.status == 200
+    assert json.loads(data.decode("utf-8"))["get"]["raw"] == "\ufffd\ufffdabc"
