@@ -128,8 +128,8 @@ size_t utf8_sequence(std::string_view s) {
   return 0;
 }
 
-// Writes a stored value: as JSON when it is JSON (anything PUT through the API), else as a string
-// (a value written over RESP).
+// Writes a stored value: as JSON when it is JSON (anything PUT through the API), else as a JSON
+// string (a value written over RESP), its invalid UTF-8 replaced; GET and batch alike.
 void write_stored(json::writer& w, std::string_view stored) {
   if (json::parse(stored).ok()) {
     w.raw(stored);
@@ -283,8 +283,9 @@ void Api::answer_get(Call& call, std::vector<resp::Reply>& replies, http::Respon
     response.status = 304;
     return;
   }
-  if (!call.has_pointer) {
-    body.append(stored);
+  if (!call.has_pointer) {  // a value written over RESP that is not JSON: a JSON string, as batch
+    json::writer w(body);
+    write_stored(w, stored);
     return;
   }
   auto doc = json::parse(stored);

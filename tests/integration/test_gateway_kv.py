@@ -221,3 +221,12 @@ def test_json_bodies_stay_valid_utf8_whatever_bytes_keys_and_values_hold(server)
     r, data = http_request(port, "POST", "/v1/batch", b'{"get":["raw"]}')
     assert r.status == 200
     assert json.loads(data.decode("utf-8"))["get"]["raw"] == "\ufffd\ufffdabc"
+
+
+def test_a_value_that_is_not_json_is_served_as_a_json_string_by_get_and_batch(server):
+    redis.Redis(port=server.port).set("plain", b"hello \xff")
+    r, data = http_request(server.http_port, "GET", "/v1/kv/plain")
+    assert r.status == 200 and r.getheader("Content-Type") == "application/json"
+    assert json.loads(data.decode("utf-8")) == "hello \ufffd"
+    r, data = http_request(server.http_port, "POST", "/v1/batch", b'{"get":["plain"]}')
+    assert json.loads(data.decode("utf-8"))["get"]["plain"] == "hello \ufffd"
