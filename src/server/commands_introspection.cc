@@ -13,8 +13,8 @@
 #include "store/eviction.h"
 #include "store/list.h"
 #include "store/set.h"
-#include "store/zset.h"
 #include "store/strings.h"
+#include "store/zset.h"
 
 namespace cachet::server {
 namespace {

@@ -3,8 +3,8 @@
 #include "store/hash.h"
 #include "store/list.h"
 #include "store/set.h"
-#include "store/zset.h"
 #include "store/store.h"
+#include "store/zset.h"
 
 namespace cachet::store {
 namespace {

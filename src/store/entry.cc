@@ -10,8 +10,8 @@
 #include "store/hash.h"
 #include "store/list.h"
 #include "store/set.h"
-#include "store/zset.h"
 #include "store/table.h"
+#include "store/zset.h"
 
 namespace cachet::store {
 
