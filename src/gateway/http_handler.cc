@@ -64,7 +64,9 @@ size_t HttpHandler::on_requests(net::Connection& conn, std::string_view input) {
     }
     http::Response response;
     body_.clear();
-    if (s == http::ParseStatus::kComplete && api_.refuses(conn.peer_address(), response, body_)) {
+    // The peer is checked once per connection (it cannot change), as Redis checks at accept.
+    if (s == http::ParseStatus::kComplete && !peer_checked_ &&
+        api_.refuses(conn.peer_address(), response, body_)) {
       call_.route = Metrics::kUnrouted;
       call_.start = std::chrono::steady_clock::now();
       keep_alive_ = head_ = false;
@@ -82,6 +84,7 @@ size_t HttpHandler::on_requests(net::Connection& conn, std::string_view input) {
       return input.size();
     }
     sent_continue_ = false;
+    peer_checked_ = true;
     conn.clear_deadline();  // the next request's head gets its own
     const http::Request& request = parser_.request();
     keep_alive_ = request.keep_alive;

@@ -46,6 +46,7 @@ class HttpHandler final : public net::Handler {
   bool waiting_ = false;        // call_ is at the backend
   bool in_input_ = false;       // inside on_input (a synchronous backend answers there)
   bool sent_continue_ = false;  // "100 Continue" already sent for the request in progress
+  bool peer_checked_ = false;   // protected mode let this connection's peer in
 };
 
 }  // namespace cachet::gateway

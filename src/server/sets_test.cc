@@ -18,21 +18,6 @@ using namespace std::chrono_literals;
 const std::string kWrongType =
     "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 
-// The bulk strings of a flat array or set reply, sorted (empty for any other reply).
-std::vector<std::string> sorted_members(const std::string& reply) {
-  std::vector<std::string> out;
-  if (reply.empty() || (reply[0] != '*' && reply[0] != '~')) return out;
-  size_t pos = reply.find("\r\n") + 2;
-  while (pos < reply.size() && reply[pos] == '$') {
-    size_t eol = reply.find("\r\n", pos);
-    size_t len = std::stoul(reply.substr(pos + 1, eol - pos - 1));
-    out.push_back(reply.substr(eol + 2, len));
-    pos = eol + 2 + len + 2;
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 // A RESP2 array of bulk strings, in order.
 std::string bulks(const std::vector<std::string>& items, char type = '*') {
   std::string out = type + std::to_string(items.size()) + "\r\n";

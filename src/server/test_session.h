@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,5 +32,20 @@ class CommandsTest : public testing::Test {
   Instance instance_;
   Session session_;
 };
+
+// The bulk strings of a flat array or set reply, sorted (empty for any other reply).
+inline std::vector<std::string> sorted_members(const std::string& reply) {
+  std::vector<std::string> out;
+  if (reply.empty() || (reply[0] != '*' && reply[0] != '~')) return out;
+  size_t pos = reply.find("\r\n") + 2;
+  while (pos < reply.size() && reply[pos] == '$') {
+    size_t eol = reply.find("\r\n", pos);
+    size_t len = std::stoul(reply.substr(pos + 1, eol - pos - 1));
+    out.push_back(reply.substr(eol + 2, len));
+    pos = eol + 2 + len + 2;
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
 }  // namespace cachet::server
