@@ -22,16 +22,18 @@ SAFETY_TIMEOUT = 30
 def _wait_for_line(stream, marker, proc):
     """Reads `stream` (an unbuffered pipe) until a line contains `marker`; returns that line.
 
-    Reads the raw file descriptor so that select() never waits on data already buffered.
+    Reads the raw file descriptor so that poll() never waits on data already buffered (poll, not
+    select: a test holding thousands of sockets gets descriptors past select's 1024).
     """
     fd, data = stream.fileno(), b""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
     while True:
         lines = data.split(b"\n")
         for line in lines[:-1]:
             if marker.encode() in line:
                 return line.decode()
-        ready, _, _ = select.select([fd], [], [], SAFETY_TIMEOUT)
-        if not ready:
+        if not poller.poll(SAFETY_TIMEOUT * 1000):
             raise TimeoutError(f"no '{marker}' line; output so far: {data!r}")
         chunk = os.read(fd, 65536)
         if not chunk:
