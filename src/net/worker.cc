@@ -354,6 +354,10 @@ void Worker::release(Connection& conn) {
   if (!conn.closed_) flush(conn);
 }
 
+void Worker::send(Connection& conn) {
+  if (!conn.closed_) flush(conn);
+}
+
 void Worker::close(uint64_t id) {
   if (Connection* conn = find(id)) close_connection(*conn);
 }

@@ -146,6 +146,10 @@ class Worker {
   // Ends a hold(): writes what the handler appended to conn.output(), then feeds it the input
   // that waited. Worker thread only; not from inside the connection's own on_input.
   void release(Connection& conn);
+  // Writes what was appended to conn.output() outside the connection's on_input (a message
+  // pushed to it), as far as the socket takes it now; the rest goes out as it drains. Worker
+  // thread only.
+  void send(Connection& conn);
   // Watches `fd` (edge-triggered, EPOLLIN | EPOLLOUT | EPOLLRDHUP) for `watcher`, which must
   // outlive the registration; closing the fd ends it. Worker thread only.
   void watch(int fd, Watcher& watcher);

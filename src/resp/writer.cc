@@ -50,6 +50,7 @@ void Writer::null_array() { out_->append(protocol_ >= 3 ? "_\r\n" : "*-1\r\n"); 
 void Writer::array(size_t n) { header('*', n); }
 void Writer::map(size_t pairs) { protocol_ >= 3 ? header('%', pairs) : header('*', pairs * 2); }
 void Writer::set(size_t n) { header(protocol_ >= 3 ? '~' : '*', n); }
+void Writer::push(size_t n) { header(protocol_ >= 3 ? '>' : '*', n); }
 
 void Writer::verbatim(std::string_view text) {
   if (protocol_ < 3) return bulk(text);

@@ -34,6 +34,7 @@ class Writer {
   void array(size_t n);
   void map(size_t pairs);                // RESP3 `%`; RESP2 array of 2*pairs
   void set(size_t n);                    // RESP3 `~`; RESP2 array
+  void push(size_t n);                   // RESP3 `>` (out-of-band data); RESP2 array
   void verbatim(std::string_view text);  // RESP3 `=` txt; RESP2 bulk string
   // A double as Redis 7.0's addReplyDouble writes it: "%.17g" (inf and -inf spelled so), as a
   // RESP3 `,` double or a RESP2 bulk string.

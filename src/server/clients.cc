@@ -42,14 +42,20 @@ std::vector<std::shared_ptr<ClientInfo>> ClientRegistry::snapshot() const {
 }
 
 std::string describe_client(const ClientInfo& c, int64_t now_ms) {
+  constexpr auto kRelaxed = std::memory_order_relaxed;
+  size_t sub = c.subscriptions.load(kRelaxed), psub = c.pattern_subscriptions.load(kRelaxed),
+         ssub = c.shard_subscriptions.load(kRelaxed);
+  std::string flags;  // in Redis's order
+  if (sub + psub + ssub != 0) flags += 'P';
+  if (c.blocked.load(kRelaxed)) flags += 'b';
+  if (flags.empty()) flags = "N";
   return fmt::format(
-      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 "
+      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} "
       "multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 "
       "tot-mem=0 events=r cmd={} user=default redir=-1 resp={}",
       c.id, c.addr, c.laddr, c.fd, c.name(), (now_ms - c.created_ms) / 1000,
-      (now_ms - c.last_interaction_ms.load(std::memory_order_relaxed)) / 1000,
-      c.blocked.load(std::memory_order_relaxed) ? "b" : "N", c.db.load(std::memory_order_relaxed),
-      c.last_command.load(std::memory_order_relaxed), c.protocol.load(std::memory_order_relaxed));
+      (now_ms - c.last_interaction_ms.load(kRelaxed)) / 1000, flags, c.db.load(kRelaxed), sub, psub,
+      ssub, c.last_command.load(kRelaxed), c.protocol.load(kRelaxed));
 }
 
 }  // namespace cachet::server

@@ -28,6 +28,8 @@ struct ClientInfo {
   std::atomic<int> protocol{2};
   std::atomic<const char*> last_command{"NULL"};  // points into the static command table
   std::atomic<bool> blocked{false};               // in a blocking command (flags=b)
+  // Pub/Sub subscriptions (sub, psub, ssub; flags=P while any).
+  std::atomic<size_t> subscriptions{0}, pattern_subscriptions{0}, shard_subscriptions{0};
 
   std::string name() const;
   void set_name(std::string name);

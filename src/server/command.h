@@ -17,6 +17,8 @@ enum class Kind : uint8_t;
 
 namespace cachet::server {
 
+enum class Space : uint8_t;
+
 // The Redis version cachet reports (HELLO, INFO): the release whose semantics it follows.
 inline constexpr std::string_view kRedisVersion = "7.0.15";
 inline constexpr std::string_view kCachetVersion = "0.1.0";
@@ -36,6 +38,9 @@ enum CommandFlag : uint32_t {
   kNoQueue = 1 << 8,       // runs at once inside MULTI (EXEC, DISCARD, MULTI, WATCH, QUIT, RESET)
   kAllDatabases = 1 << 9,  // may touch every database (EXEC then locks them all)
   kBlocking = 1 << 10,     // may block the client until a key is ready (BLPOP...)
+  kSubscribedContext =
+      1 << 11,        // runs while a RESP2 client is subscribed ((P|S)SUBSCRIBE, PING...)
+  kPubSub = 1 << 12,  // a pub/sub command (COMMAND INFO's "pubsub" flag)
 };
 
 // What a command function gets: the server, the calling client, its arguments (args[0] is the
@@ -134,6 +139,7 @@ CommandFamily introspection_commands();
 CommandFamily zset_commands();
 CommandFamily geo_commands();
 CommandFamily sort_commands();
+CommandFamily pubsub_commands();
 
 // The key arguments of `args` (a whole invocation, args[0] the name) for the command `spec`.
 // Every user of key positions goes through this: locking, prefetch, admission, COMMAND GETKEYS.
@@ -145,6 +151,13 @@ std::string_view group_of(const CommandSpec& spec, const CommandSpec* parent);
 void unwatch_all(Instance& instance, Session& session);
 // Leaves MULTI state, dropping queued commands.
 void discard_transaction(Session& session);
+// Publishes `message` on `channel` (a channel or a shard channel) on behalf of the client of
+// `ctx` (PUBLISH, keyspace notifications); returns the number of deliveries. A subscribed client
+// gets its own message before the command's reply, as in Redis.
+size_t publish_message(Context& ctx, Space space, std::string_view channel,
+                       std::string_view message);
+// Ends every subscription of the session (RESET, disconnect).
+void unsubscribe_all(Instance& instance, Session& session);
 
 // Finds a command by name, case-insensitively; null when unknown.
 const CommandSpec* find_command(std::string_view name);

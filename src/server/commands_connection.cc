@@ -17,6 +17,11 @@ constexpr std::string_view kWrongPass =
 
 void cmd_ping(Context& ctx) {
   if (ctx.args.size() > 2) return reply_wrong_arity(ctx, "ping");
+  if (ctx.session.protocol == 2 && ctx.session.subs.total() != 0) {  // Redis's subscribed form
+    ctx.out.array(2);
+    ctx.out.bulk("pong");
+    return ctx.out.bulk(ctx.args.size() == 2 ? ctx.args[1] : "");
+  }
   if (ctx.args.size() == 2) return ctx.out.bulk(ctx.args[1]);
   ctx.out.simple("PONG");
 }
@@ -132,6 +137,7 @@ void cmd_quit(Context& ctx) {
 void cmd_reset(Context& ctx) {
   discard_transaction(ctx.session);
   unwatch_all(ctx.instance, ctx.session);
+  unsubscribe_all(ctx.instance, ctx.session);
   ctx.session.db = 0;
   if (ctx.session.info) {
     ctx.session.info->db.store(0, std::memory_order_relaxed);
@@ -333,7 +339,7 @@ const CommandSpec kClientCommands[] = {
 const CommandSpec kCommands[] = {
     {.name = "ping",
      .arity = -1,
-     .flags = kFast,
+     .flags = kFast | kSubscribedContext,
      .fn = cmd_ping,
      .doc = {"Returns the server's liveliness response.", "1.0.0"}},
     {.name = "echo",
@@ -358,12 +364,12 @@ const CommandSpec kCommands[] = {
      .doc = {"Changes the selected database.", "1.0.0"}},
     {.name = "quit",
      .arity = -1,
-     .flags = kConn | kNoQueue,
+     .flags = kConn | kNoQueue | kSubscribedContext,
      .fn = cmd_quit,
      .doc = {"Closes the connection.", "1.0.0"}},
     {.name = "reset",
      .arity = 1,
-     .flags = kConn | kNoQueue,
+     .flags = kConn | kNoQueue | kSubscribedContext,
      .fn = cmd_reset,
      .doc = {"Resets the connection.", "6.2.0"}},
     {.name = "client",

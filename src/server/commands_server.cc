@@ -217,9 +217,9 @@ std::vector<std::string> acl_categories(const CommandSpec& spec, const CommandSp
 // tips, key specs, subcommands).
 void write_command_info(resp::Writer& out, const CommandSpec& spec, const CommandSpec* parent) {
   static constexpr std::pair<CommandFlag, std::string_view> kFlagNames[] = {
-      {kWrite, "write"},      {kReadonly, "readonly"}, {kDenyOom, "denyoom"}, {kAdmin, "admin"},
-      {kNoAuth, "no_auth"},   {kFast, "fast"},         {kLoading, "loading"}, {kStale, "stale"},
-      {kNoQueue, "no_multi"}, {kBlocking, "blocking"}};
+      {kWrite, "write"},   {kReadonly, "readonly"}, {kDenyOom, "denyoom"},  {kAdmin, "admin"},
+      {kPubSub, "pubsub"}, {kNoAuth, "no_auth"},    {kFast, "fast"},        {kLoading, "loading"},
+      {kStale, "stale"},   {kNoQueue, "no_multi"},  {kBlocking, "blocking"}};
   out.array(10);
   out.bulk(full_name(spec, parent));
   out.integer(spec.arity);

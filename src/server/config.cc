@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "resp/parser.h"
+#include "server/notify.h"
 
 namespace cachet::server {
 namespace {
@@ -84,6 +85,76 @@ std::string set_bind(Config& c, std::span<const std::string> v) {
   return "";
 }
 
+// The words of a list-valued option, whether CONFIG SET gave them as one string or a config file
+// line as several.
+std::vector<std::string_view> words_of(std::span<const std::string> v) {
+  std::vector<std::string_view> words;
+  for (const std::string& s : v) {
+    size_t i = 0;
+    while (i < s.size()) {
+      size_t start = s.find_first_not_of(" \t", i);
+      if (start == std::string::npos) break;
+      size_t end = std::min(s.find_first_of(" \t", start), s.size());
+      words.push_back(std::string_view(s).substr(start, end - start));
+      i = end;
+    }
+  }
+  return words;
+}
+
+constexpr std::array<std::string_view, 3> kClientClasses = {"normal", "slave", "pubsub"};
+
+// "class hard soft seconds" groups, as Redis's client-output-buffer-limit takes them (all or none
+// of the groups apply).
+std::string set_output_limits(Config& c, std::span<const std::string> v) {
+  std::vector<std::string_view> w = words_of(v);
+  if (w.size() % 4 != 0) return "Wrong number of arguments in buffer limit configuration.";
+  auto limits = c.client_output_buffer_limit;
+  for (size_t i = 0; i < w.size(); i += 4) {
+    size_t cls = 0;
+    if (equals_nocase(w[i], "normal")) {
+      cls = 0;
+    } else if (equals_nocase(w[i], "slave") || equals_nocase(w[i], "replica")) {
+      cls = 1;
+    } else if (equals_nocase(w[i], "pubsub")) {
+      cls = 2;
+    } else {
+      return "Invalid client class specified in buffer limit configuration.";
+    }
+    OutputBufferLimit& l = limits[cls];
+    if (!parse_memory(w[i + 1], l.hard) || !parse_memory(w[i + 2], l.soft) ||
+        !parse_int(w[i + 3], l.soft_seconds) || l.soft_seconds < 0) {
+      return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+    }
+  }
+  c.client_output_buffer_limit = limits;
+  return "";
+}
+
+std::string get_output_limits(const Config& c) {
+  std::string out;
+  for (size_t i = 0; i < kClientClasses.size(); ++i) {
+    const OutputBufferLimit& l = c.client_output_buffer_limit[i];
+    out += fmt::format("{}{} {} {} {}", i ? " " : "", kClientClasses[i], l.hard, l.soft,
+                       l.soft_seconds);
+  }
+  return out;
+}
+
+std::string set_percentiles(Config& c, std::span<const std::string> v) {
+  std::vector<double> out;
+  for (std::string_view w : words_of(v)) {
+    double d;
+    auto [ptr, ec] = std::from_chars(w.data(), w.data() + w.size(), d);
+    if (ec != std::errc() || ptr != w.data() + w.size() || !(d >= 0 && d <= 100)) {
+      return "latency-tracking-info-percentiles parameter should be between 0.0 and 100.0";
+    }
+    out.push_back(d);
+  }
+  c.latency_tracking_info_percentiles = std::move(out);
+  return "";
+}
+
 // An integer option stored in Config's `Field`, limited to [Lo, Hi] as Redis limits it.
 template <auto Field, int64_t Lo, int64_t Hi>
 constexpr OptionSpec int_option(std::string_view name) {
@@ -96,7 +167,7 @@ constexpr OptionSpec int_option(std::string_view name) {
 constexpr int64_t kLongMax = INT64_MAX;
 constexpr int64_t kIntMax = INT32_MAX;
 
-const std::array<OptionSpec, 31> kOptions = {{
+const std::array<OptionSpec, 41> kOptions = {{
     int_option<&Config::hash_max_listpack_entries, 0, kLongMax>("hash-max-listpack-entries"),
     int_option<&Config::hash_max_listpack_entries, 0, kLongMax>("hash-max-ziplist-entries"),
     int_option<&Config::hash_max_listpack_value, 0, kLongMax>("hash-max-listpack-value"),
@@ -112,6 +183,30 @@ const std::array<OptionSpec, 31> kOptions = {{
     int_option<&Config::hll_sparse_max_bytes, 0, kLongMax>("hll-sparse-max-bytes"),
     int_option<&Config::stream_node_max_bytes, 0, kLongMax>("stream-node-max-bytes"),
     int_option<&Config::stream_node_max_entries, 0, kLongMax>("stream-node-max-entries"),
+    int_option<&Config::busy_reply_threshold, 0, kLongMax>("busy-reply-threshold"),
+    int_option<&Config::busy_reply_threshold, 0, kLongMax>("lua-time-limit"),
+    int_option<&Config::slowlog_log_slower_than, -1, kLongMax>("slowlog-log-slower-than"),
+    int_option<&Config::slowlog_max_len, 0, kLongMax>("slowlog-max-len"),
+    int_option<&Config::latency_monitor_threshold, 0, kLongMax>("latency-monitor-threshold"),
+    int_option<&Config::tracking_table_max_keys, 0, kLongMax>("tracking-table-max-keys"),
+    {"latency-tracking", true,
+     [](const Config& c) { return std::string(c.latency_tracking ? "yes" : "no"); },
+     [](Config& c, std::span<const std::string> v) { return set_bool(v, c.latency_tracking); }},
+    {"latency-tracking-info-percentiles", true,
+     [](const Config& c) {
+       return fmt::format("{}", fmt::join(c.latency_tracking_info_percentiles, " "));
+     },
+     set_percentiles},
+    {"client-output-buffer-limit", true, get_output_limits, set_output_limits},
+    {"notify-keyspace-events", true,
+     [](const Config& c) { return format_keyspace_events(c.notify_keyspace_events); },
+     [](Config& c, std::span<const std::string> v) {
+       if (auto err = one_value(v); !err.empty()) return err;
+       if (!parse_keyspace_events(v[0], c.notify_keyspace_events)) {
+         return std::string("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+       }
+       return std::string();
+     }},
 
     {"port", true, [](const Config& c) { return std::to_string(c.port); },
      [](Config& c, std::span<const std::string> v) {

@@ -2,6 +2,7 @@
 // table behind CONFIG GET/SET.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -9,6 +10,16 @@
 #include <vector>
 
 namespace cachet::server {
+
+// One class of `client-output-buffer-limit`: close a client with more than `hard` bytes of output
+// pending, or more than `soft` for `soft_seconds` in a row (0: no such limit).
+struct OutputBufferLimit {
+  uint64_t hard = 0, soft = 0;
+  int64_t soft_seconds = 0;
+};
+
+// The client classes of `client-output-buffer-limit`, in Redis's order.
+enum class ClientClass : uint8_t { kNormal, kReplica, kPubSub };
 
 struct Config {
   uint16_t port = 6379;
@@ -40,6 +51,21 @@ struct Config {
   int64_t hll_sparse_max_bytes = 3000;
   int64_t stream_node_max_bytes = 4096;
   int64_t stream_node_max_entries = 100;
+  // Keyspace notification classes (server/notify.h flags); 0: off, as Redis's default "".
+  uint32_t notify_keyspace_events = 0;
+  // By ClientClass; Redis's defaults.
+  std::array<OutputBufferLimit, 3> client_output_buffer_limit = {{
+      {0, 0, 0},
+      {256ull * 1024 * 1024, 64ull * 1024 * 1024, 60},
+      {32ull * 1024 * 1024, 8ull * 1024 * 1024, 60},
+  }};
+  int64_t busy_reply_threshold = 5000;      // ms a script runs before others get -BUSY
+  int64_t slowlog_log_slower_than = 10000;  // microseconds; -1: off, 0: every command
+  int64_t slowlog_max_len = 128;
+  int64_t latency_monitor_threshold = 0;  // milliseconds; 0: off
+  bool latency_tracking = true;
+  std::vector<double> latency_tracking_info_percentiles = {50, 99, 99.9};
+  int64_t tracking_table_max_keys = 1000000;
   std::string config_file;
 };
 

@@ -62,6 +62,28 @@ void StripedCounter::reset() {
   for (Slot& s : slots_) s.value.store(0, std::memory_order_relaxed);
 }
 
+void HotConfig::apply(const Config& c) {
+  constexpr auto kRelaxed = std::memory_order_relaxed;
+  notify_keyspace_events.store(c.notify_keyspace_events, kRelaxed);
+  busy_reply_threshold.store(c.busy_reply_threshold, kRelaxed);
+  slowlog_log_slower_than.store(c.slowlog_log_slower_than, kRelaxed);
+  slowlog_max_len.store(c.slowlog_max_len, kRelaxed);
+  latency_monitor_threshold.store(c.latency_monitor_threshold, kRelaxed);
+  latency_tracking.store(c.latency_tracking, kRelaxed);
+  for (size_t i = 0; i < c.client_output_buffer_limit.size(); ++i) {
+    output_hard[i].store(c.client_output_buffer_limit[i].hard, kRelaxed);
+    output_soft[i].store(c.client_output_buffer_limit[i].soft, kRelaxed);
+    output_soft_seconds[i].store(c.client_output_buffer_limit[i].soft_seconds, kRelaxed);
+  }
+}
+
+OutputBufferLimit HotConfig::output_limit(ClientClass cls) const {
+  auto i = static_cast<size_t>(cls);
+  return {output_hard[i].load(std::memory_order_relaxed),
+          output_soft[i].load(std::memory_order_relaxed),
+          output_soft_seconds[i].load(std::memory_order_relaxed)};
+}
+
 Instance::Instance(Config config, const store::Clock& clock)
     : clock_(clock),
       store_(clock, config.databases),
@@ -71,6 +93,7 @@ Instance::Instance(Config config, const store::Clock& clock)
       proto_max_bulk_len_(config_.proto_max_bulk_len) {
   apply_eviction(config_);
   apply_encodings(config_);
+  hot_.apply(config_);
 }
 
 void Instance::apply_encodings(const Config& c) {
@@ -158,6 +181,7 @@ std::string Instance::set_config(std::span<const std::string_view> pairs) {
   proto_max_bulk_len_.store(updated.proto_max_bulk_len, std::memory_order_relaxed);
   apply_eviction(updated);
   apply_encodings(updated);
+  hot_.apply(updated);
   return "";
 }
 
@@ -212,6 +236,12 @@ std::optional<Rejection> Instance::resolve(Session& session, std::span<const std
   }
   if (!session.authenticated && !(spec->flags & kNoAuth)) {
     return Rejection{"NOAUTH", "Authentication required."};
+  }
+  if (session.protocol == 2 && session.subs.total() != 0 && !(spec->flags & kSubscribedContext)) {
+    return Rejection{"ERR", fmt::format("Can't execute '{}': only (P|S)SUBSCRIBE / "
+                                        "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in "
+                                        "this context",
+                                        full_name(*spec, parent))};
   }
   return std::nullopt;
 }

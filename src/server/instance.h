@@ -20,6 +20,7 @@
 #include "server/blocking.h"
 #include "server/clients.h"
 #include "server/config.h"
+#include "server/pubsub.h"
 #include "server/session.h"
 #include "store/clock.h"
 #include "store/store.h"
@@ -46,6 +47,23 @@ struct Stats {
   std::atomic<uint64_t> rejected_connections{0};
 };
 
+// Settings read on hot paths (every command, every published message), mirrored from the config
+// whenever it changes: relaxed atomics, no lock.
+struct HotConfig {
+  std::atomic<uint32_t> notify_keyspace_events{0};
+  std::atomic<int64_t> busy_reply_threshold{0};
+  std::atomic<int64_t> slowlog_log_slower_than{0};
+  std::atomic<int64_t> slowlog_max_len{0};
+  std::atomic<int64_t> latency_monitor_threshold{0};
+  std::atomic<bool> latency_tracking{false};
+  // client-output-buffer-limit by ClientClass.
+  std::array<std::atomic<uint64_t>, 3> output_hard{}, output_soft{};
+  std::array<std::atomic<int64_t>, 3> output_soft_seconds{};
+
+  void apply(const Config& c);
+  OutputBufferLimit output_limit(ClientClass cls) const;
+};
+
 struct CommandSpec;
 
 // Why a command was refused before it ran: Redis's error code ("ERR", "NOAUTH", "OOM") and the
@@ -63,6 +81,8 @@ class Instance {
   ClientRegistry& clients() { return clients_; }
   BlockingRegistry& blocking() { return blocking_; }
   Stats& stats() { return stats_; }
+  PubSub& pubsub() { return pubsub_; }
+  const HotConfig& hot() const { return hot_; }
   const store::Clock& clock() const { return clock_; }
   int64_t start_ms() const { return start_ms_; }
 
@@ -124,7 +144,9 @@ class Instance {
   store::Store store_;
   ClientRegistry clients_;
   BlockingRegistry blocking_;
+  PubSub pubsub_;
   Stats stats_;
+  HotConfig hot_;
   int64_t start_ms_;
   mutable std::mutex config_mutex_;
   Config config_;  // guarded by config_mutex_

@@ -54,6 +54,12 @@ class RespHandler final : public net::Handler {
         }
       });
     };
+    session_.make_subscriber = [worker, id = conn.id()] {
+      auto s = std::make_shared<Subscriber>();
+      s->id = id;
+      s->worker = worker;
+      return s;
+    };
     session_.authenticated = config.requirepass.empty();
     if (!session_.authenticated) conn.set_output_limit(kUnauthenticatedOutputLimit);
     instance.clients().add(std::move(info));
@@ -103,7 +109,7 @@ class RespHandler final : public net::Handler {
       }
     }
     run_batch(out);
-    conn.set_output_limit(session_.authenticated ? 0 : kUnauthenticatedOutputLimit);
+    apply_output_limit(conn);
     session_.info->last_interaction_ms.store(instance_.store().now(), std::memory_order_relaxed);
     if (!session_.close_after_reply) return pos;
     conn.close_after_reply();
@@ -115,7 +121,27 @@ class RespHandler final : public net::Handler {
   void on_close(net::Connection&) override {
     if (session_.waiter) instance_.blocking().cancel(*session_.waiter);
     unwatch_all(instance_, session_);
+    unsubscribe_all(instance_, session_);
     instance_.clients().remove(session_.info->id);
+  }
+
+  // Writes a message published to the client, then closes it if its output is over the soft
+  // limit of its class for longer than allowed (the hard limit closes it as the write fails to
+  // drain, in the worker).
+  void push(net::Connection& conn, std::string_view message) {
+    append_push(conn.output(), message, session_.protocol);
+    apply_output_limit(conn);
+    OutputBufferLimit limit = instance_.hot().output_limit(client_class());
+    if (limit.soft != 0 && conn.pending_output() > limit.soft) {
+      int64_t now = instance_.clock().now_ms();
+      if (over_soft_since_ms_ < 0) over_soft_since_ms_ = now;
+      if (now - over_soft_since_ms_ > limit.soft_seconds * 1000) {  // Redis: strictly longer
+        return conn.worker().close(conn.id());
+      }
+    } else {
+      over_soft_since_ms_ = -1;
+    }
+    conn.worker().send(conn);
   }
 
   // Ends a block: writes the blocking command's reply, then runs the input that waited.
@@ -129,6 +155,17 @@ class RespHandler final : public net::Handler {
 
  private:
   static constexpr size_t kMaxBatch = 64;
+
+  ClientClass client_class() const {
+    return session_.subs.total() != 0 ? ClientClass::kPubSub : ClientClass::kNormal;
+  }
+
+  // The pending-output limit past which the worker closes the connection: Redis's 1 KB before
+  // authentication, else the hard limit of the client's class (0: none).
+  void apply_output_limit(net::Connection& conn) {
+    conn.set_output_limit(session_.authenticated ? instance_.hot().output_limit(client_class()).hard
+                                                 : kUnauthenticatedOutputLimit);
+  }
 
   void queue(resp::Writer& out, const CommandSpec* spec, std::span<const std::string_view> args) {
     batch_.push_back(
@@ -157,6 +194,7 @@ class RespHandler final : public net::Handler {
   Session session_;
   resp::Parser parser_;
   size_t needed_ = 0;
+  int64_t over_soft_since_ms_ = -1;  // since when output is over the soft limit (-1: it is not)
   // Parsed commands not yet run: the command (null when unknown) and its arguments, whose views
   // in batch_args_ point into the connection's input.
   struct Queued {
@@ -171,6 +209,20 @@ class RespHandler final : public net::Handler {
 
 std::unique_ptr<net::Handler> make_resp_handler(Instance& instance, net::Connection& conn) {
   return std::make_unique<RespHandler>(instance, conn, instance.config());
+}
+
+void append_push(std::string& out, std::string_view push, int protocol) {
+  size_t at = out.size();
+  out += push;
+  if (protocol < 3) out[at] = '*';
+}
+
+void deliver_pushes(net::Worker& worker, std::span<const uint64_t> ids, std::string_view push) {
+  for (uint64_t id : ids) {
+    if (net::Connection* c = worker.find(id)) {
+      static_cast<RespHandler&>(c->handler()).push(*c, push);
+    }
+  }
 }
 
 }  // namespace cachet::server

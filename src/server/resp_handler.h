@@ -3,7 +3,11 @@
 // go out in one write (pipelining is the fast path).
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <span>
+#include <string>
+#include <string_view>
 
 #include "net/worker.h"
 #include "server/instance.h"
@@ -12,5 +16,12 @@ namespace cachet::server {
 
 // Creates the handler for a newly accepted connection and registers the client.
 std::unique_ptr<net::Handler> make_resp_handler(Instance& instance, net::Connection& conn);
+
+// Appends a pushed message (encoded as a RESP3 push) for a client speaking `protocol`: RESP2
+// clients get it as an array.
+void append_push(std::string& out, std::string_view push, int protocol);
+// Hands `push` to each of the RESP clients `ids` that `worker` still owns and writes it out,
+// applying their output buffer limits. Worker thread only.
+void deliver_pushes(net::Worker& worker, std::span<const uint64_t> ids, std::string_view push);
 
 }  // namespace cachet::server

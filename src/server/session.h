@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "server/pubsub.h"
 #include "store/store.h"
 
 namespace cachet::net {
@@ -41,6 +42,13 @@ struct Session {
   // block (set by whoever owns the connection).
   std::shared_ptr<Waiter> waiter;
   std::function<void(std::string reply)> deliver;
+
+  // Pub/Sub: the channels, patterns and shard channels this client listens on. A RESP2 client
+  // with any is in subscribed mode (only kSubscribedContext commands run).
+  Subscriptions subs;
+  // Fills subs.subscriber on the first subscription (set by whoever owns the connection; tests
+  // get a subscriber whose messages go to their sink).
+  std::function<std::shared_ptr<Subscriber>()> make_subscriber;
 };
 
 }  // namespace cachet::server

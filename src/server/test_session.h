@@ -28,9 +28,32 @@ class CommandsTest : public testing::Test {
     return out;
   }
 
+  // Runs one command for another client `s` (a second connection).
+  std::string run_as(Session& s, std::vector<std::string> words) {
+    std::vector<std::string_view> args(words.begin(), words.end());
+    std::string out;
+    resp::Writer writer(out, s.protocol);
+    instance_.execute(s, args, writer);
+    return out;
+  }
+
+  // Makes `s` a client whose published messages (and other pushes) are appended to `inbox` as
+  // they are delivered, encoded for the protocol it speaks when it first subscribes.
+  void listen(Session& s, std::string& inbox) {
+    s.authenticated = true;
+    s.make_subscriber = [&s, &inbox, id = ++next_client_id_] {
+      auto sub = std::make_shared<Subscriber>();
+      sub->id = id;
+      sub->protocol = s.protocol;
+      sub->sink = [&inbox](std::string_view message) { inbox += message; };
+      return sub;
+    };
+  }
+
   store::ManualClock clock_;
   Instance instance_;
   Session session_;
+  uint64_t next_client_id_ = 1000;
 };
 
 // The bulk strings of a flat array or set reply, sorted (empty for any other reply).

@@ -1,0 +1,190 @@
+#include "server/pubsub.h"
+
+#include <algorithm>
+#include <mutex>
+
+#include "net/worker.h"
+#include "server/resp_handler.h"
+#include "store/glob.h"
+
+namespace cachet::server {
+
+std::vector<std::string>& Subscriptions::of(Space space) {
+  switch (space) {
+    case Space::kChannel:
+      return channels;
+    case Space::kPattern:
+      return patterns;
+    case Space::kShard:
+      break;
+  }
+  return shard_channels;
+}
+
+std::string encode_message(std::string_view kind, std::span<const std::string_view> parts) {
+  std::string out = ">" + std::to_string(parts.size() + 1) + "\r\n";
+  auto bulk = [&](std::string_view s) {
+    out += '$';
+    out += std::to_string(s.size());
+    out += "\r\n";
+    out += s;
+    out += "\r\n";
+  };
+  bulk(kind);
+  for (std::string_view p : parts) bulk(p);
+  return out;
+}
+
+// The deliveries of one publish: connection-less subscribers are served at once, the others are
+// gathered per worker and posted once per worker when the publish ends.
+class PubSub::Fanout {
+ public:
+  Fanout(std::shared_ptr<const Message> message, const Local* local)
+      : message_(std::move(message)), local_(local) {}
+
+  void add(const Subscriber& s) {
+    ++count_;
+    if (local_ != nullptr && s.id == local_->id) {
+      append_push(*local_->out, message_->push, local_->protocol);
+    } else if (s.worker == nullptr) {
+      std::string bytes;
+      append_push(bytes, message_->push, s.protocol.load(std::memory_order_relaxed));
+      s.sink(bytes);
+    } else {
+      auto it = std::find_if(batches_.begin(), batches_.end(),
+                             [&](const Batch& b) { return b.worker == s.worker; });
+      if (it == batches_.end()) it = batches_.insert(batches_.end(), Batch{s.worker, {}});
+      it->ids.push_back(s.id);
+    }
+  }
+
+  // Posts each worker its batch (a worker's task list is a leaf lock: registry locks may be held).
+  size_t finish() {
+    for (Batch& b : batches_) {
+      b.worker->post([worker = b.worker, ids = std::move(b.ids), message = message_] {
+        deliver_pushes(*worker, ids, message->push);
+      });
+    }
+    return count_;
+  }
+
+ private:
+  struct Batch {
+    net::Worker* worker;
+    std::vector<uint64_t> ids;
+  };
+  std::shared_ptr<const Message> message_;
+  const Local* local_;
+  std::vector<Batch> batches_;
+  size_t count_ = 0;
+};
+
+PubSub::PubSub() = default;
+
+PubSub::Table& PubSub::table(Space space) { return tables_[static_cast<size_t>(space)]; }
+
+const PubSub::Table& PubSub::table(Space space) const {
+  return tables_[static_cast<size_t>(space)];
+}
+
+size_t PubSub::shard_index(std::string_view name) {
+  return std::hash<std::string_view>()(name) % kShards;
+}
+
+bool PubSub::subscribe(Subscriptions& subs, Space space, std::string_view channel) {
+  std::vector<std::string>& mine = subs.of(space);
+  if (std::find(mine.begin(), mine.end(), channel) != mine.end()) return false;
+  mine.emplace_back(channel);
+  Table& t = table(space);
+  Shard& s = t.shards[shard_index(channel)];
+  {
+    std::unique_lock lock(s.mutex);
+    auto [it, inserted] = s.map.try_emplace(std::string(channel));
+    it->second.push_back(subs.subscriber);
+    if (inserted) t.names.fetch_add(1, std::memory_order_relaxed);
+  }
+  subscriptions_.fetch_add(1, std::memory_order_release);
+  if (space == Space::kPattern) pattern_subscriptions_.fetch_add(1, std::memory_order_release);
+  return true;
+}
+
+bool PubSub::unsubscribe(Subscriptions& subs, Space space, std::string_view channel) {
+  std::vector<std::string>& mine = subs.of(space);
+  auto own = std::find(mine.begin(), mine.end(), channel);
+  if (own == mine.end()) return false;
+  mine.erase(own);
+  Table& t = table(space);
+  Shard& s = t.shards[shard_index(channel)];
+  {
+    std::unique_lock lock(s.mutex);
+    auto it = s.map.find(channel);
+    Members& members = it->second;
+    auto m = std::find(members.begin(), members.end(), subs.subscriber);
+    *m = std::move(members.back());
+    members.pop_back();
+    if (members.empty()) {
+      s.map.erase(it);
+      t.names.fetch_sub(1, std::memory_order_relaxed);
+    }
+  }
+  subscriptions_.fetch_sub(1, std::memory_order_release);
+  if (space == Space::kPattern) pattern_subscriptions_.fetch_sub(1, std::memory_order_release);
+  return true;
+}
+
+size_t PubSub::publish(Space space, std::string_view channel, std::string_view message,
+                       const Local* local) {
+  if (subscriptions_.load(std::memory_order_acquire) == 0) return 0;
+  std::string_view kind = space == Space::kShard ? "smessage" : "message";
+  std::string_view parts[] = {channel, message};
+  auto encoded = std::make_shared<Message>(Message{encode_message(kind, parts)});
+  Fanout fanout(std::move(encoded), local);
+  {
+    Shard& s = table(space).shards[shard_index(channel)];
+    std::shared_lock lock(s.mutex);
+    if (auto it = s.map.find(channel); it != s.map.end()) {
+      for (const auto& sub : it->second) fanout.add(*sub);
+    }
+  }
+  size_t delivered = fanout.finish();
+  if (space == Space::kShard || pattern_subscriptions_.load(std::memory_order_acquire) == 0) {
+    return delivered;
+  }
+  for (Shard& s : table(Space::kPattern).shards) {
+    std::shared_lock lock(s.mutex);
+    for (const auto& [pattern, members] : s.map) {
+      if (!store::glob_match(pattern, channel)) continue;
+      std::string_view pparts[] = {pattern, channel, message};
+      Fanout matched(std::make_shared<Message>(Message{encode_message("pmessage", pparts)}), local);
+      for (const auto& sub : members) matched.add(*sub);
+      delivered += matched.finish();
+    }
+  }
+  return delivered;
+}
+
+std::vector<std::string> PubSub::channels(Space space, std::string_view pattern) const {
+  std::vector<std::string> out;
+  for (const Shard& s : table(space).shards) {
+    std::shared_lock lock(s.mutex);
+    for (const auto& [name, members] : s.map) {
+      if (pattern.empty() || store::glob_match(pattern, name)) out.push_back(name);
+    }
+  }
+  return out;
+}
+
+size_t PubSub::subscribers(Space space, std::string_view channel) const {
+  const Shard& s = table(space).shards[shard_index(channel)];
+  std::shared_lock lock(s.mutex);
+  auto it = s.map.find(channel);
+  return it == s.map.end() ? 0 : it->second.size();
+}
+
+size_t PubSub::pattern_count() const { return channel_count(Space::kPattern); }
+
+size_t PubSub::channel_count(Space space) const {
+  return table(space).names.load(std::memory_order_relaxed);
+}
+
+}  // namespace cachet::server
