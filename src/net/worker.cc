@@ -71,11 +71,15 @@ Worker::~Worker() {
 }
 
 void Worker::post(std::function<void()> task) {
+  bool first;
   {
     std::lock_guard lock(posted_mutex_);
+    first = posted_.empty();
     posted_.push_back(std::move(task));
   }
-  wake();
+  // Tasks already waiting have a wake-up pending (the worker takes the whole list at once after
+  // it), so only the first one since the last take writes the eventfd.
+  if (first) wake();
 }
 
 void Worker::wake() {
@@ -87,9 +91,18 @@ void Worker::add_timer(std::chrono::milliseconds interval, std::function<void()>
   timers_.push_back({interval, std::chrono::steady_clock::now() + interval, std::move(fn)});
 }
 
+namespace {
+thread_local Worker* current_worker = nullptr;
+}  // namespace
+
+Worker* Worker::current() { return current_worker; }
+
 void Worker::start(std::shared_ptr<const ListenSet> listeners) {
   set_listeners(std::move(listeners));
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    current_worker = this;
+    run();
+  });
 }
 
 void Worker::set_listeners(std::shared_ptr<const ListenSet> listeners) {

@@ -135,6 +135,8 @@ class Worker {
   Worker& operator=(const Worker&) = delete;
 
   int index() const { return index_; }
+  // The worker whose thread this is; null on any other thread.
+  static Worker* current();
   // Runs `task` on this worker's thread soon. Thread-safe.
   void post(std::function<void()> task);
   // Calls `fn` on this worker's thread every `interval`. Before start(), or on the worker thread.

@@ -39,8 +39,8 @@ std::string encode_message(std::string_view kind, std::span<const std::string_vi
 // gathered per worker and posted once per worker when the publish ends.
 class PubSub::Fanout {
  public:
-  Fanout(std::shared_ptr<const Message> message, const Local* local)
-      : message_(std::move(message)), local_(local) {}
+  Fanout(std::shared_ptr<const Message> message, const Local* local, size_t expected)
+      : message_(std::move(message)), local_(local), expected_(expected) {}
 
   void add(const Subscriber& s) {
     ++count_;
@@ -53,16 +53,26 @@ class PubSub::Fanout {
     } else {
       auto it = std::find_if(batches_.begin(), batches_.end(),
                              [&](const Batch& b) { return b.worker == s.worker; });
-      if (it == batches_.end()) it = batches_.insert(batches_.end(), Batch{s.worker, {}});
+      if (it == batches_.end()) {
+        it = batches_.insert(batches_.end(), Batch{s.worker, {}});
+        it->ids.reserve(expected_);
+      }
       it->ids.push_back(s.id);
     }
   }
 
-  // Posts each worker its batch (a worker's task list is a leaf lock: registry locks may be held).
+  // Hands each worker its batch: at once for this thread's own worker (its clients' writes wait
+  // for the end of the current events anyway), else through its task list (a leaf lock: registry
+  // locks may be held).
   size_t finish() {
+    net::Worker* here = net::Worker::current();
     for (Batch& b : batches_) {
+      if (b.worker == here) {
+        deliver_pushes(*here, b.ids, message_);
+        continue;
+      }
       b.worker->post([worker = b.worker, ids = std::move(b.ids), message = message_] {
-        deliver_pushes(*worker, ids, message->push);
+        deliver_pushes(*worker, ids, message);
       });
     }
     return count_;
@@ -75,6 +85,7 @@ class PubSub::Fanout {
   };
   std::shared_ptr<const Message> message_;
   const Local* local_;
+  size_t expected_;  // subscribers of the channel: the most one worker can get
   std::vector<Batch> batches_;
   size_t count_ = 0;
 };
@@ -137,16 +148,17 @@ size_t PubSub::publish(Space space, std::string_view channel, std::string_view m
   if (subscriptions_.load(std::memory_order_acquire) == 0) return 0;
   std::string_view kind = space == Space::kShard ? "smessage" : "message";
   std::string_view parts[] = {channel, message};
-  auto encoded = std::make_shared<Message>(Message{encode_message(kind, parts)});
-  Fanout fanout(std::move(encoded), local);
+  size_t delivered = 0;
   {
     Shard& s = table(space).shards[shard_index(channel)];
     std::shared_lock lock(s.mutex);
     if (auto it = s.map.find(channel); it != s.map.end()) {
+      Fanout fanout(std::make_shared<Message>(Message{encode_message(kind, parts)}), local,
+                    it->second.size());
       for (const auto& sub : it->second) fanout.add(*sub);
+      delivered = fanout.finish();
     }
   }
-  size_t delivered = fanout.finish();
   if (space == Space::kShard || pattern_subscriptions_.load(std::memory_order_acquire) == 0) {
     return delivered;
   }
@@ -155,7 +167,8 @@ size_t PubSub::publish(Space space, std::string_view channel, std::string_view m
     for (const auto& [pattern, members] : s.map) {
       if (!store::glob_match(pattern, channel)) continue;
       std::string_view pparts[] = {pattern, channel, message};
-      Fanout matched(std::make_shared<Message>(Message{encode_message("pmessage", pparts)}), local);
+      Fanout matched(std::make_shared<Message>(Message{encode_message("pmessage", pparts)}), local,
+                     members.size());
       for (const auto& sub : members) matched.add(*sub);
       delivered += matched.finish();
     }

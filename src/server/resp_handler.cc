@@ -29,6 +29,10 @@ constexpr std::string_view kProtectedModeDenied =
     "authentication password for the default user. NOTE: You only need to do one of the above "
     "things in order for the server to start accepting connections from the outside.\r\n";
 
+// The connection whose input this thread is handling (0: none): a message for it must wait until
+// its replies are written, or it could land inside one of them.
+thread_local uint64_t handling_input = 0;
+
 // Pending output a client may have before it authenticates (Redis closes such a client past it).
 constexpr size_t kUnauthenticatedOutputLimit = 1024;
 
@@ -74,6 +78,13 @@ class RespHandler final : public net::Handler {
   // Parses every complete command first and prefetches each one's key, then runs them in order:
   // the memory loads of a pipelined batch overlap instead of stalling one after another.
   size_t on_input(net::Connection& conn, std::string_view input) override {
+    handling_input = conn.id();
+    size_t consumed = handle(conn, input);
+    handling_input = 0;
+    return consumed;
+  }
+
+  size_t handle(net::Connection& conn, std::string_view input) {
     store::TimeSnapshot now(instance_.store());
     resp::Writer out(conn.output(), session_.protocol);
     size_t pos = 0;
@@ -125,11 +136,25 @@ class RespHandler final : public net::Handler {
     instance_.clients().remove(session_.info->id);
   }
 
-  // Writes a message published to the client, then closes it if its output is over the soft
-  // limit of its class for longer than allowed (the hard limit closes it as the write fails to
-  // drain, in the worker).
+  // Appends a message published to the client; the write happens once the worker has handled its
+  // current events, so the messages of many publishes go out in one send.
   void push(net::Connection& conn, std::string_view message) {
     append_push(conn.output(), message, session_.protocol);
+    if (send_scheduled_) return;
+    send_scheduled_ = true;
+    net::Worker* worker = &conn.worker();
+    worker->defer([worker, id = conn.id()] {
+      if (net::Connection* c = worker->find(id)) {
+        static_cast<RespHandler&>(c->handler()).send_pushed(*c);
+      }
+    });
+  }
+
+  // Writes the pushed messages, unless the output is over the soft limit of the client's class
+  // for longer than allowed (then it closes; the hard limit closes it in the worker when the
+  // write leaves too much behind).
+  void send_pushed(net::Connection& conn) {
+    send_scheduled_ = false;
     apply_output_limit(conn);
     OutputBufferLimit limit = instance_.hot().output_limit(client_class());
     if (limit.soft != 0 && conn.pending_output() > limit.soft) {
@@ -195,6 +220,7 @@ class RespHandler final : public net::Handler {
   resp::Parser parser_;
   size_t needed_ = 0;
   int64_t over_soft_since_ms_ = -1;  // since when output is over the soft limit (-1: it is not)
+  bool send_scheduled_ = false;      // pushed messages wait for a deferred send_pushed()
   // Parsed commands not yet run: the command (null when unknown) and its arguments, whose views
   // in batch_args_ point into the connection's input.
   struct Queued {
@@ -217,10 +243,13 @@ void append_push(std::string& out, std::string_view push, int protocol) {
   if (protocol < 3) out[at] = '*';
 }
 
-void deliver_pushes(net::Worker& worker, std::span<const uint64_t> ids, std::string_view push) {
+void deliver_pushes(net::Worker& worker, std::span<const uint64_t> ids,
+                    std::shared_ptr<const Message> message) {
   for (uint64_t id : ids) {
-    if (net::Connection* c = worker.find(id)) {
-      static_cast<RespHandler&>(c->handler()).push(*c, push);
+    if (id == handling_input) {  // mid-reply: once this batch of events is handled
+      worker.defer([&worker, id, message] { deliver_pushes(worker, std::span(&id, 1), message); });
+    } else if (net::Connection* c = worker.find(id)) {
+      static_cast<RespHandler&>(c->handler()).push(*c, message->push);
     }
   }
 }

@@ -11,6 +11,7 @@
 
 #include "net/worker.h"
 #include "server/instance.h"
+#include "server/pubsub.h"
 
 namespace cachet::server {
 
@@ -20,8 +21,10 @@ std::unique_ptr<net::Handler> make_resp_handler(Instance& instance, net::Connect
 // Appends a pushed message (encoded as a RESP3 push) for a client speaking `protocol`: RESP2
 // clients get it as an array.
 void append_push(std::string& out, std::string_view push, int protocol);
-// Hands `push` to each of the RESP clients `ids` that `worker` still owns and writes it out,
-// applying their output buffer limits. Worker thread only.
-void deliver_pushes(net::Worker& worker, std::span<const uint64_t> ids, std::string_view push);
+// Hands `message` to each of the RESP clients `ids` that `worker` still owns (to the client whose
+// input the thread is handling, once that is done) and schedules the write, applying their output
+// buffer limits. Worker thread only.
+void deliver_pushes(net::Worker& worker, std::span<const uint64_t> ids,
+                    std::shared_ptr<const Message> message);
 
 }  // namespace cachet::server
