@@ -5,9 +5,6 @@
 //
 // Usage: pubsub_load PORT SUBSCRIBERS MESSAGES PIPELINE PAYLOAD_BYTES
 // Prints: "deliveries=N seconds=S deliveries_per_sec=R".
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -20,35 +17,11 @@
 #include <thread>
 #include <vector>
 
+#include "loopback.h"
+
 namespace {
 
 constexpr std::string_view kChannel = "bench";
-
-int connect_to(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    perror("connect");
-    exit(1);
-  }
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  return fd;
-}
-
-void send_all(int fd, const std::string& data) {
-  for (size_t sent = 0; sent < data.size();) {
-    ssize_t n = send(fd, data.data() + sent, data.size() - sent, 0);
-    if (n <= 0) {
-      perror("send");
-      exit(1);
-    }
-    sent += static_cast<size_t>(n);
-  }
-}
 
 // Reads exactly `n` bytes (blocking).
 void read_exactly(int fd, size_t n) {
@@ -114,13 +87,13 @@ int main(int argc, char** argv) {
   size_t confirmation = ("*3\r\n" + bulk("subscribe") + bulk(kChannel) + ":1\r\n").size();
   std::vector<int> subs;
   for (size_t i = 0; i < subscribers; ++i) {
-    subs.push_back(connect_to(port));
-    send_all(subs.back(), subscribe);
+    subs.push_back(bench::connect_loopback(port));
+    bench::send_all(subs.back(), subscribe);
   }
   for (int fd : subs) read_exactly(fd, confirmation);
   size_t message_bytes = ("*3\r\n" + bulk("message") + bulk(kChannel) + bulk(payload)).size();
 
-  int pub = connect_to(port);
+  int pub = bench::connect_loopback(port);
   std::string command = "*3\r\n" + bulk("PUBLISH") + bulk(kChannel) + bulk(payload);
   std::string reply = ":" + std::to_string(subscribers) + "\r\n";
   auto start = std::chrono::steady_clock::now();
@@ -129,7 +102,7 @@ int main(int argc, char** argv) {
     size_t batch = std::min(pipeline, messages - sent);
     std::string out;
     for (size_t i = 0; i < batch; ++i) out += command;
-    send_all(pub, out);
+    bench::send_all(pub, out);
     read_exactly(pub, reply.size() * batch);
     sent += batch;
   }

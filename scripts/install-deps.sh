@@ -13,6 +13,8 @@ PACKAGES=(
   # real clients and peers for integration tests and benchmarks
   redis-server redis-tools memcached python3 python3-pytest python3-redis python3-kombu python3-rq libhiredis-dev
   curl wrk
+  # Lua scripting (EVAL): Lua 5.1 and the cjson and bit modules Redis scripts use
+  liblua5.1-0-dev lua-cjson-dev lua-bitop-dev
   # allocator
   libjemalloc-dev
   # JSON peers: the differential fuzzer (nlohmann) and bench/json_bench

@@ -13,6 +13,10 @@
 #include <unordered_map>
 #include <vector>
 
+namespace cachet::net {
+class Worker;
+}
+
 namespace cachet::server {
 
 struct ClientInfo {
@@ -20,6 +24,7 @@ struct ClientInfo {
   std::string addr, laddr;
   int fd = -1;
   int64_t created_ms = 0;
+  net::Worker* worker = nullptr;  // the worker owning the connection (null in tests)
   // Asks the client's own worker to close it. Safe from any thread.
   std::function<void()> kill;
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -18,6 +19,7 @@ enum class Kind : uint8_t;
 namespace cachet::server {
 
 enum class Space : uint8_t;
+struct Subscriber;
 
 // The Redis version cachet reports (HELLO, INFO): the release whose semantics it follows.
 inline constexpr std::string_view kRedisVersion = "7.0.15";
@@ -140,6 +142,7 @@ CommandFamily zset_commands();
 CommandFamily geo_commands();
 CommandFamily sort_commands();
 CommandFamily pubsub_commands();
+CommandFamily scripting_commands();
 
 // The key arguments of `args` (a whole invocation, args[0] the name) for the command `spec`.
 // Every user of key positions goes through this: locking, prefetch, admission, COMMAND GETKEYS.
@@ -158,6 +161,10 @@ size_t publish_message(Context& ctx, Space space, std::string_view channel,
                        std::string_view message);
 // Ends every subscription of the session (RESET, disconnect).
 void unsubscribe_all(Instance& instance, Session& session);
+// The session's Subscriber (its id and worker: where pushed messages go), made on first use.
+std::shared_ptr<Subscriber> endpoint_of(Session& session);
+// Ends CLIENT TRACKING for the session (CLIENT TRACKING off, RESET, disconnect).
+void stop_tracking(Instance& instance, Session& session);
 
 // Finds a command by name, case-insensitively; null when unknown.
 const CommandSpec* find_command(std::string_view name);

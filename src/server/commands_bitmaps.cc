@@ -12,6 +12,7 @@
 #include "server/args.h"
 #include "server/command.h"
 #include "server/key_lock.h"
+#include "server/notify.h"
 #include "store/bits.h"
 #include "store/strings.h"
 
@@ -38,15 +39,18 @@ Entry* find_string(Context& ctx, KeyLock& k, bool& wrong) {
 }
 
 // The string at the locked key for a bit write, created when absent and zero-padded so that bit
-// `max_bit` exists; null (after replying) on WRONGTYPE.
-Entry* string_for_write(Context& ctx, KeyLock& k, uint64_t max_bit) {
+// `max_bit` exists (`grown` says whether that created or lengthened it); null (after replying)
+// on WRONGTYPE.
+Entry* string_for_write(Context& ctx, KeyLock& k, uint64_t max_bit, bool& grown) {
   Entry* e = k.find();
   if (e != nullptr && !e->is_string()) {
     reply_wrong_type(ctx);
     return nullptr;
   }
+  size_t len = max_bit / kByteBits + 1;
+  grown = e == nullptr || e->value_len() < len;
   if (e == nullptr) e = k.put("");
-  str::grow_zeroed(k.shard(), e, max_bit / kByteBits + 1);
+  str::grow_zeroed(k.shard(), e, len);
   return e;
 }
 
@@ -106,10 +110,12 @@ void cmd_setbit(Context& ctx) {
     str::set_form(k.find(), str::Form::kRaw);  // Redis unshares it all the same
     return ctx.out.integer(*value);
   }
-  Entry* e = string_for_write(ctx, k, *offset);
+  bool grown;
+  Entry* e = string_for_write(ctx, k, *offset, grown);
   if (e == nullptr) return;
   bool old = str::edit(k.shard(), e,
                        [&](bits::MutableBytes b) { return bits::set(b, *offset, *value == 1); });
+  notify_keyspace_event(ctx, kNotifyString, "setbit", k.key());
   ctx.out.integer(old ? 1 : 0);
 }
 
@@ -210,9 +216,10 @@ void cmd_bitop(Context& ctx) {
   }
   std::string result = bits::combine(*op, sources);
   if (result.empty()) {
-    k.erase(0);
+    if (k.erase(0)) notify_keyspace_event(ctx, kNotifyGeneric, "del", keys[0]);
   } else {
     str::set_form(k.put(0, result), str::Form::kRaw);  // Redis creates it raw
+    notify_keyspace_event(ctx, kNotifyString, "set", keys[0]);
   }
   ctx.out.integer(static_cast<int64_t>(result.size()));
 }
@@ -288,12 +295,13 @@ bool parse_field_commands(Context& ctx, std::vector<FieldCommand>& out) {
 }
 
 // Runs one SET / INCRBY on the string and replies with its result (SET: the old value; INCRBY:
-// the new one; null when OVERFLOW FAIL refuses it, leaving the field as it was).
-void run_field_write(Context& ctx, KeyLock& k, Entry* e, const FieldCommand& c) {
+// the new one; null when OVERFLOW FAIL refuses it, leaving the field as it was). Returns whether
+// Redis counts it as a change: a write that changed the field or follows a `grown` string.
+bool run_field_write(Context& ctx, KeyLock& k, Entry* e, const FieldCommand& c, bool grown) {
   int64_t old = bits::get_field(bytes_of(e), c.offset, c.type);
   auto stored = c.op == FieldOp::kSet ? bits::fit_value(c.type, c.value, c.overflow)
                                       : bits::fit_increment(c.type, old, c.value, c.overflow);
-  if (!stored) return ctx.out.null();
+  if (!stored) return ctx.out.null(), false;
   if (*stored == old) {  // Redis leaves the key untouched (a WATCH stays clean), yet unshared
     str::set_form(e, str::Form::kRaw);
   } else {
@@ -301,6 +309,7 @@ void run_field_write(Context& ctx, KeyLock& k, Entry* e, const FieldCommand& c) 
               [&](bits::MutableBytes b) { bits::set_field(b, c.offset, c.type, *stored); });
   }
   ctx.out.integer(c.op == FieldOp::kSet ? old : *stored);
+  return grown || *stored != old;
 }
 
 void bitfield_generic(Context& ctx, bool read_only_command) {
@@ -317,18 +326,20 @@ void bitfield_generic(Context& ctx, bool read_only_command) {
     return ctx.out.error("ERR BITFIELD_RO only supports the GET subcommand");
   }
   KeyLock k(ctx, ctx.args[1]);
-  bool wrong = false;
-  Entry* e =
-      writes ? string_for_write(ctx, k, max_bit) : const_cast<Entry*>(find_string(ctx, k, wrong));
+  bool wrong = false, grown = false;
+  Entry* e = writes ? string_for_write(ctx, k, max_bit, grown)
+                    : const_cast<Entry*>(find_string(ctx, k, wrong));
   if (wrong || (writes && e == nullptr)) return;
   ctx.out.array(commands.size());
+  bool changed = false;
   for (const FieldCommand& c : commands) {
     if (c.op == FieldOp::kGet) {
       ctx.out.integer(bits::get_field(bytes_of(e), c.offset, c.type));
     } else {
-      run_field_write(ctx, k, e, c);
+      changed |= run_field_write(ctx, k, e, c, grown);
     }
   }
+  if (changed) notify_keyspace_event(ctx, kNotifyString, "setbit", k.key());
 }
 
 void cmd_bitfield(Context& ctx) { bitfield_generic(ctx, false); }

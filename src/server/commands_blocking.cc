@@ -107,16 +107,16 @@ PopForm pop_form(const Request& r) {
 // for BZ*): pops (or moves) and replies. A key of another type met first gets WRONGTYPE (and
 // counts as served). Returns false, replying nothing, when every one is absent.
 bool serve_from(std::span<const ListKey> keys, std::span<const ListKey> sources, const Request& r,
-                resp::Writer& out) {
+                Context& ctx) {
   switch (r.form) {
     case Request::Form::kMove:
-      return move_reply(sources[0], keys[r.sources], r.from, r.to, out);
+      return move_reply(sources[0], keys[r.sources], r.from, r.to, ctx);
     case Request::Form::kZsetPair:
-      return zpop_first(sources, r.zset_end, 1, {true, Layout::kFlat}, out);
+      return zpop_first(sources, r.zset_end, 1, {true, Layout::kFlat}, ctx);
     case Request::Form::kZsetMulti:
-      return zpop_first(sources, r.zset_end, r.count, {true, Layout::kPairs}, out);
+      return zpop_first(sources, r.zset_end, r.count, {true, Layout::kPairs}, ctx);
     default:
-      return pop_first(sources, r.from, r.count, pop_form(r), out);
+      return pop_first(sources, r.from, r.count, pop_form(r), ctx);
   }
 }
 
@@ -141,7 +141,7 @@ Served serve_waiter(Instance& instance, const Waiter& w, std::string_view key,
     if (e == nullptr) return Served::kEmpty;
     if (e->kind() != source_kind(r)) return Served::kOtherType;
     if (!claim()) return Served::kGone;
-    serve_from(keys, std::span(keys).subspan(i, 1), r, out);
+    serve_from(keys, std::span(keys).subspan(i, 1), r, ctx);
     // A move fills its destination: clients blocked on that key are served next.
     if (r.form == Request::Form::kMove) instance.blocking().note_ready(w.db, r.keys[r.sources]);
     return Served::kServed;
@@ -153,7 +153,7 @@ Served serve_waiter(Instance& instance, const Waiter& w, std::string_view key,
 void serve_or_block(Context& ctx, const Request& r) {
   MultiKeyLock lock(ctx, r.keys);
   std::vector<ListKey> keys = list_keys(lock, r);
-  if (serve_from(keys, std::span(keys).first(r.sources), r, ctx.out)) return;
+  if (serve_from(keys, std::span(keys).first(r.sources), r, ctx)) return;
   if (store::in_transaction() || !ctx.session.deliver) {
     reply_timeout(ctx.out, r);
     return;

@@ -138,6 +138,7 @@ void cmd_reset(Context& ctx) {
   discard_transaction(ctx.session);
   unwatch_all(ctx.instance, ctx.session);
   unsubscribe_all(ctx.instance, ctx.session);
+  stop_tracking(ctx.instance, ctx.session);
   ctx.session.db = 0;
   if (ctx.session.info) {
     ctx.session.info->db.store(0, std::memory_order_relaxed);
@@ -284,6 +285,180 @@ void cmd_client_unblock(Context& ctx) {
   ctx.out.integer(1);
 }
 
+bool check_prefixes(Context& ctx, const std::vector<std::string>& added,
+                    const std::vector<std::string>& existing);
+
+// CLIENT TRACKING's options after on|off; replies with Redis's error and returns false when they
+// are invalid (alone or against the client's current tracking mode).
+bool parse_tracking(Context& ctx, TrackingOptions& t) {
+  const TrackingOptions& now = ctx.session.tracking;
+  bool redirected = false;
+  for (size_t i = 3; i < ctx.args.size(); ++i) {
+    std::string_view opt = ctx.args[i];
+    bool more = i + 1 < ctx.args.size();
+    if (iequals(opt, "redirect") && more) {
+      auto id = parse_int64(ctx.args[++i]);
+      if (!id) {
+        reply_not_integer(ctx);
+        return false;
+      }
+      if (redirected) {
+        ctx.out.error("ERR A client can only redirect to a single other client");
+        return false;
+      }
+      redirected = true;
+      t.redirect = static_cast<uint64_t>(*id);
+    } else if (iequals(opt, "prefix") && more) {
+      t.prefixes.emplace_back(ctx.args[++i]);
+    } else if (iequals(opt, "bcast")) {
+      t.bcast = true;
+    } else if (iequals(opt, "optin")) {
+      t.optin = true;
+    } else if (iequals(opt, "optout")) {
+      t.optout = true;
+    } else if (iequals(opt, "noloop")) {
+      t.noloop = true;
+    } else {
+      reply_syntax_error(ctx);
+      return false;
+    }
+  }
+  std::string_view error;
+  if (now.on && now.bcast != t.bcast) {
+    error =
+        "ERR You can't switch BCAST mode on/off before disabling tracking for this client, "
+        "and then re-enabling it with a different mode.";
+  } else if (!t.bcast && !t.prefixes.empty()) {
+    error = "ERR PREFIX option requires BCAST mode to be enabled";
+  } else if (t.optin && t.optout) {
+    error = "ERR You can't specify both OPTIN mode and OPTOUT mode";
+  } else if (now.on && ((t.optin && now.optout) || (t.optout && now.optin))) {
+    error =
+        "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, "
+        "and then re-enabling it with a different mode.";
+  } else if (t.bcast && (t.optin || t.optout)) {
+    error = "ERR OPTIN and OPTOUT are not compatible with BCAST";
+  }
+  if (!error.empty()) {
+    ctx.out.error(error);
+    return false;
+  }
+  return check_prefixes(ctx, t.prefixes, now.on ? now.prefixes : std::vector<std::string>{});
+}
+
+// Redis refuses prefixes of one client that overlap (one starts with another).
+bool check_prefixes(Context& ctx, const std::vector<std::string>& added,
+                    const std::vector<std::string>& existing) {
+  auto overlap = [](std::string_view a, std::string_view b) {
+    return a.starts_with(b) || b.starts_with(a);
+  };
+  for (size_t i = 0; i < added.size(); ++i) {
+    for (const std::string& e : existing) {
+      if (overlap(added[i], e)) {
+        ctx.out.error(
+            fmt::format("ERR Prefix '{}' overlaps with an existing prefix '{}'. "
+                        "Prefixes for a single client must not overlap.",
+                        added[i], e));
+        return false;
+      }
+    }
+    for (size_t j = i + 1; j < added.size(); ++j) {
+      if (overlap(added[i], added[j])) {
+        ctx.out.error(
+            fmt::format("ERR Prefix '{}' overlaps with another provided prefix '{}'. "
+                        "Prefixes for a single client must not overlap.",
+                        added[i], added[j]));
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// The Subscriber of the client with `id` (a REDIRECT target), or null if no such client.
+std::shared_ptr<Subscriber> redirect_target(Context& ctx, uint64_t id) {
+  for (const auto& client : ctx.instance.clients().snapshot()) {
+    if (client->id == id && client->worker != nullptr) {
+      auto target = std::make_shared<Subscriber>();
+      target->id = id;
+      target->worker = client->worker;
+      return target;
+    }
+  }
+  return nullptr;
+}
+
+void cmd_client_tracking(Context& ctx) {
+  bool on = iequals(ctx.args[2], "on");
+  if (!on && !iequals(ctx.args[2], "off")) return reply_syntax_error(ctx);
+  if (!on) {
+    stop_tracking(ctx.instance, ctx.session);
+    return ctx.out.ok();
+  }
+  TrackingOptions t;
+  if (!parse_tracking(ctx, t)) return;
+  std::shared_ptr<Subscriber> target;
+  if (t.redirect != 0 && !(target = redirect_target(ctx, t.redirect))) {
+    return ctx.out.error("ERR The client ID you want redirect to does not exist");
+  }
+  TrackingOptions& current = ctx.session.tracking;
+  if (current.on) {  // more prefixes, and the new flags
+    t.prefixes.insert(t.prefixes.begin(), current.prefixes.begin(), current.prefixes.end());
+  }
+  t.on = true;
+  current = std::move(t);
+  ctx.instance.tracking().enable(endpoint_of(ctx.session), current, std::move(target));
+  ctx.out.ok();
+}
+
+void cmd_client_caching(Context& ctx) {
+  TrackingOptions& t = ctx.session.tracking;
+  bool yes = iequals(ctx.args[2], "yes");
+  if (!yes && !iequals(ctx.args[2], "no")) return reply_syntax_error(ctx);
+  if (!t.on || (!t.optin && !t.optout)) {
+    return ctx.out.error(
+        "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or "
+        "OPTOUT mode enabled");
+  }
+  if (yes && !t.optin) {
+    return ctx.out.error(
+        "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
+  }
+  if (!yes && !t.optout) {
+    return ctx.out.error(
+        "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+  }
+  t.caching = yes ? 1 : 0;
+  ctx.out.ok();
+}
+
+void cmd_client_getredir(Context& ctx) {
+  const TrackingOptions& t = ctx.session.tracking;
+  ctx.out.integer(t.on ? static_cast<int64_t>(t.redirect) : -1);
+}
+
+void cmd_client_trackinginfo(Context& ctx) {
+  const TrackingOptions& t = ctx.session.tracking;
+  std::vector<std::string_view> flags;
+  if (!t.on) flags.push_back("off");
+  if (t.on) flags.push_back("on");
+  if (t.bcast) flags.push_back("bcast");
+  if (t.optin) flags.push_back("optin");
+  if (t.optout) flags.push_back("optout");
+  if (t.caching == 1) flags.push_back("caching-yes");
+  if (t.caching == 0) flags.push_back("caching-no");
+  if (t.noloop) flags.push_back("noloop");
+  ctx.out.map(3);
+  ctx.out.bulk("flags");
+  ctx.out.set(flags.size());
+  for (std::string_view f : flags) ctx.out.bulk(f);
+  ctx.out.bulk("redirect");
+  ctx.out.integer(t.on ? static_cast<int64_t>(t.redirect) : -1);
+  ctx.out.bulk("prefixes");
+  ctx.out.array(t.prefixes.size());
+  for (const std::string& p : t.prefixes) ctx.out.bulk(p);
+}
+
 constexpr uint32_t kConn = kNoAuth | kFast | kLoading | kStale;
 constexpr uint32_t kClient = kLoading | kStale;
 
@@ -329,6 +504,29 @@ const CommandSpec kClientCommands[] = {
      .fn = cmd_client_unblock,
      .doc = {"Unblocks a client blocked by a blocking command from a different connection.",
              "5.0.0"}},
+    {.name = "tracking",
+     .arity = -3,
+     .flags = kClient,
+     .fn = cmd_client_tracking,
+     .doc = {"Controls server-assisted client-side caching for the connection.", "6.0.0"}},
+    {.name = "caching",
+     .arity = 3,
+     .flags = kClient,
+     .fn = cmd_client_caching,
+     .doc = {"Instructs the server whether to track the keys in the next request.", "6.0.0"}},
+    {.name = "getredir",
+     .arity = 2,
+     .flags = kClient,
+     .fn = cmd_client_getredir,
+     .doc = {"Returns the client ID to which the connection's tracking notifications are "
+             "redirected.",
+             "6.0.0"}},
+    {.name = "trackinginfo",
+     .arity = 2,
+     .flags = kClient,
+     .fn = cmd_client_trackinginfo,
+     .doc = {"Returns information about server-assisted client-side caching for the connection.",
+             "6.2.0"}},
     {.name = "help",
      .arity = 2,
      .flags = kClient,
@@ -380,6 +578,11 @@ const CommandSpec kCommands[] = {
 };
 
 }  // namespace
+
+void stop_tracking(Instance& instance, Session& session) {
+  if (session.tracking.on) instance.tracking().disable(session.subs.subscriber->id);
+  session.tracking = TrackingOptions{};
+}
 
 CommandFamily connection_commands() { return {"connection", kCommands}; }
 

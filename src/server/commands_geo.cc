@@ -17,6 +17,7 @@
 #include "server/command.h"
 #include "server/geohash.h"
 #include "server/key_lock.h"
+#include "server/notify.h"
 #include "server/zset_ops.h"
 #include "store/zset.h"
 
@@ -161,6 +162,7 @@ void cmd_geoadd(Context& ctx) {
     changed += was_changed;
   }
   ctx.out.integer(o.ch ? changed : added);
+  if (changed > 0) notify_keyspace_event(ctx, kNotifyZset, "zadd", k.key());  // as ZADD does
 }
 
 // GEODIST key member1 member2 [M|KM|FT|MI]
@@ -580,22 +582,32 @@ void reply_found(Context& ctx, const std::vector<Found>& found, const SearchQuer
   }
 }
 
-// Makes the locked key `i` the sorted set of the results (scored by geohash, or by distance with
-// STOREDIST), or deletes it when there are none; replies their number.
-void store_found(Context& ctx, MultiKeyLock& k, size_t i, const std::vector<Found>& found,
-                 const SearchQuery& q) {
-  if (found.empty()) {
-    k.erase(i);
-    return ctx.out.integer(0);
-  }
-  Entry* dst = k.put(i, "");
+// The index of a search's destination in its MultiKeyLock (the source is 0).
+constexpr size_t kDestination = 1;
+
+// Deletes the destination `key` (locked as kDestination in `k`) of a search that found nothing,
+// raising "del" if it existed, and replies 0.
+void clear_destination(Context& ctx, MultiKeyLock& k, std::string_view key) {
+  if (k.erase(kDestination)) notify_keyspace_event(ctx, kNotifyGeneric, "del", key);
+  ctx.out.integer(0);
+}
+
+// Makes the destination `key` (locked as kDestination in `k`) the sorted set of the results (scored
+// by geohash, or by distance with STOREDIST), or deletes it when there are none; raises `event` (or
+// "del") and replies their number.
+void store_found(Context& ctx, MultiKeyLock& k, std::string_view key,
+                 const std::vector<Found>& found, const SearchQuery& q, std::string_view event) {
+  if (found.empty()) return clear_destination(ctx, k, key);
+  Entry* dst = k.put(kDestination, "");
   zset::init(dst);
   size_t longest = 0;
   for (const Found& f : found) longest = std::max(longest, f.member.size());
-  zset::reserve(k.shard(i), dst, found.size(), longest);
+  zset::reserve(k.shard(kDestination), dst, found.size(), longest);
   for (const Found& f : found) {
-    zset::add(k.shard(i), dst, f.member, q.store_dist ? f.metres / q.shape.to_metres : f.score);
+    zset::add(k.shard(kDestination), dst, f.member,
+              q.store_dist ? f.metres / q.shape.to_metres : f.score);
   }
+  notify_keyspace_event(ctx, kNotifyZset, event, key);
   ctx.out.integer(static_cast<int64_t>(found.size()));
 }
 
@@ -617,12 +629,14 @@ void search_command(Context& ctx, const SearchForm& form) {
   // Now q.store is set exactly when `dest` is: the parse and destination_of() agree on it.
   if (e == nullptr) {
     if (!q.store) return ctx.out.array(0);
-    k.erase(1);
-    return ctx.out.integer(0);
+    return clear_destination(ctx, k, keys[1]);
   }
   std::vector<Found> found = find_members(e, q);
   order_and_limit(found, q);
-  if (q.store) return store_found(ctx, k, 1, found, q);
+  if (q.store) {
+    return store_found(ctx, k, keys[1], found, q,
+                       form.search_store ? "geosearchstore" : "georadiusstore");
+  }
   reply_found(ctx, found, q);
 }
 

@@ -11,6 +11,7 @@
 #include "server/args.h"
 #include "server/command.h"
 #include "server/key_lock.h"
+#include "server/notify.h"
 #include "store/glob.h"
 #include "store/hash.h"
 
@@ -66,13 +67,18 @@ int64_t set_fields(Context& ctx) {
   return added;
 }
 
+// HSET and HMSET reply, then raise "hset", as Redis orders them.
 void cmd_hset(Context& ctx) {
   int64_t added = set_fields(ctx);
-  if (added >= 0) ctx.out.integer(added);
+  if (added < 0) return;
+  ctx.out.integer(added);
+  notify_keyspace_event(ctx, kNotifyHash, "hset", ctx.args[1]);
 }
 
 void cmd_hmset(Context& ctx) {
-  if (set_fields(ctx) >= 0) ctx.out.ok();
+  if (set_fields(ctx) < 0) return;
+  ctx.out.ok();
+  notify_keyspace_event(ctx, kNotifyHash, "hset", ctx.args[1]);
 }
 
 void cmd_hsetnx(Context& ctx) {
@@ -82,6 +88,7 @@ void cmd_hsetnx(Context& ctx) {
   if (hash::get(e, ctx.args[2])) return ctx.out.integer(0);
   hash::set(k.shard(), e, ctx.args[2], ctx.args[3]);
   ctx.out.integer(1);
+  notify_keyspace_event(ctx, kNotifyHash, "hset", k.key());
 }
 
 void cmd_hget(Context& ctx) {
@@ -142,7 +149,9 @@ void cmd_hdel(Context& ctx) {
   for (size_t i = 2; e != nullptr && i < ctx.args.size(); ++i) {
     removed += hash::remove(k.shard(), e, ctx.args[i]);
   }
-  if (e != nullptr && hash::size(e) == 0) k.erase();  // Redis deletes an emptied hash
+  bool emptied = e != nullptr && hash::size(e) == 0;
+  if (emptied) k.erase();  // Redis deletes an emptied hash
+  if (removed > 0) notify_write(ctx, kNotifyHash, "hdel", k.key(), emptied);
   ctx.out.integer(removed);
 }
 
@@ -181,6 +190,7 @@ void cmd_hincrby(Context& ctx) {
   auto end = std::to_chars(buf, buf + sizeof(buf), *result).ptr;
   hash::set(k.shard(), e, ctx.args[2], std::string_view(buf, end - buf));
   ctx.out.integer(*result);
+  notify_keyspace_event(ctx, kNotifyHash, "hincrby", k.key());
 }
 
 void cmd_hincrbyfloat(Context& ctx) {
@@ -195,6 +205,7 @@ void cmd_hincrbyfloat(Context& ctx) {
   if (!text) return;
   hash::set(k.shard(), e, ctx.args[2], *text);
   ctx.out.bulk(*text);
+  notify_keyspace_event(ctx, kNotifyHash, "hincrbyfloat", k.key());
 }
 
 void cmd_hscan(Context& ctx) {

@@ -10,6 +10,7 @@
 #include "server/args.h"
 #include "server/command.h"
 #include "server/key_lock.h"
+#include "server/notify.h"
 #include "store/hll.h"
 #include "store/strings.h"
 
@@ -50,7 +51,9 @@ void cmd_pfadd(Context& ctx) {
   hll::Change change = hll::add(k.shard(), e, ctx.args.subspan(2));
   store::str::set_form(e, store::str::Form::kRaw);  // an HLL is a raw string, as in Redis
   if (change == hll::Change::kCorrupt) return ctx.out.error(kCorrupt);
-  ctx.out.integer(created || change == hll::Change::kChanged ? 1 : 0);
+  bool updated = created || change == hll::Change::kChanged;
+  if (updated) notify_keyspace_event(ctx, kNotifyString, "pfadd", k.key());
+  ctx.out.integer(updated ? 1 : 0);
 }
 
 // The union of the HLLs at the locked keys (absent keys count as empty) into `max`; replies with
@@ -111,6 +114,7 @@ void cmd_pfmerge(Context& ctx) {
     dest = lock.put(0, merged);
   }
   store::str::set_form(dest, store::str::Form::kRaw);
+  notify_keyspace_event(ctx, kNotifyString, "pfadd", keys[0]);  // as Redis names it
   ctx.out.ok();
 }
 

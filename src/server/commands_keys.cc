@@ -6,6 +6,7 @@
 #include "server/command.h"
 #include "server/expire.h"
 #include "server/key_lock.h"
+#include "server/notify.h"
 #include "store/copy.h"
 #include "store/glob.h"
 
@@ -36,7 +37,9 @@ void delete_keys(Context& ctx, bool lazily) {
   MultiKeyLock k(ctx, keys);
   int64_t n = 0;
   for (size_t i = 0; i < keys.size(); ++i) {
-    n += lazily ? k.shard(i).erase_lazily(keys[i], k.hash(i), k.now()) : k.erase(i);
+    bool deleted = lazily ? k.shard(i).erase_lazily(keys[i], k.hash(i), k.now()) : k.erase(i);
+    if (deleted) notify_keyspace_event(ctx, kNotifyGeneric, "del", keys[i]);
+    n += deleted;
   }
   ctx.out.integer(n);
 }
@@ -56,13 +59,13 @@ void cmd_touch(Context& ctx) {
   auto keys = ctx.args.subspan(1);
   MultiKeyLock k(ctx, keys);
   int64_t n = 0;
-  for (size_t i = 0; i < keys.size(); ++i) n += k.find(i) != nullptr;
+  for (size_t i = 0; i < keys.size(); ++i) n += k.find_read(i) != nullptr;
   ctx.out.integer(n);
 }
 
 void cmd_type(Context& ctx) {
   KeyLock k(ctx, ctx.args[1]);
-  const Entry* e = k.find();
+  const Entry* e = k.find_read();
   ctx.out.simple(e == nullptr ? "none" : type_name(e));
 }
 
@@ -122,10 +125,12 @@ void expire_generic(Context& ctx, TimeUnit unit, bool absolute) {
   if (e == nullptr || !expire_allowed(flags, e->expire_at(), *when)) return ctx.out.integer(0);
   if (*when <= k.now()) {
     k.erase();
-  } else {
-    (void)k.shard().set_expire(e, *when);
+    notify_keyspace_event(ctx, kNotifyGeneric, "del", k.key());
+    return ctx.out.integer(1);
   }
+  (void)k.shard().set_expire(e, *when);
   ctx.out.integer(1);
+  notify_keyspace_event(ctx, kNotifyGeneric, "expire", k.key());  // Redis replies first here
 }
 
 void cmd_expire(Context& ctx) { expire_generic(ctx, TimeUnit::kSeconds, false); }
@@ -154,6 +159,7 @@ void cmd_persist(Context& ctx) {
   Entry* e = k.find();
   bool had_ttl = e != nullptr && e->expire_at() != 0;
   if (had_ttl) (void)k.shard().set_expire(e, 0);
+  if (had_ttl) notify_keyspace_event(ctx, kNotifyGeneric, "persist", k.key());
   ctx.out.integer(had_ttl ? 1 : 0);
 }
 
@@ -164,7 +170,10 @@ void rename_generic(Context& ctx, bool only_if_absent) {
   if (src == nullptr) return ctx.out.error("ERR no such key");
   if (keys[0] == keys[1]) return only_if_absent ? ctx.out.integer(0) : ctx.out.ok();
   if (only_if_absent && k.find(1) != nullptr) return ctx.out.integer(0);
+  k.erase(1);  // Redis deletes the destination and adds it anew (a "new" event)
   k.shard(1).move_here(k.shard(0), src, keys[1], k.hash(1));
+  notify_keyspace_event(ctx, kNotifyGeneric, "rename_from", keys[0]);
+  notify_keyspace_event(ctx, kNotifyGeneric, "rename_to", keys[1]);
   if (only_if_absent) {
     ctx.out.integer(1);
   } else {
@@ -196,6 +205,8 @@ void cmd_move(Context& ctx) {
   if (src == nullptr || lock.second().lookup_write(key, hash, now) != nullptr)
     return ctx.out.integer(0);
   lock.second().move_here(lock.first(), src, key, hash);
+  notify_keyspace_event(ctx, kNotifyGeneric, "move_from", key);
+  notify_keyspace_event(ctx, *db, kNotifyGeneric, "move_to", key);
   ctx.out.integer(1);
 }
 
@@ -224,10 +235,12 @@ void cmd_copy(Context& ctx) {
   const Entry* src = lock.first().lookup_write(source, store::hash_key(source), now);
   if (src == nullptr) return ctx.out.integer(0);
   uint64_t hash = store::hash_key(destination);
-  if (!replace && lock.second().lookup_write(destination, hash, now) != nullptr) {
-    return ctx.out.integer(0);
+  if (lock.second().lookup_write(destination, hash, now) != nullptr) {
+    if (!replace) return ctx.out.integer(0);
+    lock.second().erase(destination, hash, now);  // and added anew, as in Redis (a "new" event)
   }
   store::copy_entry(lock.second(), destination, hash, src);
+  notify_keyspace_event(ctx, db, kNotifyGeneric, "copy_to", destination);
   ctx.out.integer(1);
 }
 

@@ -12,6 +12,7 @@
 #include "server/command.h"
 #include "server/key_lock.h"
 #include "server/list_ops.h"
+#include "server/notify.h"
 #include "store/list.h"
 
 namespace cachet::server {
@@ -35,9 +36,16 @@ Entry* create_list(const ListKey& k) {
   return e;
 }
 
-void erase_if_empty(const ListKey& k, const Entry* e) {
-  if (list::size(e) == 0) k.shard.erase(k.key, k.hash, k.now);
+// Raises `event` for the list `e` at `k` after a removal, deleting the key (and raising "del")
+// when it is now empty.
+void removed_from(Context& ctx, const ListKey& k, const Entry* e, std::string_view event) {
+  bool emptied = list::size(e) == 0;
+  if (emptied) k.shard.erase(k.key, k.hash, k.now);
+  notify_write(ctx, kNotifyList, event, k.key, emptied);
 }
+
+std::string_view pop_event(End end) { return end == End::kHead ? "lpop" : "rpop"; }
+std::string_view push_event(End end) { return end == End::kHead ? "lpush" : "rpush"; }
 
 // Pops min(count, length) elements from `end` of `e` and writes them as an array.
 void reply_popped(const ListKey& k, Entry*& e, End end, size_t count, resp::Writer& out) {
@@ -80,6 +88,7 @@ void push_command(Context& ctx, End end, bool only_existing) {
   }
   for (size_t i = 2; i < ctx.args.size(); ++i) list::push(k.shard(), e, end, ctx.args[i]);
   ctx.out.integer(static_cast<int64_t>(list::size(e)));
+  notify_keyspace_event(ctx, kNotifyList, push_event(end), k.key());
 }
 
 void cmd_lpush(Context& ctx) { push_command(ctx, End::kHead, false); }
@@ -103,10 +112,11 @@ void pop_command(Context& ctx, End end) {
   ListKey key = list_key(k);
   if (count) {
     reply_popped(key, e, end, static_cast<size_t>(*count), ctx.out);
+    if (*count == 0) return;  // nothing popped, nothing raised
   } else {
     ctx.out.bulk(*list::pop(k.shard(), e, end));
   }
-  erase_if_empty(key, e);
+  removed_from(ctx, key, e, pop_event(end));
 }
 
 void cmd_lpop(Context& ctx) { pop_command(ctx, End::kHead); }
@@ -249,6 +259,7 @@ void cmd_lset(Context& ctx) {
     return ctx.out.error("ERR index out of range");
   }
   ctx.out.ok();
+  notify_keyspace_event(ctx, kNotifyList, "lset", k.key());
 }
 
 // LINSERT key BEFORE|AFTER pivot element
@@ -260,7 +271,9 @@ void cmd_linsert(Context& ctx) {
   Entry* e = as_list(ctx, k.find(), wrong);
   if (wrong) return;
   if (e == nullptr) return ctx.out.integer(0);
-  ctx.out.integer(list::insert(k.shard(), e, before, ctx.args[3], ctx.args[4]));
+  int64_t length = list::insert(k.shard(), e, before, ctx.args[3], ctx.args[4]);
+  if (length > 0) notify_keyspace_event(ctx, kNotifyList, "linsert", k.key());
+  ctx.out.integer(length);
 }
 
 void cmd_lrem(Context& ctx) {
@@ -272,7 +285,7 @@ void cmd_lrem(Context& ctx) {
   if (wrong) return;
   if (e == nullptr) return ctx.out.integer(0);
   size_t removed = list::remove(k.shard(), e, *count, ctx.args[3]);
-  erase_if_empty(list_key(k), e);
+  if (removed > 0) removed_from(ctx, list_key(k), e, "lrem");
   ctx.out.integer(static_cast<int64_t>(removed));
 }
 
@@ -290,6 +303,7 @@ void cmd_ltrim(Context& ctx) {
     } else {
       k.erase();
     }
+    notify_write(ctx, kNotifyList, "ltrim", k.key(), !span);
   }
   ctx.out.ok();
 }
@@ -299,7 +313,7 @@ void cmd_ltrim(Context& ctx) {
 void move_command(Context& ctx, End from, End to) {
   auto keys = ctx.args.subspan(1, 2);
   MultiKeyLock lock(ctx, keys);
-  if (!move_reply(list_key(lock, 0, keys[0]), list_key(lock, 1, keys[1]), from, to, ctx.out)) {
+  if (!move_reply(list_key(lock, 0, keys[0]), list_key(lock, 1, keys[1]), from, to, ctx)) {
     ctx.out.null();
   }
 }
@@ -323,7 +337,7 @@ void cmd_lmpop(Context& ctx) {
   std::vector<ListKey> list_keys;
   list_keys.reserve(a->keys.size());
   for (size_t i = 0; i < a->keys.size(); ++i) list_keys.push_back(list_key(lock, i, a->keys[i]));
-  if (!pop_first(list_keys, a->end, a->count, PopForm::kKeyElements, ctx.out)) {
+  if (!pop_first(list_keys, a->end, a->count, PopForm::kKeyElements, ctx)) {
     ctx.out.null_array();
   }
 }
@@ -525,42 +539,42 @@ ListKey list_key(MultiKeyLock& k, size_t i, std::string_view key) {
   return {k.shard(i), key, k.hash(i), k.now()};
 }
 
-void pop_reply(const ListKey& key, Entry* e, End end, size_t count, PopForm form,
-               resp::Writer& out) {
-  out.array(2);
-  out.bulk(key.key);
+void pop_reply(const ListKey& key, Entry* e, End end, size_t count, PopForm form, Context& ctx) {
+  ctx.out.array(2);
+  ctx.out.bulk(key.key);
   if (form == PopForm::kKeyElements) {
-    reply_popped(key, e, end, count, out);
+    reply_popped(key, e, end, count, ctx.out);
   } else {
-    out.bulk(*list::pop(key.shard, e, end));
+    ctx.out.bulk(*list::pop(key.shard, e, end));
   }
-  erase_if_empty(key, e);
+  removed_from(ctx, key, e, pop_event(end));
 }
 
-bool pop_first(std::span<const ListKey> keys, End end, size_t count, PopForm form,
-               resp::Writer& out) {
+bool pop_first(std::span<const ListKey> keys, End end, size_t count, PopForm form, Context& ctx) {
   for (const ListKey& key : keys) {
     bool wrong;
     Entry* e = key.find_list(wrong);
-    if (wrong) return out.error(kWrongTypeError), true;
-    if (e != nullptr) return pop_reply(key, e, end, count, form, out), true;
+    if (wrong) return ctx.out.error(kWrongTypeError), true;
+    if (e != nullptr) return pop_reply(key, e, end, count, form, ctx), true;
   }
   return false;
 }
 
-bool move_reply(const ListKey& src, const ListKey& dst, End from, End to, resp::Writer& out) {
+bool move_reply(const ListKey& src, const ListKey& dst, End from, End to, Context& ctx) {
   bool wrong;
   Entry* s = src.find_list(wrong);
   if (!wrong && s == nullptr) return false;
   if (!wrong) dst.find_list(wrong);
-  if (wrong) return out.error(kWrongTypeError), true;
+  if (wrong) return ctx.out.error(kWrongTypeError), true;
   bool same = src.key == dst.key;
   std::string value = *list::pop(src.shard, s, from);
   Entry* d = same ? s : dst.find_list(wrong);
   if (d == nullptr) d = create_list(dst);
   list::push(dst.shard, d, to, value);
-  if (!same) erase_if_empty(src, s);
-  out.bulk(value);
+  // Redis raises the push on the destination first, then replies, then raises the pop.
+  notify_keyspace_event(ctx, kNotifyList, push_event(to), dst.key);
+  ctx.out.bulk(value);
+  removed_from(ctx, src, s, pop_event(from));
   return true;
 }
 

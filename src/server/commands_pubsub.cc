@@ -56,7 +56,7 @@ void publish_counts(Session& session) {
 
 void subscribe(Context& ctx, Space space) {
   Subscriptions& subs = ctx.session.subs;
-  if (!subs.subscriber) subs.subscriber = ctx.session.make_subscriber();
+  endpoint_of(ctx.session);
   for (size_t i = 1; i < ctx.args.size(); ++i) {
     ctx.instance.pubsub().subscribe(subs, space, ctx.args[i]);
     reply_subscription(ctx, space, true, &ctx.args[i]);
@@ -234,6 +234,11 @@ void unsubscribe_all(Instance& instance, Session& session) {
       instance.pubsub().unsubscribe(session.subs, space, channel);
   }
   publish_counts(session);
+}
+
+std::shared_ptr<Subscriber> endpoint_of(Session& session) {
+  if (!session.subs.subscriber) session.subs.subscriber = session.make_subscriber();
+  return session.subs.subscriber;
 }
 
 CommandFamily pubsub_commands() { return {"pubsub", kCommands}; }

@@ -1,4 +1,6 @@
-// Server commands: INFO CONFIG TIME SHUTDOWN COMMAND.
+// Server commands: INFO CONFIG TIME SHUTDOWN COMMAND. INFO's sections follow Redis 7.0's names,
+// order and fields (those cachet has); commandstats, errorstats and latencystats come from
+// server/command_stats.h.
 #include <fmt/format.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
@@ -76,12 +78,16 @@ std::string info_persistence(Instance&, const Config&) {
 
 std::string info_stats(Instance& in, const Config&) {
   store::ShardStats s = in.store().stats();
+  uint64_t commands = in.stats().commands.total();
   return fmt::format(
       "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n"
-      "rejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\n"
-      "keyspace_misses:{}\r\n",
-      in.stats().connections_received.load(), in.stats().commands.total(),
-      in.stats().rejected_connections.load(), s.expired, s.evicted, s.hits, s.misses);
+      "instantaneous_ops_per_sec:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\n"
+      "evicted_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n"
+      "unexpected_error_replies:0\r\ntotal_error_replies:{}\r\n",
+      in.stats().connections_received.load(), commands,
+      in.command_stats().instantaneous_ops_per_sec(commands),
+      in.stats().rejected_connections.load(), s.expired, s.evicted, s.hits, s.misses,
+      in.command_stats().error_replies());
 }
 
 std::string info_replication(Instance&, const Config&) {
@@ -95,6 +101,54 @@ std::string info_cpu(Instance&, const Config&) {
   return fmt::format("# CPU\r\nused_cpu_sys:{:.6f}\r\nused_cpu_user:{:.6f}\r\n",
                      seconds(self.ru_stime), seconds(self.ru_utime));
 }
+
+std::string info_modules(Instance&, const Config&) { return "# Modules\r\n"; }
+
+std::string info_commandstats(Instance& in, const Config&) {
+  std::string out = "# Commandstats\r\n";
+  for (const CommandStats::Counts& c : in.command_stats().counts()) {
+    // Redis divides in single precision.
+    float per_call = c.calls ? static_cast<float>(c.usec) / static_cast<float>(c.calls) : 0;
+    out += fmt::format(
+        "cmdstat_{}:calls={},usec={},usec_per_call={:.2f},rejected_calls={},failed_calls={}\r\n",
+        c.name, c.calls, c.usec, per_call, c.rejected, c.failed);
+  }
+  return out;
+}
+
+std::string info_errorstats(Instance& in, const Config&) {
+  std::string out = "# Errorstats\r\n";
+  for (const auto& [code, count] : in.command_stats().errors()) {
+    out += fmt::format("errorstat_{}:count={}\r\n", code, count);
+  }
+  return out;
+}
+
+// A percentile as Redis labels it: "%f" without trailing zeros ("50", "99.9").
+std::string percentile_label(double p) {
+  std::string text = fmt::format("{:f}", p);
+  text.erase(text.find_last_not_of('0') + 1);
+  if (text.back() == '.') text.pop_back();
+  return text;
+}
+
+std::string info_latencystats(Instance& in, const Config& c) {
+  std::string out = "# Latencystats\r\n";
+  for (const auto& [spec, name] : CommandStats::commands()) {
+    std::vector<uint64_t> counts = in.command_stats().latency(*spec);
+    if (counts.empty()) continue;
+    out += fmt::format("latency_percentiles_usec_{}:", name);
+    for (size_t i = 0; i < c.latency_tracking_info_percentiles.size(); ++i) {
+      double p = c.latency_tracking_info_percentiles[i];
+      double usec = static_cast<double>(histogram::value_at_percentile(counts, p)) / 1000.0;
+      out += fmt::format("{}p{}={:.3f}", i ? "," : "", percentile_label(p), usec);
+    }
+    out += "\r\n";
+  }
+  return out;
+}
+
+std::string info_cluster(Instance&, const Config&) { return "# Cluster\r\ncluster_enabled:0\r\n"; }
 
 std::string info_keyspace(Instance& in, const Config&) {
   std::string out = "# Keyspace\r\n";
@@ -110,20 +164,31 @@ std::string info_keyspace(Instance& in, const Config&) {
 struct InfoSection {
   std::string_view name;
   std::string (*render)(Instance&, const Config&);
+  bool in_default;  // part of INFO without arguments (and "default"), not only of "all"
 };
 
+// Redis 7.0's sections, in its order.
 constexpr InfoSection kSections[] = {
-    {"server", info_server}, {"clients", info_clients},
-    {"memory", info_memory}, {"persistence", info_persistence},
-    {"stats", info_stats},   {"replication", info_replication},
-    {"cpu", info_cpu},       {"keyspace", info_keyspace},
+    {"server", info_server, true},
+    {"clients", info_clients, true},
+    {"memory", info_memory, true},
+    {"persistence", info_persistence, true},
+    {"stats", info_stats, true},
+    {"replication", info_replication, true},
+    {"cpu", info_cpu, true},
+    {"modules", info_modules, true},
+    {"commandstats", info_commandstats, false},
+    {"errorstats", info_errorstats, true},
+    {"latencystats", info_latencystats, false},
+    {"cluster", info_cluster, true},
+    {"keyspace", info_keyspace, true},
 };
 
-bool section_wanted(std::span<const std::string_view> asked, std::string_view name) {
-  if (asked.empty()) return true;
+bool section_wanted(std::span<const std::string_view> asked, const InfoSection& section) {
+  if (asked.empty()) return section.in_default;
   return std::any_of(asked.begin(), asked.end(), [&](std::string_view a) {
-    return iequals(a, name) || iequals(a, "all") || iequals(a, "everything") ||
-           iequals(a, "default");
+    return iequals(a, section.name) || iequals(a, "all") || iequals(a, "everything") ||
+           (section.in_default && iequals(a, "default"));
   });
 }
 
@@ -131,7 +196,7 @@ void cmd_info(Context& ctx) {
   Config config = ctx.instance.config();
   std::string text;
   for (const InfoSection& section : kSections) {
-    if (!section_wanted(ctx.args.subspan(1), section.name)) continue;
+    if (!section_wanted(ctx.args.subspan(1), section)) continue;
     if (!text.empty()) text += "\r\n";
     text += section.render(ctx.instance, config);
   }
@@ -166,6 +231,7 @@ void cmd_config_set(Context& ctx) {
 
 void cmd_config_resetstat(Context& ctx) {
   ctx.instance.reset_stats();
+  ctx.instance.command_stats().reset();
   ctx.out.ok();
 }
 

@@ -5,6 +5,7 @@
 // be one of the sources. Redis builds those results as intsets when it can, so a result of only
 // integers comes out ascending; order_like_redis() does the same.
 #include <algorithm>
+#include <array>
 #include <random>
 #include <string>
 #include <unordered_set>
@@ -13,6 +14,7 @@
 #include "server/args.h"
 #include "server/command.h"
 #include "server/key_lock.h"
+#include "server/notify.h"
 #include "store/glob.h"
 #include "store/set.h"
 
@@ -42,10 +44,13 @@ Entry* create_set(Lock& k, Key... i) {
   return e;
 }
 
-// Deletes the locked key if its set `e` has become empty, as Redis does.
+// After SREM or SMOVE removed a member from the set `e` at `key` (locked as `i` of `k`): deletes
+// the key if the set has become empty, as Redis does, and raises "srem", then "del" if deleted.
 template <typename Lock, typename... Key>
-void erase_if_empty(Lock& k, const Entry* e, Key... i) {
-  if (set::size(e) == 0) k.erase(i...);
+void removed_from(Context& ctx, std::string_view key, const Entry* e, Lock& k, Key... i) {
+  bool emptied = set::size(e) == 0;
+  if (emptied) k.erase(i...);
+  notify_write(ctx, kNotifySet, "srem", key, emptied);
 }
 
 void reply_members(Context& ctx, const Entry* e) {
@@ -66,6 +71,7 @@ void cmd_sadd(Context& ctx) {
   if (e == nullptr) e = create_set(k);
   int64_t added = 0;
   for (std::string_view m : ctx.args.subspan(2)) added += set::add(k.shard(), e, m);
+  if (added > 0) notify_keyspace_event(ctx, kNotifySet, "sadd", k.key());
   ctx.out.integer(added);
 }
 
@@ -78,7 +84,7 @@ void cmd_srem(Context& ctx) {
   for (size_t i = 2; e != nullptr && i < ctx.args.size(); ++i) {
     removed += set::remove(k.shard(), e, ctx.args[i]);
   }
-  if (e != nullptr) erase_if_empty(k, e);
+  if (removed > 0) removed_from(ctx, k.key(), e, k);
   ctx.out.integer(removed);
 }
 
@@ -117,9 +123,12 @@ void cmd_scard(Context& ctx) {
 // SPOP key count: the whole set when count covers it (in its order, as Redis), else `count`
 // random members, each written as it is popped.
 void pop_count(Context& ctx, KeyLock& k, Entry* e, size_t count) {
+  if (count == 0) return ctx.out.set(0);
+  notify_keyspace_event(ctx, kNotifySet, "spop", k.key());
   if (count >= set::size(e)) {
     reply_members(ctx, e);
     k.erase();
+    notify_keyspace_event(ctx, kNotifyGeneric, "del", k.key());
     return;
   }
   ctx.out.set(count);
@@ -143,8 +152,12 @@ void cmd_spop(Context& ctx) {
     return pop_count(ctx, k, e, static_cast<size_t>(*count));
   }
   if (e == nullptr) return ctx.out.null();
-  ctx.out.bulk(set::pop_random(k.shard(), e, random_source()));
-  erase_if_empty(k, e);
+  std::string member = set::pop_random(k.shard(), e, random_source());
+  notify_keyspace_event(ctx, kNotifySet, "spop", k.key());
+  ctx.out.bulk(member);
+  bool emptied = set::size(e) == 0;  // deleted after the reply, as in Redis
+  if (emptied) k.erase();
+  if (emptied) notify_keyspace_event(ctx, kNotifyGeneric, "del", k.key());
 }
 
 // SRANDMEMBER with a positive count below the set's size: `count` distinct random members, with
@@ -219,9 +232,9 @@ void cmd_smove(Context& ctx) {
   if (wrong_kind(ctx, dst, store::Kind::kSet)) return;
   if (keys[0] == keys[1]) return ctx.out.integer(set::contains(src, member));
   if (!set::remove(k.shard(0), src, member)) return ctx.out.integer(0);
-  erase_if_empty(k, src, size_t{0});
+  removed_from(ctx, keys[0], src, k, size_t{0});
   if (dst == nullptr) dst = create_set(k, size_t{1});
-  set::add(k.shard(1), dst, member);
+  if (set::add(k.shard(1), dst, member)) notify_keyspace_event(ctx, kNotifySet, "sadd", keys[1]);
   ctx.out.integer(1);
 }
 
@@ -259,6 +272,9 @@ bool any_contains(std::span<const Entry* const> sets, std::string_view m) {
 }
 
 enum class SetOp { kInter, kUnion, kDiff };
+// The keyspace event of SINTERSTORE, SUNIONSTORE and SDIFFSTORE, by SetOp.
+constexpr std::array<std::string_view, 3> kStoreEvents = {"sinterstore", "sunionstore",
+                                                          "sdiffstore"};
 
 // The members of `op` over `sets` (null: an empty set), each once.
 std::vector<std::string> combine(SetOp op, std::span<const Entry* const> sets) {
@@ -317,13 +333,16 @@ void combine_store(Context& ctx, SetOp op) {
   if (!find_sets(ctx, k, 1, keys.size(), sets)) return;
   std::vector<std::string> result = combine(op, sets);
   if (result.empty()) {
-    k.erase(0);
-    return ctx.out.integer(0);
+    bool deleted = k.erase(0);
+    ctx.out.integer(0);
+    if (deleted) notify_keyspace_event(ctx, kNotifyGeneric, "del", keys[0]);
+    return;
   }
   order_like_redis(result);  // an intset grows fastest in order
   Entry* dst = create_set(k, size_t{0});
   for (const std::string& m : result) set::add(k.shard(0), dst, m);
   ctx.out.integer(static_cast<int64_t>(result.size()));
+  notify_keyspace_event(ctx, kNotifySet, kStoreEvents[static_cast<size_t>(op)], keys[0]);
 }
 
 void cmd_sinter(Context& ctx) { combine_reply(ctx, SetOp::kInter); }

@@ -28,6 +28,7 @@
 #include "server/args.h"
 #include "server/command.h"
 #include "server/instance.h"
+#include "server/notify.h"
 #include "store/hash.h"
 #include "store/list.h"
 #include "store/set.h"
@@ -372,16 +373,17 @@ Outcome sort_source(const Entry* e, const SortArgs& a, PatternReader& reader) {
 }
 
 // STORE: the destination becomes a list of the values (a missing one as ""), replacing what it
-// held and its TTL; an empty result deletes it.
-void store_values(store::Shard& shard, std::string_view key, uint64_t hash, int64_t now,
-                  const Values& values) {
+// held and its TTL ("sortstore"); an empty result deletes it ("del").
+void store_values(Context& ctx, store::Shard& shard, std::string_view key, uint64_t hash,
+                  int64_t now, const Values& values) {
   if (values.empty()) {
-    shard.erase(key, hash, now);
+    if (shard.erase(key, hash, now)) notify_keyspace_event(ctx, kNotifyGeneric, "del", key);
     return;
   }
   Entry* e = shard.put(key, hash, "", 0);
   list::init(e);
   for (const auto& v : values) list::push(shard, e, list::End::kTail, v ? *v : "");
+  notify_keyspace_event(ctx, kNotifyList, "sortstore", key);
 }
 
 // One attempt under the locks of the shards of `hashes` (the source's and destination's first).
@@ -407,7 +409,7 @@ Outcome sort_locked(Context& ctx, const SortArgs& a, std::vector<uint64_t>& hash
   if (o.status == Status::kRetry) {
     hashes.insert(hashes.end(), reader.missing().begin(), reader.missing().end());
   } else if (o.status == Status::kDone && a.store) {
-    store_values(lock.shard(hashes[1]), *a.store, hashes[1], now, o.values);
+    store_values(ctx, lock.shard(hashes[1]), *a.store, hashes[1], now, o.values);
   }
   return o;
 }

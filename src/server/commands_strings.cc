@@ -9,6 +9,7 @@
 #include "server/command.h"
 #include "server/expire.h"
 #include "server/key_lock.h"
+#include "server/notify.h"
 #include "store/strings.h"
 
 namespace cachet::server {
@@ -91,6 +92,12 @@ bool reply_value(Context& ctx, const Entry* e) {
 
 bool is_other_type(const Entry* e) { return e != nullptr && !e->is_string(); }
 
+// The events of a string write that may set a TTL: `event`, then "expire" when it set one.
+void notify_set(Context& ctx, std::string_view key, bool expires, std::string_view event = "set") {
+  notify_keyspace_event(ctx, kNotifyString, event, key);
+  if (expires) notify_keyspace_event(ctx, kNotifyGeneric, "expire", key);
+}
+
 // SET's core once options are parsed: replies OK / null, or the old value with GET.
 void do_set(Context& ctx, std::string_view key, std::string_view value, const SetOptions& o) {
   KeyLock k(ctx, key);
@@ -101,11 +108,8 @@ void do_set(Context& ctx, std::string_view key, std::string_view value, const Se
     return;
   }
   int64_t expire_at = o.has_expire ? o.expire_at : (o.keepttl && old ? old->expire_at() : 0);
-  if (o.has_expire && expire_at <= k.now()) {
-    k.erase();  // an EXAT/PXAT in the past: the key is set and at once expires
-  } else {
-    k.put(value, expire_at);
-  }
+  k.put(value, expire_at);  // (an EXAT/PXAT in the past: set, and expired from then on)
+  notify_set(ctx, key, o.has_expire);
   if (!o.get) ctx.out.ok();
 }
 
@@ -126,6 +130,7 @@ void cmd_setnx(Context& ctx) {
   KeyLock k(ctx, ctx.args[1]);
   bool absent = k.find() == nullptr;
   if (absent) k.put(ctx.args[2]);
+  if (absent) notify_set(ctx, k.key(), false);
   ctx.out.integer(absent ? 1 : 0);
 }
 
@@ -135,6 +140,7 @@ void setex_generic(Context& ctx, TimeUnit unit) {
   if (!resolve_expire(ctx, o, ctx.instance.store().now())) return;
   KeyLock k(ctx, ctx.args[1]);
   k.put(ctx.args[3], o.expire_at);
+  notify_set(ctx, k.key(), true);
   ctx.out.ok();
 }
 
@@ -150,7 +156,9 @@ void cmd_getset(Context& ctx) {
 void cmd_getdel(Context& ctx) {
   KeyLock k(ctx, ctx.args[1]);
   Entry* e = k.find_read();
-  if (reply_value(ctx, e) && e != nullptr) k.erase();
+  if (!reply_value(ctx, e) || e == nullptr) return;
+  k.erase();
+  notify_keyspace_event(ctx, kNotifyGeneric, "del", k.key());
 }
 
 void cmd_getex(Context& ctx) {
@@ -166,9 +174,11 @@ void cmd_getex(Context& ctx) {
   ctx.out.bulk(e->value());
   if (o.has_expire && o.expire_at <= k.now()) {
     k.erase();
+    notify_keyspace_event(ctx, kNotifyGeneric, "del", k.key());
   } else if (o.has_expire || (o.persist && e->expire_at() != 0)) {
     // PERSIST of a key without a TTL changes nothing (a WATCH on it stays clean, as in Redis).
     (void)k.shard().set_expire(e, o.has_expire ? o.expire_at : 0);
+    notify_keyspace_event(ctx, kNotifyGeneric, o.has_expire ? "expire" : "persist", k.key());
   }
 }
 
@@ -198,7 +208,10 @@ void mset_generic(Context& ctx, bool only_if_none_exist) {
       if (k.find(i) != nullptr) return ctx.out.integer(0);
     }
   }
-  for (size_t i = 0; i < keys.size(); ++i) k.put(i, ctx.args[2 * i + 2]);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    k.put(i, ctx.args[2 * i + 2]);
+    notify_set(ctx, keys[i], false);
+  }
   if (only_if_none_exist) {
     ctx.out.integer(1);
   } else {
@@ -234,6 +247,7 @@ void incr_by(Context& ctx, std::string_view key, int64_t delta) {
   char buf[24];
   auto end = std::to_chars(buf, buf + sizeof(buf), *result).ptr;
   store_keep_ttl(k, e, std::string_view(buf, end - buf));
+  notify_set(ctx, key, false, "incrby");
   ctx.out.integer(*result);
 }
 
@@ -262,6 +276,7 @@ void cmd_incrbyfloat(Context& ctx) {
   auto text = increment_float(ctx, value_of(e), *delta, "ERR value is not a valid float");
   if (!text) return;
   store_keep_ttl(k, e, *text, store::str::Form::kText);  // never "int", as in Redis
+  notify_set(ctx, k.key(), false, "incrbyfloat");
   ctx.out.bulk(*text);
 }
 
@@ -278,10 +293,13 @@ void cmd_append(Context& ctx) {
   if (is_other_type(e)) return reply_wrong_type(ctx);
   if (e == nullptr) {
     k.put(add);
+    notify_set(ctx, k.key(), false, "append");
     return ctx.out.integer(static_cast<int64_t>(add.size()));
   }
   if (!within_max_size(ctx, e->value_len() + add.size())) return;
-  ctx.out.integer(static_cast<int64_t>(store::str::append(k.shard(), e, add)));
+  size_t length = store::str::append(k.shard(), e, add);
+  notify_set(ctx, k.key(), false, "append");
+  ctx.out.integer(static_cast<int64_t>(length));
 }
 
 void cmd_strlen(Context& ctx) {
@@ -319,6 +337,7 @@ void cmd_setrange(Context& ctx) {
   if (!within_max_size(ctx, end)) return;
   if (e == nullptr) e = k.put("");
   size_t new_len = store::str::write_at(k.shard(), e, static_cast<size_t>(*offset), value);
+  notify_set(ctx, k.key(), false, "setrange");
   ctx.out.integer(static_cast<int64_t>(new_len));
 }
 

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -27,6 +28,7 @@
 #include "server/command.h"
 #include "server/key_lock.h"
 #include "server/list_ops.h"
+#include "server/notify.h"
 #include "server/zset_ops.h"
 #include "store/glob.h"
 #include "store/set.h"
@@ -184,7 +186,8 @@ void write_element(resp::Writer& out, const Element& x, Layout layout) {
 }  // namespace
 
 void zpop_reply(const ListKey& key, Entry* e, ZsetEnd end, size_t count, ZpopForm form,
-                resp::Writer& out) {
+                Context& ctx) {
+  resp::Writer& out = ctx.out;
   size_t size = zset::size(e);
   size_t n = std::min(count, size);
   if (!form.with_key) {
@@ -198,23 +201,27 @@ void zpop_reply(const ListKey& key, Entry* e, ZsetEnd end, size_t count, ZpopFor
     out.bulk(key.key);
   }
   size_t first = end == ZsetEnd::kMin ? 0 : size - n;
+  // Redis raises the pop between the reply's header and its elements.
+  notify_keyspace_event(ctx, kNotifyZset, end == ZsetEnd::kMin ? "zpopmin" : "zpopmax", key.key);
   zset::for_range(e, first, first + n - 1, end == ZsetEnd::kMax, [&](const Element& x) {
     write_element(out, x, form.layout);
     return true;
   });
   zset::remove_range(key.shard, e, first, first + n - 1);
-  if (zset::size(e) == 0) key.shard.erase(key.key, key.hash, key.now);
+  if (zset::size(e) != 0) return;
+  key.shard.erase(key.key, key.hash, key.now);
+  notify_keyspace_event(ctx, kNotifyGeneric, "del", key.key);
 }
 
 bool zpop_first(std::span<const ListKey> keys, ZsetEnd end, size_t count, ZpopForm form,
-                resp::Writer& out) {
+                Context& ctx) {
   for (const ListKey& key : keys) {
     Entry* e = key.shard.lookup_write(key.key, key.hash, key.now);
     if (e == nullptr) continue;
     if (e->kind() != store::Kind::kZset) {
-      out.error(kWrongTypeError);
+      ctx.out.error(kWrongTypeError);
     } else {
-      zpop_reply(key, e, end, count, form, out);
+      zpop_reply(key, e, end, count, form, ctx);
     }
     return true;
   }
@@ -242,10 +249,12 @@ Entry* create_zset(Lock& k, Key... i) {
   return e;
 }
 
-// Deletes the locked key if its sorted set `e` has become empty: none is empty at rest.
-template <typename Lock, typename... Key>
-void erase_if_empty(Lock& k, const Entry* e, Key... i) {
-  if (zset::size(e) == 0) k.erase(i...);
+// After a removal from the sorted set `e` at args[1]: deletes the key if `e` has become empty
+// (none is empty at rest) and raises `event`, then "del" if it deleted it.
+void removed_from(Context& ctx, KeyLock& k, const Entry* e, std::string_view event) {
+  bool emptied = zset::size(e) == 0;
+  if (emptied) k.erase();
+  notify_write(ctx, kNotifyZset, event, k.key(), emptied);
 }
 
 // Calls fn(const Entry* e) with the sorted set at args[1] (null when absent) under its lock,
@@ -278,11 +287,14 @@ using Scores = std::vector<Scored>;
 // the whole result; ZRANGESTORE always starts packed (so a -0 turns 0 until it converts).
 enum class Start { kSized, kPacked };
 
-// Makes the key `i` of `k` the sorted set `result` (deleting the key when it is empty) and
-// replies its size.
-void store_result(Context& ctx, MultiKeyLock& k, size_t i, const Scores& result, Start start) {
+// Makes the key `i` of `k` (args[1]) the sorted set `result` (deleting the key when it is
+// empty), replies its size and raises `event` (or "del" when it deleted the key).
+void store_result(Context& ctx, MultiKeyLock& k, size_t i, const Scores& result, Start start,
+                  std::string_view event) {
   if (result.empty()) {
-    k.erase(i);
+    bool deleted = k.erase(i);
+    ctx.out.integer(0);
+    if (deleted) notify_keyspace_event(ctx, kNotifyGeneric, "del", ctx.args[1]);
   } else {
     Entry* dst = create_zset(k, i);
     if (start == Start::kSized) {
@@ -291,8 +303,9 @@ void store_result(Context& ctx, MultiKeyLock& k, size_t i, const Scores& result,
       zset::reserve(k.shard(i), dst, result.size(), longest);
     }
     for (const Scored& x : result) zset::add(k.shard(i), dst, x.member, x.score);
+    ctx.out.integer(static_cast<int64_t>(result.size()));
+    notify_keyspace_event(ctx, kNotifyZset, event, ctx.args[1]);
   }
-  ctx.out.integer(static_cast<int64_t>(result.size()));
 }
 
 // ---- ZADD ZINCRBY ZREM
@@ -379,9 +392,14 @@ void zadd_command(Context& ctx, const ZaddOptions& o, size_t first) {
       changed += c == Change::kAdded || c == Change::kUpdated;
       if (c != Change::kSkipped) result = scores[j];
     }
-    if (!o.incr) return ctx.out.integer(o.ch ? changed : added);
-    if (result) return ctx.out.dbl(*result);
-    ctx.out.null();
+    if (!o.incr) {
+      ctx.out.integer(o.ch ? changed : added);
+    } else if (result) {
+      ctx.out.dbl(*result);
+    } else {
+      ctx.out.null();
+    }
+    if (changed > 0) notify_keyspace_event(ctx, kNotifyZset, o.incr ? "zincr" : "zadd", k.key());
   });
 }
 
@@ -401,7 +419,7 @@ void cmd_zrem(Context& ctx) {
     for (size_t i = 2; e != nullptr && i < ctx.args.size(); ++i) {
       removed += zset::remove(k.shard(), e, ctx.args[i]);
     }
-    if (e != nullptr) erase_if_empty(k, e);
+    if (removed > 0) removed_from(ctx, k, e, "zrem");
     ctx.out.integer(removed);
   });
 }
@@ -445,6 +463,9 @@ void cmd_zrevrank(Context& ctx) { rank_command(ctx, true); }
 // ---- Ranges
 
 enum class By { kRank, kScore, kLex };
+// The keyspace event of ZREMRANGEBYRANK, ZREMRANGEBYSCORE and ZREMRANGEBYLEX, by By.
+constexpr std::array<std::string_view, 3> kRemoveRangeEvents = {
+    "zremrangebyrank", "zremrangebyscore", "zremrangebylex"};
 
 // A parsed range of one kind.
 struct Bounds {
@@ -521,7 +542,7 @@ void remove_range_command(Context& ctx, By by) {
     RankSpan s = e ? span_of(e, *b) : RankSpan{};
     if (s.size() > 0) {
       zset::remove_range(k.shard(), e, s.first, s.end - 1);
-      erase_if_empty(k, e);
+      removed_from(ctx, k, e, kRemoveRangeEvents[static_cast<size_t>(by)]);
     }
     ctx.out.integer(static_cast<int64_t>(s.size()));
   });
@@ -664,7 +685,7 @@ void cmd_zrangestore(Context& ctx) {
       result.push_back({std::string(x.member), x.score});
     });
   }
-  store_result(ctx, k, 0, result, Start::kPacked);
+  store_result(ctx, k, 0, result, Start::kPacked, "zrangestore");
 }
 
 // ---- Pops and random members
@@ -686,7 +707,7 @@ void pop_command(Context& ctx, ZsetEnd end) {
   }
   ListKey key = list_key(k);
   ZpopForm form{false, count ? with_scores(ctx.out) : Layout::kFlat};
-  if (!zpop_first({&key, 1}, end, static_cast<size_t>(count.value_or(1)), form, ctx.out)) {
+  if (!zpop_first({&key, 1}, end, static_cast<size_t>(count.value_or(1)), form, ctx)) {
     ctx.out.array(0);
   }
 }
@@ -704,7 +725,7 @@ void cmd_zmpop(Context& ctx) {
   std::vector<ListKey> keys;
   keys.reserve(a->keys.size());
   for (size_t i = 0; i < a->keys.size(); ++i) keys.push_back(list_key(lock, i, a->keys[i]));
-  if (!zpop_first(keys, a->end, a->count, {true, Layout::kPairs}, ctx.out)) {
+  if (!zpop_first(keys, a->end, a->count, {true, Layout::kPairs}, ctx)) {
     ctx.out.null_array();
   }
 }
@@ -781,6 +802,9 @@ void cmd_zrandmember(Context& ctx) {
 // ---- ZUNION ZINTER ZDIFF, their STORE forms, ZINTERCARD
 
 enum class ZsetOp { kUnion, kInter, kDiff };
+// The keyspace event of ZUNIONSTORE, ZINTERSTORE and ZDIFFSTORE, by ZsetOp.
+constexpr std::array<std::string_view, 3> kStoreEvents = {"zunionstore", "zinterstore",
+                                                          "zdiffstore"};
 enum class Aggregate { kSum, kMin, kMax };
 // What a combining command does with its result: reply it, store it, or count it (ZINTERCARD).
 enum class Output { kReply, kStore, kCard };
@@ -1036,7 +1060,8 @@ void combine_command(Context& ctx, ZsetOp op, Output output) {
   if (!parse_combine_options(ctx, op, output, ctx.args.subspan(at + 1 + *n), sources, o)) return;
   if (output == Output::kCard) return ctx.out.integer(count_common(std::move(sources), o.limit));
   Scores result = combine(op, std::move(sources), o.aggregate);
-  if (store) return store_result(ctx, k, 0, result, Start::kSized);
+  if (store)
+    return store_result(ctx, k, 0, result, Start::kSized, kStoreEvents[static_cast<size_t>(op)]);
   reply_scores(ctx, result, o.withscores ? with_scores(ctx.out) : Layout::kMembers);
 }
 

@@ -8,6 +8,8 @@
 
 #include "net/address.h"
 #include "server/command.h"
+#include "server/notify.h"
+#include "server/scripting.h"
 #include "store/hash.h"
 #include "store/hll.h"
 #include "store/list.h"
@@ -94,6 +96,8 @@ Instance::Instance(Config config, const store::Clock& clock)
   apply_eviction(config_);
   apply_encodings(config_);
   hot_.apply(config_);
+  tracking_.set_max_keys(static_cast<size_t>(config_.tracking_table_max_keys));
+  install_keyspace_events(*this);  // keyspace notifications of store events (server/notify.h)
 }
 
 void Instance::apply_encodings(const Config& c) {
@@ -182,6 +186,7 @@ std::string Instance::set_config(std::span<const std::string_view> pairs) {
   apply_eviction(updated);
   apply_encodings(updated);
   hot_.apply(updated);
+  tracking_.set_max_keys(static_cast<size_t>(updated.tracking_table_max_keys));
   return "";
 }
 
@@ -251,6 +256,8 @@ void Instance::execute(Session& session, std::span<const std::string_view> args,
   const CommandSpec* spec = command;
   const CommandSpec* parent = nullptr;
   std::optional<Rejection> rejection = resolve(session, args, spec, parent);
+  // A script past busy-reply-threshold holds the server: others get BUSY (scripting.h).
+  if (!rejection && scripts_busy()) rejection = busy_rejection(*spec, parent);
   // Eviction is its own step: a write that may grow memory first makes room for itself.
   std::optional<uint64_t> evict_after;
   if (!rejection && (spec->flags & kDenyOom) && !session.in_multi) {
@@ -270,8 +277,19 @@ void Instance::execute(Session& session, std::span<const std::string_view> args,
                                      std::memory_order_relaxed);
   }
   Context ctx{*this, session, args, out, *spec, parent};
-  spec->fn(ctx);
+  CommandStats::Started started = command_stats_.start(ctx);
+  if (tracking_.active()) {
+    {
+      Tracking::CommandScope scope(tracking_,
+                                   session.subs.subscriber ? session.subs.subscriber->id : 0);
+      spec->fn(ctx);
+    }
+    after_tracked_command(session, *spec, args);
+  } else {
+    spec->fn(ctx);
+  }
   stats_.commands.add();
+  command_stats_.finish(ctx, started);
   // TinyLFU refused to admit the key the write created: it goes at once.
   if (evict_after) store_.evict_key(session.db, args[keys_of(*spec, args).first()], *evict_after);
   if ((spec->flags & kWrite) && blocking_.anyone_waiting()) {
@@ -280,15 +298,31 @@ void Instance::execute(Session& session, std::span<const std::string_view> args,
   if (BlockingRegistry::has_ready() && !store::in_transaction()) blocking_.serve_ready(*this);
 }
 
+void Instance::after_tracked_command(Session& session, const CommandSpec& spec,
+                                     std::span<const std::string_view> args) {
+  if (spec.name == "flushall" || spec.name == "flushdb") tracking_.flushed();
+  TrackingOptions& t = session.tracking;
+  if (!t.on) return;
+  bool remember = !t.bcast && (spec.flags & kReadonly) &&
+                  (t.optin ? t.caching == 1 : !t.optout || t.caching != 0);
+  if (remember) {
+    uint64_t id = session.subs.subscriber->id;
+    keys_of(spec, args).for_each([&](size_t i) { tracking_.remember(id, args[i]); });
+  }
+  if (spec.name != "caching") t.caching = -1;  // CLIENT CACHING covers the next command only
+}
+
 void Instance::reject(Session& session, const CommandSpec* spec, const Rejection& rejection,
                       resp::Writer& out) {
+  size_t reply_at = out.buffer().size();
   if (spec != nullptr && spec->name == "exec") {  // Redis: a rejected EXEC aborts the MULTI
     discard_transaction(session);
-    return out.error(
-        fmt::format("EXECABORT Transaction discarded because of: {}", rejection.message));
+    out.error(fmt::format("EXECABORT Transaction discarded because of: {}", rejection.message));
+  } else {
+    session.multi_failed |= session.in_multi;  // Redis flags the transaction: EXEC will abort
+    out.error(fmt::format("{} {}", rejection.code, rejection.message));
   }
-  session.multi_failed |= session.in_multi;  // Redis flags the transaction: EXEC will abort
-  out.error(fmt::format("{} {}", rejection.code, rejection.message));
+  command_stats_.rejected(spec, rejection, std::string_view(out.buffer()).substr(reply_at));
 }
 
 }  // namespace cachet::server

@@ -19,6 +19,7 @@
 #include "resp/writer.h"
 #include "server/blocking.h"
 #include "server/clients.h"
+#include "server/command_stats.h"
 #include "server/config.h"
 #include "server/pubsub.h"
 #include "server/session.h"
@@ -81,7 +82,9 @@ class Instance {
   ClientRegistry& clients() { return clients_; }
   BlockingRegistry& blocking() { return blocking_; }
   Stats& stats() { return stats_; }
+  CommandStats& command_stats() { return command_stats_; }
   PubSub& pubsub() { return pubsub_; }
+  Tracking& tracking() { return tracking_; }
   const HotConfig& hot() const { return hot_; }
   const store::Clock& clock() const { return clock_; }
   int64_t start_ms() const { return start_ms_; }
@@ -130,6 +133,10 @@ class Instance {
   void apply_eviction(const Config& c);
   // Hands the encoding thresholds (hash-max-listpack-entries...) to the store.
   void apply_encodings(const Config& c);
+  // CLIENT TRACKING's part of a command: remembers the keys a tracking client read (as its OPTIN /
+  // OPTOUT caching choice says) and sends the null invalidation after a flush.
+  void after_tracked_command(Session& session, const CommandSpec& spec,
+                             std::span<const std::string_view> args);
   static constexpr int kMaxEvictionsPerCommand = 10000;
   // Looks the command up (setting `spec`, and `parent` for a subcommand) and checks arity and
   // authentication.
@@ -145,7 +152,9 @@ class Instance {
   ClientRegistry clients_;
   BlockingRegistry blocking_;
   PubSub pubsub_;
+  Tracking tracking_{store_.modified_hook()};
   Stats stats_;
+  CommandStats command_stats_;
   HotConfig hot_;
   int64_t start_ms_;
   mutable std::mutex config_mutex_;

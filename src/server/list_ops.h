@@ -5,7 +5,8 @@
 //
 // Every function requires the shard locks of the ListKeys it gets (from a KeyLock, a
 // MultiKeyLock or a store::Locked). A list at rest is never empty: a core that removes the last
-// element deletes the key.
+// element deletes the key. The cores write their reply to ctx.out and raise Redis's keyspace
+// events (server/notify.h) in ctx's database.
 #pragma once
 
 #include <cstddef>
@@ -57,19 +58,19 @@ enum class PopForm { kKeyElement, kKeyElements };
 // Pops min(count, length) elements (count >= 1; 1 for kKeyElement) from `end` of the list `e`
 // at `key` and writes the reply in `form`; deletes the key when emptied.
 void pop_reply(const ListKey& key, store::Entry* e, store::list::End end, size_t count,
-               PopForm form, resp::Writer& out);
+               PopForm form, Context& ctx);
 
 // LMPOP's search: pops as pop_reply from the first of `keys`, in order, that holds a list, and
 // returns true. A key of another type met first gets WRONGTYPE written (true as well). Returns
 // false, writing nothing, when every key is absent.
 bool pop_first(std::span<const ListKey> keys, store::list::End end, size_t count, PopForm form,
-               resp::Writer& out);
+               Context& ctx);
 
 // LMOVE's core: when `src` holds a list, moves its element at `from` to `to` of `dst` (created
 // when absent; the same key rotates) and writes the element as a bulk string; deletes `src` when
 // emptied; returns true. WRONGTYPE for either key is written instead (true as well); `src` is
 // checked first, then `dst`. Returns false, writing nothing, when `src` is absent.
 bool move_reply(const ListKey& src, const ListKey& dst, store::list::End from, store::list::End to,
-                resp::Writer& out);
+                Context& ctx);
 
 }  // namespace cachet::server

@@ -90,6 +90,21 @@ class PubSub::Fanout {
   size_t count_ = 0;
 };
 
+void deliver_push(const Subscriber& s, std::shared_ptr<const Message> message) {
+  if (s.worker == nullptr) {  // a test's client
+    std::string bytes;
+    append_push(bytes, message->push, s.protocol.load(std::memory_order_relaxed));
+    return s.sink(bytes);
+  }
+  uint64_t id = s.id;
+  if (s.worker == net::Worker::current()) {
+    return deliver_pushes(*s.worker, std::span(&id, 1), std::move(message));
+  }
+  s.worker->post([worker = s.worker, id, message = std::move(message)] {
+    deliver_pushes(*worker, std::span(&id, 1), message);
+  });
+}
+
 PubSub::PubSub() = default;
 
 PubSub::Table& PubSub::table(Space space) { return tables_[static_cast<size_t>(space)]; }

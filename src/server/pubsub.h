@@ -47,7 +47,13 @@ struct Subscriber {
 // same bytes with `*` for the first one.
 struct Message {
   std::string push;
+  // When set, what a RESP2 client gets instead, and only while it is subscribed (CLIENT
+  // TRACKING's invalidations redirected to __redis__:invalidate); others get nothing.
+  std::string resp2;
 };
+
+// Hands `message` to one subscriber (its worker's task list, or at once on its own thread).
+void deliver_push(const Subscriber& subscriber, std::shared_ptr<const Message> message);
 
 // A client's own subscriptions, kept by its session (owner thread only).
 struct Subscriptions {

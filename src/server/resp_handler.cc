@@ -32,6 +32,9 @@ constexpr std::string_view kProtectedModeDenied =
 // The connection whose input this thread is handling (0: none): a message for it must wait until
 // its replies are written, or it could land inside one of them.
 thread_local uint64_t handling_input = 0;
+// Messages for that connection, written after the reply of the command that caused them (as Redis
+// sends a client the invalidation of a key it wrote itself).
+thread_local std::vector<std::shared_ptr<const Message>> pending_for_input;
 
 // Pending output a client may have before it authenticates (Redis closes such a client past it).
 constexpr size_t kUnauthenticatedOutputLimit = 1024;
@@ -48,6 +51,7 @@ class RespHandler final : public net::Handler {
     info->created_ms = instance.clock().now_ms();
     info->last_interaction_ms = info->created_ms;
     net::Worker* worker = &conn.worker();
+    info->worker = worker;
     info->kill = [worker, id = conn.id()] { worker->post([worker, id] { worker->close(id); }); };
     session_.connection = &conn;
     session_.info = info;
@@ -81,6 +85,7 @@ class RespHandler final : public net::Handler {
     handling_input = conn.id();
     size_t consumed = handle(conn, input);
     handling_input = 0;
+    pending_for_input.clear();  // (left only when the connection is closing)
     return consumed;
   }
 
@@ -111,6 +116,7 @@ class RespHandler final : public net::Handler {
       if (parser_.is_inline() || !session_.authenticated || blocking) {
         run_batch(out);
         if (!session_.close_after_reply) instance_.execute(session_, parser_.args(), out, spec);
+        if (!pending_for_input.empty()) append_pending(out);
         if (session_.waiter) {  // blocked: the rest of the input waits for the reply
           conn.hold_until_event();
           break;
@@ -133,13 +139,14 @@ class RespHandler final : public net::Handler {
     if (session_.waiter) instance_.blocking().cancel(*session_.waiter);
     unwatch_all(instance_, session_);
     unsubscribe_all(instance_, session_);
+    stop_tracking(instance_, session_);
     instance_.clients().remove(session_.info->id);
   }
 
   // Appends a message published to the client; the write happens once the worker has handled its
   // current events, so the messages of many publishes go out in one send.
-  void push(net::Connection& conn, std::string_view message) {
-    append_push(conn.output(), message, session_.protocol);
+  void push(net::Connection& conn, const Message& message) {
+    append_message(conn.output(), message);
     if (send_scheduled_) return;
     send_scheduled_ = true;
     net::Worker* worker = &conn.worker();
@@ -181,6 +188,22 @@ class RespHandler final : public net::Handler {
  private:
   static constexpr size_t kMaxBatch = 64;
 
+  // Writes the messages that came for this client during its last command.
+  void append_pending(resp::Writer& out) {
+    for (const auto& m : pending_for_input) append_message(out.buffer(), *m);
+    pending_for_input.clear();
+  }
+
+  // Appends `message` in the client's protocol; a RESP2-only form reaches only a subscribed
+  // client.
+  void append_message(std::string& output, const Message& message) {
+    if (session_.protocol < 3 && !message.resp2.empty()) {
+      if (session_.subs.total() != 0) output += message.resp2;
+    } else {
+      append_push(output, message.push, session_.protocol);
+    }
+  }
+
   ClientClass client_class() const {
     return session_.subs.total() != 0 ? ClientClass::kPubSub : ClientClass::kNormal;
   }
@@ -210,6 +233,7 @@ class RespHandler final : public net::Handler {
     for (const Queued& q : batch_) {
       if (session_.close_after_reply) break;
       instance_.execute(session_, std::span(batch_args_).subspan(q.first, q.count), out, q.spec);
+      if (!pending_for_input.empty()) append_pending(out);
     }
     batch_.clear();
     batch_args_.clear();
@@ -246,10 +270,10 @@ void append_push(std::string& out, std::string_view push, int protocol) {
 void deliver_pushes(net::Worker& worker, std::span<const uint64_t> ids,
                     std::shared_ptr<const Message> message) {
   for (uint64_t id : ids) {
-    if (id == handling_input) {  // mid-reply: once this batch of events is handled
-      worker.defer([&worker, id, message] { deliver_pushes(worker, std::span(&id, 1), message); });
+    if (id == handling_input) {  // mid-reply: after the command's reply
+      pending_for_input.push_back(message);
     } else if (net::Connection* c = worker.find(id)) {
-      static_cast<RespHandler&>(c->handler()).push(*c, message->push);
+      static_cast<RespHandler&>(c->handler()).push(*c, *message);
     }
   }
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "server/pubsub.h"
+#include "server/tracking.h"
 #include "store/store.h"
 
 namespace cachet::net {
@@ -49,6 +50,9 @@ struct Session {
   // Fills subs.subscriber on the first subscription (set by whoever owns the connection; tests
   // get a subscriber whose messages go to their sink).
   std::function<std::shared_ptr<Subscriber>()> make_subscriber;
+
+  // CLIENT TRACKING settings (tracking.on: reads are remembered for invalidation).
+  TrackingOptions tracking;
 };
 
 }  // namespace cachet::server

@@ -93,14 +93,14 @@ struct ZpopForm {
 // locked key, whatever it holds.
 //
 // Pops min(count, size) elements (count >= 1) from `end` of the sorted set `e` at `key` and writes
-// the reply in `form`; deletes the key when emptied.
+// the reply in `form` to ctx.out; deletes the key when emptied. Raises the keyspace events.
 void zpop_reply(const ListKey& key, store::Entry* e, ZsetEnd end, size_t count, ZpopForm form,
-                resp::Writer& out);
+                Context& ctx);
 
 // ZMPOP's search: pops as zpop_reply from the first of `keys`, in order, that holds a sorted set,
 // and returns true. A key of another type met first gets WRONGTYPE written (true as well).
 // Returns false, writing nothing, when every key is absent.
 bool zpop_first(std::span<const ListKey> keys, ZsetEnd end, size_t count, ZpopForm form,
-                resp::Writer& out);
+                Context& ctx);
 
 }  // namespace cachet::server

@@ -173,7 +173,9 @@ bool Store::contains(int db, std::string_view key, uint64_t hash) {
 void Store::evict_key(int db, std::string_view key, uint64_t hash) {
   Shard& shard = (*dbs_[db])[shard_of(hash)];
   ShardGuard lock(*dbs_[db], db, shard_of(hash));
-  if (shard.erase(key, hash, now())) ++shard.stats_.evicted;
+  if (!shard.erase(key, hash, now())) return;
+  ++shard.stats_.evicted;
+  shard.report(KeyEvent::kEvicted, key);
 }
 
 }  // namespace cachet::store

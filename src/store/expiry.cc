@@ -21,6 +21,7 @@ std::pair<size_t, size_t> Shard::expire_step(int64_t now, size_t buckets) {
       },
       [&](Entry* e) {
         ++removed;
+        report(KeyEvent::kExpired, e->key());
         remove(e);
       });
   stats_.expired += removed;

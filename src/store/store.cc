@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <random>
+#include <utility>
 
 #include "store/hash.h"
 #include "store/list.h"
@@ -88,15 +89,18 @@ const Entry* Shard::peek(std::string_view key, uint64_t hash, int64_t now) const
 
 Entry* Shard::lookup_write(std::string_view key, uint64_t hash, int64_t now) {
   if (FrequencySketch* sketch = store_->sketch()) sketch->increment(hash);
+  Entry* e = find_live(key, hash, now);
+  if (e != nullptr) note_access(e, store_->eviction_policy(), now, false);
+  return e;
+}
+
+Entry* Shard::find_live(std::string_view key, uint64_t hash, int64_t now) {
   Entry* e = table_.find(key, static_cast<uint32_t>(hash));
-  if (e == nullptr) return nullptr;
-  if (!e->expired(now)) {
-    note_access(e, store_->eviction_policy(), now, false);
-    return e;
-  }
+  if (e == nullptr || !e->expired(now)) return e;
   int64_t before = table_.bucket_bytes();
   table_.unlink(key, static_cast<uint32_t>(hash));
   ++stats_.expired;
+  report(KeyEvent::kExpired, key);
   remove(e);
   table_.maybe_shrink();
   account(static_cast<int64_t>(table_.bucket_bytes()) - before);
@@ -111,12 +115,14 @@ void Shard::note_put(Entry* e, bool inserted) {
 Entry* Shard::lookup_read(std::string_view key, uint64_t hash, int64_t now) {
   Entry* e = lookup_write(key, hash, now);
   ++(e != nullptr ? stats_.hits : stats_.misses);
+  if (e == nullptr) report(KeyEvent::kMiss, key);
   return e;
 }
 
 Entry* Shard::put(std::string_view key, uint64_t hash, std::string_view value, int64_t expire_at) {
   touch(key);
-  Entry* old = table_.find(key, static_cast<uint32_t>(hash));
+  // (An expired entry is deleted first, as Redis's setKey looks the key up.)
+  Entry* old = find_live(key, hash, store_->now());
   // Reuse the old allocation when it holds a string, fits without much waste, and has an expiry
   // slot if one is needed.
   if (old != nullptr && old->is_string() && (expire_at == 0 || old->has_expiry_slot())) {
@@ -146,6 +152,7 @@ void Shard::link_new(Entry* e, Entry* old, uint32_t hash) {
   int64_t before = table_.bucket_bytes();
   table_.insert(e, hash);
   account(static_cast<int64_t>(table_.bucket_bytes()) - before);
+  report(KeyEvent::kNew, e->key());
 }
 
 bool Shard::erase(std::string_view key, uint64_t hash, int64_t now) {
@@ -248,9 +255,15 @@ void Shard::clear(bool lazily) {
 Store::Store(const Clock& clock, int databases) : clock_(clock) {
   for (int i = 0; i < databases; ++i) {
     dbs_.push_back(std::make_unique<Database>());
-    for (Shard& shard : *dbs_.back()) shard.store_ = this;
+    for (Shard& shard : *dbs_.back()) {
+      shard.store_ = this;
+      shard.modified_ = &modified_;
+      shard.db_ = i;
+    }
   }
 }
+
+void Store::set_key_event_listener(KeyEventListener listener) { listener_ = std::move(listener); }
 
 Locked Store::lock(int db, std::span<const uint64_t> hashes) {
   uint64_t mask = 0;

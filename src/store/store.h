@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -46,6 +47,29 @@ struct ShardStats {
   uint64_t misses = 0;
   uint64_t expired = 0;
   uint64_t evicted = 0;
+};
+
+// What the store itself does to a key that keyspace notifications report (server/notify.h):
+// creates it, deletes it because it expired or was evicted, or misses it on a command's read
+// (Shard::lookup_read).
+enum class KeyEvent : uint8_t { kNew, kExpired, kEvicted, kMiss };
+inline constexpr size_t kKeyEvents = 4;
+
+// Receives the store's KeyEvents. `fn` runs on the thread that caused the event, under the key's
+// shard lock: it must not take a shard lock. An event `e` reaches it only while
+// `gate->load() & wants[e]` is non-zero, so a disabled event costs one relaxed load.
+struct KeyEventListener {
+  std::function<void(int db, KeyEvent event, std::string_view key)> fn;
+  const std::atomic<uint32_t>* gate = nullptr;
+  std::array<uint32_t, kKeyEvents> wants{};
+};
+
+// Receives every modification of a key (what sets WATCH flags: writes, deletions, expiry,
+// eviction; not flushes) while `active` is set (CLIENT TRACKING's invalidation). `fn` runs on the
+// modifying thread under the key's shard lock: it must not take a shard lock.
+struct ModifiedHook {
+  std::function<void(int db, std::string_view key)> fn;
+  std::atomic<bool> active{false};
 };
 
 class Store;
@@ -96,6 +120,7 @@ class Shard {
   void unwatch(std::string_view key, const WatchFlag* flag);
   void touch(std::string_view key) {
     if (!watchers_.empty()) touch_watchers(key);
+    if (modified_->active.load(std::memory_order_relaxed)) modified_->fn(db_, key);
   }
   // Moves the entry `src` (live in shard `from`, with the key `from_key`) to `key` in this shard,
   // replacing whatever `key` held. Keeps the value, its type and its expiry (RENAME).
@@ -110,6 +135,9 @@ class Shard {
   friend class ShardGuard;
   void touch_watchers(std::string_view key);
   void note_put(Entry* e, bool inserted);  // eviction metadata for a write
+  // The entry for `key`, or null; deletes it (reporting KeyEvent::kExpired) if expired by `now`.
+  Entry* find_live(std::string_view key, uint64_t hash, int64_t now);
+  void report(KeyEvent event, std::string_view key) const;
   // Links the new entry `e` in place of `old` (freed), or as a new key when `old` is null.
   void link_new(Entry* e, Entry* old, uint32_t hash);
   // Moves `e` to a new allocation with `capacity` value bytes and, if asked, an expiry slot.
@@ -125,6 +153,8 @@ class Shard {
   size_t expire_cursor_ = 0;
   ShardStats stats_;
   Store* store_ = nullptr;
+  ModifiedHook* modified_ = nullptr;  // the store's
+  int db_ = 0;                        // the database this shard belongs to
   struct KeyHash {
     using is_transparent = void;
     size_t operator()(std::string_view k) const { return std::hash<std::string_view>()(k); }
@@ -231,6 +261,19 @@ class Store {
   // spent. Returns the number of keys deleted.
   size_t active_expire(int part, int of, std::chrono::microseconds budget);
 
+  // Installs the listener of the store's KeyEvents (replacing none by default). Call it before
+  // the store is used by more than one thread.
+  void set_key_event_listener(KeyEventListener listener);
+  // The hook every key modification goes through while it is active (see ModifiedHook).
+  ModifiedHook& modified_hook() { return modified_; }
+  // Hands `event` for `key` of `db` to the listener, if its gate lets the event through.
+  void report(int db, KeyEvent event, std::string_view key) const {
+    if (listener_.gate->load(std::memory_order_relaxed) &
+        listener_.wants[static_cast<size_t>(event)]) {
+      listener_.fn(db, event, key);
+    }
+  }
+
  private:
   static uint64_t bit(uint64_t hash) { return uint64_t{1} << shard_of(hash); }
 
@@ -249,7 +292,14 @@ class Store {
   // change never reads a freed one. Guarded by sketches_mutex_.
   std::vector<std::unique_ptr<FrequencySketch>> sketches_;
   LazyFreer lazy_;
+  static inline const std::atomic<uint32_t> kNoEvents{0};
+  KeyEventListener listener_{{}, &kNoEvents, {}};
+  ModifiedHook modified_;
 };
+
+inline void Shard::report(KeyEvent event, std::string_view key) const {
+  store_->report(db_, event, key);
+}
 
 // Holds the shards of two keys that may live in different databases (COPY ... DB, MOVE): both
 // taken in (database, shard) ascending order, the order TransactionLock follows too.
@@ -284,6 +334,14 @@ class TimeSnapshot {
 class TransactionLock {
  public:
   TransactionLock(Store& store, const std::vector<bool>& databases);
+  // Holds the shards of each database given by `masks` (one bit per shard, one mask per
+  // database; a script locks the shards of its declared keys this way), in the same order.
+  TransactionLock(Store& store, std::vector<uint64_t> masks);
+  // Adds the shards of `mask` in database `db` (a script reaching past its declared keys).
+  // Shards after every held one in (database, shard) order are waited for, which keeps the
+  // ascending order; the others are only tried, so this never waits out of order. Returns
+  // false when one of those was busy (what it took so far stays held until the destructor).
+  bool extend(int db, uint64_t mask);
   ~TransactionLock();
   TransactionLock(const TransactionLock&) = delete;
   TransactionLock& operator=(const TransactionLock&) = delete;
