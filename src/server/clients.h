@@ -19,6 +19,15 @@ class Worker;
 
 namespace cachet::server {
 
+// CLIENT LIST flags a client can have (besides P for subscriptions and b for blocked).
+enum ClientFlag : uint32_t {
+  kClientMonitor = 1 << 0,   // O
+  kClientMulti = 1 << 1,     // x
+  kClientTracking = 1 << 2,  // t
+  kClientBcast = 1 << 3,     // B
+  kClientNoEvict = 1 << 4,   // e
+};
+
 struct ClientInfo {
   uint64_t id = 0;
   std::string addr, laddr;
@@ -31,10 +40,17 @@ struct ClientInfo {
   std::atomic<int64_t> last_interaction_ms{0};
   std::atomic<int> db{0};
   std::atomic<int> protocol{2};
-  std::atomic<const char*> last_command{"NULL"};  // points into the static command table
-  std::atomic<bool> blocked{false};               // in a blocking command (flags=b)
+  std::atomic<const char*> last_command{"NULL"};      // points into the static command table
+  std::atomic<const char*> last_subcommand{nullptr};  // "list" of CLIENT LIST, else null
+  std::atomic<bool> blocked{false};                   // in a blocking command (flags=b)
   // Pub/Sub subscriptions (sub, psub, ssub; flags=P while any).
   std::atomic<size_t> subscriptions{0}, pattern_subscriptions{0}, shard_subscriptions{0};
+  std::atomic<int64_t> multi{-1};       // commands queued in MULTI, -1 outside it
+  std::atomic<int64_t> redirect{-1};    // CLIENT TRACKING redirection (0: none), -1: not tracking
+  std::atomic<size_t> input_bytes{0};   // qbuf: received, not yet parsed
+  std::atomic<size_t> output_bytes{0};  // omem: replies not yet written
+  // flags letters beyond P and b, as ClientFlag bits.
+  std::atomic<uint32_t> flags{0};
 
   std::string name() const;
   void set_name(std::string name);

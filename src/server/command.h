@@ -165,6 +165,8 @@ void unsubscribe_all(Instance& instance, Session& session);
 std::shared_ptr<Subscriber> endpoint_of(Session& session);
 // Ends CLIENT TRACKING for the session (CLIENT TRACKING off, RESET, disconnect).
 void stop_tracking(Instance& instance, Session& session);
+// Ends MONITOR mode (RESET, disconnect).
+void stop_monitoring(Instance& instance, Session& session);
 
 // Finds a command by name, case-insensitively; null when unknown.
 const CommandSpec* find_command(std::string_view name);

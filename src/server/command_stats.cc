@@ -233,15 +233,16 @@ void CommandStats::finish(Context& ctx, Started started) {
   std::string_view output = ctx.out.buffer();
   std::string_view reply = output.substr(std::min(started.reply_at, output.size()));
   const HotConfig& hot = ctx.instance.hot();
+  bool failed = is_error(reply);
   ThreadBlock& b = block();
   if (uint32_t index = table().index_of(&ctx.spec); index != kNoIndex) {
     Counters& c = b.commands[index];
     bump(c.calls);
     bump(c.usec, static_cast<uint64_t>(duration));
-    if (is_error(reply)) bump(c.failed);
+    if (failed) bump(c.failed);
     if (hot.latency_tracking.load(kRelaxed)) b.histogram(index).record(duration * 1000);
   }
-  if (is_error(reply)) count_error(b, reply);
+  if (failed) count_error(b, reply);
   int64_t slower_than = hot.slowlog_log_slower_than.load(kRelaxed);
   if (slower_than >= 0 && duration >= slower_than) log_slow(ctx, duration);
   int64_t threshold = hot.latency_monitor_threshold.load(kRelaxed);
@@ -339,7 +340,6 @@ std::vector<CommandStats::Counts> CommandStats::counts() const {
   for (size_t i = 0; i < all.size(); ++i) {
     Counts& s = sums[i];
     if (s.calls == 0 && s.rejected == 0 && s.failed == 0) continue;
-    s.spec = all[i].first;
     s.name = all[i].second;
     out.push_back(s);
   }

@@ -46,7 +46,6 @@ class CommandStats {
 
   // One command's counts, summed over threads.
   struct Counts {
-    const CommandSpec* spec = nullptr;
     std::string_view name;  // "get", "client|list"
     uint64_t calls = 0, usec = 0, rejected = 0, failed = 0;
   };
@@ -62,6 +61,7 @@ class CommandStats {
   CommandStats(const CommandStats&) = delete;
   CommandStats& operator=(const CommandStats&) = delete;
 
+  // Replaces the timer; call before any command runs.
   void set_timer(Timer timer) { timer_ = timer; }
   int64_t now_us() const { return timer_(); }
 

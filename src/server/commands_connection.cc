@@ -139,6 +139,10 @@ void cmd_reset(Context& ctx) {
   unwatch_all(ctx.instance, ctx.session);
   unsubscribe_all(ctx.instance, ctx.session);
   stop_tracking(ctx.instance, ctx.session);
+  stop_monitoring(ctx.instance, ctx.session);
+  ctx.session.replies_off = false;
+  ctx.session.skip_replies = 0;
+  ctx.session.no_evict = false;
   ctx.session.db = 0;
   if (ctx.session.info) {
     ctx.session.info->db.store(0, std::memory_order_relaxed);
@@ -432,6 +436,59 @@ void cmd_client_caching(Context& ctx) {
   ctx.out.ok();
 }
 
+void cmd_client_reply(Context& ctx) {
+  std::string_view mode = ctx.args[2];
+  if (iequals(mode, "on")) {
+    ctx.session.replies_off = false;
+    ctx.session.skip_replies = 0;
+    return ctx.out.ok();
+  }
+  if (iequals(mode, "off")) {
+    ctx.session.replies_off = true;
+  } else if (iequals(mode, "skip")) {
+    ctx.session.skip_replies = ctx.session.replies_off ? 0 : 1;
+  } else {
+    reply_syntax_error(ctx);
+  }
+}
+
+void cmd_client_no_evict(Context& ctx) {
+  bool on = iequals(ctx.args[2], "on");
+  if (!on && !iequals(ctx.args[2], "off")) return reply_syntax_error(ctx);
+  ctx.session.no_evict = on;
+  ctx.out.ok();
+}
+
+// MONITOR: from now on the client gets a line for every command any client runs (RESET or
+// disconnecting ends it).
+void cmd_monitor(Context& ctx) {
+  if (ctx.session.monitor) return ctx.out.ok();
+  ctx.session.monitor = true;
+  ctx.instance.monitors().add(endpoint_of(ctx.session));
+  ctx.out.ok();
+}
+
+void cmd_client_pause(Context& ctx) {
+  auto ms = parse_int64(ctx.args[2]);
+  if (!ms) return ctx.out.error("ERR timeout is not an integer or out of range");
+  if (*ms < 0) return ctx.out.error("ERR timeout is negative");
+  bool all = true;
+  if (ctx.args.size() > 4) return reply_syntax_error(ctx);
+  if (ctx.args.size() == 4) {
+    all = iequals(ctx.args[3], "all");
+    if (!all && !iequals(ctx.args[3], "write")) {
+      return ctx.out.error("ERR CLIENT PAUSE mode must be WRITE or ALL");
+    }
+  }
+  ctx.instance.pause_clients(ctx.instance.clock().now_ms() + *ms, all);
+  ctx.out.ok();
+}
+
+void cmd_client_unpause(Context& ctx) {
+  ctx.instance.unpause_clients();
+  ctx.out.ok();
+}
+
 void cmd_client_getredir(Context& ctx) {
   const TrackingOptions& t = ctx.session.tracking;
   ctx.out.integer(t.on ? static_cast<int64_t>(t.redirect) : -1);
@@ -504,6 +561,26 @@ const CommandSpec kClientCommands[] = {
      .fn = cmd_client_unblock,
      .doc = {"Unblocks a client blocked by a blocking command from a different connection.",
              "5.0.0"}},
+    {.name = "pause",
+     .arity = -3,
+     .flags = kClient | kAdmin,
+     .fn = cmd_client_pause,
+     .doc = {"Suspends commands processing.", "3.0.0"}},
+    {.name = "unpause",
+     .arity = 2,
+     .flags = kClient | kAdmin,
+     .fn = cmd_client_unpause,
+     .doc = {"Resumes processing commands from paused clients.", "6.2.0"}},
+    {.name = "reply",
+     .arity = 3,
+     .flags = kClient,
+     .fn = cmd_client_reply,
+     .doc = {"Instructs the server whether to reply to commands.", "3.2.0"}},
+    {.name = "no-evict",
+     .arity = 3,
+     .flags = kClient | kAdmin,
+     .fn = cmd_client_no_evict,
+     .doc = {"Sets the client eviction mode of the connection.", "7.0.0"}},
     {.name = "tracking",
      .arity = -3,
      .flags = kClient,
@@ -570,6 +647,12 @@ const CommandSpec kCommands[] = {
      .flags = kConn | kNoQueue | kSubscribedContext,
      .fn = cmd_reset,
      .doc = {"Resets the connection.", "6.2.0"}},
+    {.name = "monitor",
+     .arity = 1,
+     .flags = kAdmin | kLoading | kStale,
+     .fn = cmd_monitor,
+     .doc = {"Listens for all requests received by the server in real-time.", "1.0.0"},
+     .group = "server"},
     {.name = "client",
      .arity = -2,
      .flags = kClient,
@@ -578,6 +661,12 @@ const CommandSpec kCommands[] = {
 };
 
 }  // namespace
+
+void stop_monitoring(Instance& instance, Session& session) {
+  if (!session.monitor) return;
+  session.monitor = false;
+  instance.monitors().remove(session.subs.subscriber->id);
+}
 
 void stop_tracking(Instance& instance, Session& session) {
   if (session.tracking.on) instance.tracking().disable(session.subs.subscriber->id);

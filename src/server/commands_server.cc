@@ -15,6 +15,7 @@
 #include "server/args.h"
 #include "server/command.h"
 #include "server/instance.h"
+#include "server/scripting.h"
 #include "store/allocator.h"
 #include "store/glob.h"
 
@@ -53,22 +54,30 @@ std::string info_server(Instance& in, const Config& c) {
 }
 
 std::string info_clients(Instance& in, const Config& c) {
-  return fmt::format("# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\nblocked_clients:{}\r\n",
-                     in.clients().size(), c.maxclients, in.blocking().blocked_clients());
+  return fmt::format(
+      "# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\nblocked_clients:{}\r\n"
+      "tracking_clients:{}\r\n",
+      in.clients().size(), c.maxclients, in.blocking().blocked_clients(), in.tracking().clients());
 }
 
 std::string info_memory(Instance& in, const Config& c) {
   uint64_t used = store::allocator_allocated_bytes(), rss = rss_bytes();
   uint64_t dataset = static_cast<uint64_t>(std::max<int64_t>(0, in.store().used_bytes()));
+  ScriptMemory scripts = script_memory();
   return fmt::format(
       "# Memory\r\nused_memory:{}\r\nused_memory_human:{}\r\nused_memory_rss:{}\r\n"
       "used_memory_rss_human:{}\r\nused_memory_dataset:{}\r\nmaxmemory:{}\r\n"
       "maxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_fragmentation_ratio:{:.2f}\r\n"
-      "mem_allocator:{}\r\nlazyfree_pending_objects:{}\r\nlazyfreed_objects:{}\r\n",
+      "mem_allocator:{}\r\nlazyfree_pending_objects:{}\r\nlazyfreed_objects:{}\r\n"
+      "used_memory_lua:{}\r\nused_memory_vm_eval:{}\r\nused_memory_lua_human:{}\r\n"
+      "used_memory_scripts_eval:{}\r\nnumber_of_cached_scripts:{}\r\nused_memory_scripts:{}\r\n"
+      "used_memory_scripts_human:{}\r\n",
       used, human_bytes(used), rss, human_bytes(rss), dataset, c.maxmemory,
       human_bytes(c.maxmemory), c.maxmemory_policy,
       used ? static_cast<double>(rss) / static_cast<double>(used) : 0.0, store::allocator_name(),
-      in.store().lazy_freer().pending(), in.store().lazy_freer().freed());
+      in.store().lazy_freer().pending(), in.store().lazy_freer().freed(), scripts.vm_bytes,
+      scripts.vm_bytes, human_bytes(scripts.vm_bytes), scripts.cache_bytes, scripts.cached_scripts,
+      scripts.cache_bytes, human_bytes(scripts.cache_bytes));
 }
 
 std::string info_persistence(Instance&, const Config&) {
@@ -83,11 +92,15 @@ std::string info_stats(Instance& in, const Config&) {
       "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n"
       "instantaneous_ops_per_sec:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\n"
       "evicted_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n"
+      "pubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\n"
+      "tracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\n"
       "unexpected_error_replies:0\r\ntotal_error_replies:{}\r\n",
       in.stats().connections_received.load(), commands,
       in.command_stats().instantaneous_ops_per_sec(commands),
       in.stats().rejected_connections.load(), s.expired, s.evicted, s.hits, s.misses,
-      in.command_stats().error_replies());
+      in.pubsub().channel_count(Space::kChannel), in.pubsub().pattern_count(),
+      in.pubsub().channel_count(Space::kShard), in.tracking().keys(), in.tracking().items(),
+      in.tracking().prefixes(), in.command_stats().error_replies());
 }
 
 std::string info_replication(Instance&, const Config&) {

@@ -213,6 +213,37 @@ bool Instance::refuses(std::string_view peer) const {
   return config_.protected_mode && config_.requirepass.empty() && !net::is_loopback_peer(peer);
 }
 
+void Instance::pause_clients(int64_t until_ms, bool all) {
+  int64_t end = pause_until_ms_.load();
+  if (pause_mode_.load() == 0 || until_ms > end) pause_until_ms_.store(until_ms);
+  int mode = all ? 2 : 1;
+  if (mode > pause_mode_.load()) pause_mode_.store(mode);
+}
+
+void Instance::unpause_clients() { pause_mode_.store(0); }
+
+bool Instance::pause_active() const {
+  return pause_mode_.load(std::memory_order_relaxed) != 0 &&
+         clock_.now_ms() < pause_until_ms_.load();
+}
+
+bool Instance::paused(const CommandSpec* spec, const Session& session) const {
+  if (!pause_active()) return false;
+  if (pause_mode_.load() == 2) return true;
+  // Redis's "may replicate" commands: writes, and those that can write or publish.
+  auto writes = [](const CommandSpec* c) {
+    static constexpr std::string_view kMayReplicate[] = {
+        "publish", "spublish", "pfcount", "eval", "evalsha", "fcall", "eval_ro", "evalsha_ro"};
+    return c != nullptr &&
+           ((c->flags & kWrite) || std::find(std::begin(kMayReplicate), std::end(kMayReplicate),
+                                             c->name) != std::end(kMayReplicate));
+  };
+  if (writes(spec)) return true;
+  if (spec == nullptr || spec->name != "exec") return false;
+  return std::any_of(session.queued.begin(), session.queued.end(),
+                     [&](const std::vector<std::string>& q) { return writes(find_command(q[0])); });
+}
+
 void Instance::request_shutdown() {
   if (shutdown_hook_) shutdown_hook_();
 }
@@ -253,6 +284,29 @@ std::optional<Rejection> Instance::resolve(Session& session, std::span<const std
 
 void Instance::execute(Session& session, std::span<const std::string_view> args, resp::Writer& out,
                        const CommandSpec* command) {
+  int skip = session.skip_replies;
+  size_t reply_at = out.buffer().size();
+  dispatch(session, args, out, command);
+  if (skip > 0 && session.skip_replies > 0)
+    --session.skip_replies;                                            // (EXEC's inner commands
+                                                                       // may have used it up)
+  if (skip > 0 || session.replies_off) out.buffer().resize(reply_at);  // CLIENT REPLY OFF|SKIP
+  if (session.info) show_state(session, *session.info);
+}
+
+void Instance::show_state(const Session& session, ClientInfo& info) {
+  constexpr auto kRelaxed = std::memory_order_relaxed;
+  const TrackingOptions& t = session.tracking;
+  info.multi.store(session.in_multi ? static_cast<int64_t>(session.queued.size()) : -1, kRelaxed);
+  info.redirect.store(t.on ? static_cast<int64_t>(t.redirect) : -1, kRelaxed);
+  info.flags.store((session.monitor ? kClientMonitor : 0) | (session.in_multi ? kClientMulti : 0) |
+                       (t.on ? kClientTracking : 0) | (t.bcast ? kClientBcast : 0) |
+                       (session.no_evict ? kClientNoEvict : 0),
+                   kRelaxed);
+}
+
+void Instance::dispatch(Session& session, std::span<const std::string_view> args, resp::Writer& out,
+                        const CommandSpec* command) {
   const CommandSpec* spec = command;
   const CommandSpec* parent = nullptr;
   std::optional<Rejection> rejection = resolve(session, args, spec, parent);
@@ -268,13 +322,15 @@ void Instance::execute(Session& session, std::span<const std::string_view> args,
     }
   }
   if (rejection) return reject(session, spec, *rejection, out);
-  if (session.in_multi && !(spec->flags & kNoQueue)) {
-    session.queued.emplace_back(args.begin(), args.end());
-    return out.simple("QUEUED");
-  }
   if (session.info) {
     session.info->last_command.store((parent ? parent : spec)->name.data(),
                                      std::memory_order_relaxed);
+    session.info->last_subcommand.store(parent ? spec->name.data() : nullptr,
+                                        std::memory_order_relaxed);
+  }
+  if (session.in_multi && !(spec->flags & kNoQueue)) {
+    session.queued.emplace_back(args.begin(), args.end());
+    return out.simple("QUEUED");
   }
   Context ctx{*this, session, args, out, *spec, parent};
   CommandStats::Started started = command_stats_.start(ctx);
@@ -290,6 +346,9 @@ void Instance::execute(Session& session, std::span<const std::string_view> args,
   }
   stats_.commands.add();
   command_stats_.finish(ctx, started);
+  if (monitors_.any() && !(spec->flags & kAdmin)) {
+    monitors_.feed(session.db, session.info ? std::string_view(session.info->addr) : "lua", args);
+  }
   // TinyLFU refused to admit the key the write created: it goes at once.
   if (evict_after) store_.evict_key(session.db, args[keys_of(*spec, args).first()], *evict_after);
   if ((spec->flags & kWrite) && blocking_.anyone_waiting()) {

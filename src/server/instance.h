@@ -84,6 +84,7 @@ class Instance {
   Stats& stats() { return stats_; }
   CommandStats& command_stats() { return command_stats_; }
   PubSub& pubsub() { return pubsub_; }
+  Monitors& monitors() { return monitors_; }
   Tracking& tracking() { return tracking_; }
   const HotConfig& hot() const { return hot_; }
   const store::Clock& clock() const { return clock_; }
@@ -123,6 +124,16 @@ class Instance {
   void on_shutdown(std::function<void()> hook) { shutdown_hook_ = std::move(hook); }
   void request_shutdown();
 
+  // CLIENT PAUSE: until `until_ms` (the clock's), write commands only (`all` false) or every
+  // command wait before they run; a later pause extends it and can only widen it, as in Redis.
+  void pause_clients(int64_t until_ms, bool all);
+  void unpause_clients();
+  // Whether the command `spec` (null: unknown) of `session` must wait for a CLIENT PAUSE to end.
+  // One relaxed load while nothing is paused.
+  bool paused(const CommandSpec* spec, const Session& session) const;
+  // Whether any CLIENT PAUSE is in effect.
+  bool pause_active() const;
+
  private:
   bool over_maxmemory() const;
   // Evicts keys by the maxmemory policy until memory is under maxmemory; `admitted` is false if
@@ -133,6 +144,11 @@ class Instance {
   void apply_eviction(const Config& c);
   // Hands the encoding thresholds (hash-max-listpack-entries...) to the store.
   void apply_encodings(const Config& c);
+  // execute() without CLIENT REPLY's suppression.
+  void dispatch(Session& session, std::span<const std::string_view> args, resp::Writer& out,
+                const CommandSpec* command);
+  // Mirrors the session's MULTI, tracking, MONITOR and NO-EVICT state into its CLIENT LIST entry.
+  static void show_state(const Session& session, ClientInfo& info);
   // CLIENT TRACKING's part of a command: remembers the keys a tracking client read (as its OPTIN /
   // OPTOUT caching choice says) and sends the null invalidation after a flush.
   void after_tracked_command(Session& session, const CommandSpec& spec,
@@ -152,6 +168,7 @@ class Instance {
   ClientRegistry clients_;
   BlockingRegistry blocking_;
   PubSub pubsub_;
+  Monitors monitors_;
   Tracking tracking_{store_.modified_hook()};
   Stats stats_;
   CommandStats command_stats_;
@@ -163,6 +180,8 @@ class Instance {
   std::atomic<uint64_t> maxmemory_;
   std::atomic<uint64_t> proto_max_bulk_len_;
   std::function<void()> shutdown_hook_;
+  std::atomic<int> pause_mode_{0};  // 0: none, 1: writes, 2: all
+  std::atomic<int64_t> pause_until_ms_{0};
 };
 
 }  // namespace cachet::server

@@ -1,6 +1,9 @@
 #include "server/pubsub.h"
 
 #include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdio>
 #include <mutex>
 
 #include "net/worker.h"
@@ -103,6 +106,97 @@ void deliver_push(const Subscriber& s, std::shared_ptr<const Message> message) {
   s.worker->post([worker = s.worker, id, message = std::move(message)] {
     deliver_pushes(*worker, std::span(&id, 1), message);
   });
+}
+
+void Monitors::add(std::shared_ptr<Subscriber> client) {
+  std::lock_guard lock(mutex_);
+  if (std::find(clients_.begin(), clients_.end(), client) != clients_.end()) return;
+  clients_.push_back(std::move(client));
+  count_.store(clients_.size(), std::memory_order_relaxed);
+}
+
+void Monitors::remove(uint64_t id) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(clients_, [&](const auto& c) { return c->id == id; });
+  count_.store(clients_.size(), std::memory_order_relaxed);
+}
+
+namespace {
+
+// Redis's sdscatrepr: printable bytes as they are, \\ \" \n \r \t \a \b escaped, others \xHH.
+void append_repr(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (unsigned char c : s) {
+    switch (c) {
+      case '\\':
+      case '"':
+        out += '\\';
+        out += static_cast<char>(c);
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\a':
+        out += "\\a";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      default:
+        if (c >= 0x20 && c < 0x7f) {
+          out += static_cast<char>(c);
+        } else {
+          out += "\\x";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        }
+    }
+  }
+  out += '"';
+}
+
+// Whether argument `i` of a command is a credential MONITOR must not show.
+bool redacted(std::span<const std::string_view> args, size_t i) {
+  auto is = [](std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+             return std::tolower(static_cast<unsigned char>(x)) == y;
+           });
+  };
+  if (is(args[0], "auth")) return i > 0;
+  if (!is(args[0], "hello")) return false;
+  for (size_t j = 2; j < i; ++j) {
+    if (is(args[j], "auth") && i <= j + 2) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void Monitors::feed(int db, std::string_view addr, std::span<const std::string_view> args) {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
+  char head[64];
+  int n = snprintf(head, sizeof(head), "+%lld.%06lld [%d ", static_cast<long long>(us / 1000000),
+                   static_cast<long long>(us % 1000000), db);
+  auto message = std::make_shared<Message>();
+  std::string& line = message->push;
+  line.assign(head, static_cast<size_t>(n));
+  line += addr;
+  line += ']';
+  for (size_t i = 0; i < args.size(); ++i) {
+    line += ' ';
+    append_repr(line, redacted(args, i) ? "(redacted)" : args[i]);
+  }
+  line += "\r\n";
+  std::lock_guard lock(mutex_);
+  for (const auto& c : clients_) deliver_push(*c, message);
 }
 
 PubSub::PubSub() = default;

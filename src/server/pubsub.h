@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <span>
 #include <string>
@@ -126,6 +127,22 @@ class PubSub {
   std::array<Table, 3> tables_;           // by Space
   std::atomic<size_t> subscriptions_{0};  // all subscriptions of all clients
   std::atomic<size_t> pattern_subscriptions_{0};
+};
+
+// The clients in MONITOR mode and the feed of executed commands to them.
+class Monitors {
+ public:
+  void add(std::shared_ptr<Subscriber> client);
+  void remove(uint64_t id);
+  bool any() const { return count_.load(std::memory_order_relaxed) != 0; }
+  // Sends every monitor Redis's line for a command: `+<unix s>.<us> [<db> <addr>] "arg" ...`,
+  // AUTH's and HELLO AUTH's credentials shown as "(redacted)".
+  void feed(int db, std::string_view addr, std::span<const std::string_view> args);
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::shared_ptr<Subscriber>> clients_;  // guarded by mutex_
+  std::atomic<size_t> count_{0};
 };
 
 // RESP3 push encodings of what subscribers receive and what (un)subscribing answers.

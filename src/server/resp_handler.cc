@@ -35,6 +35,9 @@ thread_local uint64_t handling_input = 0;
 // Messages for that connection, written after the reply of the command that caused them (as Redis
 // sends a client the invalidation of a key it wrote itself).
 thread_local std::vector<std::shared_ptr<const Message>> pending_for_input;
+// This worker's connections waiting for a CLIENT PAUSE to end, and whether its timer exists.
+thread_local std::vector<uint64_t> paused_connections;
+thread_local bool pause_timer_added = false;
 
 // Pending output a client may have before it authenticates (Redis closes such a client past it).
 constexpr size_t kUnauthenticatedOutputLimit = 1024;
@@ -106,12 +109,20 @@ class RespHandler final : public net::Handler {
         session_.close_after_reply = true;
         break;
       }
-      pos += parser_.consumed();
-      if (status == resp::ParseStatus::kEmpty) continue;
+      if (status == resp::ParseStatus::kEmpty) {
+        pos += parser_.consumed();
+        continue;
+      }
       // Inline arguments live in the parser until the next parse, AUTH changes the limits the
       // next command is parsed with, and a blocking command may hold back the ones after it:
       // such commands run at once, after the batch.
       const CommandSpec* spec = find_command(parser_.args()[0]);
+      if (instance_.paused(spec, session_)) {  // CLIENT PAUSE: it stays in the input until then
+        run_batch(out);
+        wait_for_unpause(conn);
+        break;
+      }
+      pos += parser_.consumed();
       bool blocking = spec != nullptr && (spec->flags & kBlocking);
       if (parser_.is_inline() || !session_.authenticated || blocking) {
         run_batch(out);
@@ -128,6 +139,8 @@ class RespHandler final : public net::Handler {
     run_batch(out);
     apply_output_limit(conn);
     session_.info->last_interaction_ms.store(instance_.store().now(), std::memory_order_relaxed);
+    session_.info->input_bytes.store(input.size() - pos, std::memory_order_relaxed);
+    session_.info->output_bytes.store(conn.pending_output(), std::memory_order_relaxed);
     if (!session_.close_after_reply) return pos;
     conn.close_after_reply();
     return input.size();
@@ -140,6 +153,7 @@ class RespHandler final : public net::Handler {
     unwatch_all(instance_, session_);
     unsubscribe_all(instance_, session_);
     stop_tracking(instance_, session_);
+    stop_monitoring(instance_, session_);
     instance_.clients().remove(session_.info->id);
   }
 
@@ -174,6 +188,7 @@ class RespHandler final : public net::Handler {
       over_soft_since_ms_ = -1;
     }
     conn.worker().send(conn);
+    session_.info->output_bytes.store(conn.pending_output(), std::memory_order_relaxed);
   }
 
   // Ends a block: writes the blocking command's reply, then runs the input that waited.
@@ -202,6 +217,25 @@ class RespHandler final : public net::Handler {
     } else {
       append_push(output, message.push, session_.protocol);
     }
+  }
+
+  // Holds the connection until no CLIENT PAUSE is in effect; a timer of the worker checks every
+  // 10 ms and feeds the waiting input again.
+  void wait_for_unpause(net::Connection& conn) {
+    conn.hold_until_event();
+    paused_connections.push_back(conn.id());
+    if (pause_timer_added) return;
+    pause_timer_added = true;
+    net::Worker* worker = &conn.worker();
+    Instance* instance = &instance_;
+    worker->add_timer(std::chrono::milliseconds(10), [worker, instance] {
+      if (paused_connections.empty() || instance->pause_active()) return;
+      std::vector<uint64_t> ids = std::move(paused_connections);
+      paused_connections.clear();
+      for (uint64_t id : ids) {
+        if (net::Connection* c = worker->find(id)) worker->release(*c);
+      }
+    });
   }
 
   ClientClass client_class() const {
@@ -264,7 +298,7 @@ std::unique_ptr<net::Handler> make_resp_handler(Instance& instance, net::Connect
 void append_push(std::string& out, std::string_view push, int protocol) {
   size_t at = out.size();
   out += push;
-  if (protocol < 3) out[at] = '*';
+  if (protocol < 3 && push[0] == '>') out[at] = '*';
 }
 
 void deliver_pushes(net::Worker& worker, std::span<const uint64_t> ids,

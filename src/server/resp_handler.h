@@ -18,8 +18,8 @@ namespace cachet::server {
 // Creates the handler for a newly accepted connection and registers the client.
 std::unique_ptr<net::Handler> make_resp_handler(Instance& instance, net::Connection& conn);
 
-// Appends a pushed message (encoded as a RESP3 push) for a client speaking `protocol`: RESP2
-// clients get it as an array.
+// Appends a pushed message for a client speaking `protocol`: a RESP3 push (`>`) reaches a RESP2
+// client as an array; anything else (MONITOR's `+` lines) is the same for both.
 void append_push(std::string& out, std::string_view push, int protocol);
 // Hands `message` to each of the RESP clients `ids` that `worker` still owns (to the client whose
 // input the thread is handling, once that is done) and schedules the write, applying their output

@@ -53,6 +53,11 @@ struct Session {
 
   // CLIENT TRACKING settings (tracking.on: reads are remembered for invalidation).
   TrackingOptions tracking;
+
+  bool monitor = false;      // in MONITOR mode: gets every command other clients run
+  bool replies_off = false;  // CLIENT REPLY OFF
+  int skip_replies = 0;      // CLIENT REPLY SKIP: the next command's reply is dropped
+  bool no_evict = false;     // CLIENT NO-EVICT (reported; cachet never evicts clients)
 };
 
 }  // namespace cachet::server

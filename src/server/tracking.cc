@@ -94,7 +94,10 @@ void Tracking::remember(uint64_t client, std::string_view key) {
       key_count_.fetch_add(1, std::memory_order_relaxed);
     }
     std::vector<uint64_t>& ids = it->second;
-    if (std::find(ids.begin(), ids.end(), client) == ids.end()) ids.push_back(client);
+    if (std::find(ids.begin(), ids.end(), client) == ids.end()) {
+      ids.push_back(client);
+      item_count_.fetch_add(1, std::memory_order_relaxed);
+    }
   }
   size_t max = max_keys_.load(std::memory_order_relaxed);
   while (max != 0 && key_count_.load(std::memory_order_relaxed) > max) make_room();
@@ -116,6 +119,7 @@ void Tracking::forget(std::string_view key, uint64_t writer) {
     ids = std::move(it->second);
     s.keys.erase(it);
     key_count_.fetch_sub(1, std::memory_order_relaxed);
+    item_count_.fetch_sub(ids.size(), std::memory_order_relaxed);
   }
   send(ids, &key, writer);
 }
@@ -151,6 +155,8 @@ void Tracking::flushed() {
   for (Shard& s : shards_) {
     std::lock_guard lock(s.mutex);
     key_count_.fetch_sub(s.keys.size(), std::memory_order_relaxed);
+    for (const auto& [key, ids] : s.keys)
+      item_count_.fetch_sub(ids.size(), std::memory_order_relaxed);
     s.keys.clear();
   }
   auto message = invalidation_message(std::nullopt);
@@ -171,6 +177,7 @@ void Tracking::make_room() {
       ids = std::move(it->second);
       s.keys.erase(it);
       key_count_.fetch_sub(1, std::memory_order_relaxed);
+      item_count_.fetch_sub(ids.size(), std::memory_order_relaxed);
     }
     std::string_view k = key;
     send(ids, &k, 0);

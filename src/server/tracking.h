@@ -68,6 +68,8 @@ class Tracking {
 
   size_t clients() const { return client_count_.load(std::memory_order_relaxed); }
   size_t keys() const { return key_count_.load(std::memory_order_relaxed); }
+  // (key, client) pairs remembered (INFO tracking_total_items).
+  size_t items() const { return item_count_.load(std::memory_order_relaxed); }
   size_t prefixes() const;
   // tracking-table-max-keys (0: unlimited): past it, remembered keys are invalidated to make room.
   void set_max_keys(size_t max) { max_keys_.store(max, std::memory_order_relaxed); }
@@ -123,7 +125,7 @@ class Tracking {
   std::array<Shard, kShards> shards_;
   mutable std::shared_mutex clients_mutex_;
   std::unordered_map<uint64_t, Client> clients_;  // guarded by clients_mutex_
-  std::atomic<size_t> client_count_{0}, key_count_{0}, bcast_count_{0};
+  std::atomic<size_t> client_count_{0}, key_count_{0}, item_count_{0}, bcast_count_{0};
   std::atomic<size_t> max_keys_{1000000};
   std::atomic<size_t> evict_cursor_{0};
 };

@@ -38,7 +38,13 @@ size_t Store::active_expire(int part, int of, std::chrono::microseconds budget) 
     for (int i = part; i < kShards; i += of) {
       Shard& s = (*dbs_[db])[i];
       while (true) {
-        ShardGuard lock(*dbs_[db], db, i);
+        // A shard someone holds (a long EXEC or script) is skipped this time: waiting for it
+        // would stall every client of this worker behind that transaction.
+        std::unique_lock<std::mutex> lock;
+        if (!((held_shards(db) >> i) & 1)) {  // (this thread's own transaction holds it already)
+          lock = std::unique_lock(s.mutex_, std::try_to_lock);
+          if (!lock.owns_lock()) break;
+        }
         // (A shard without TTLs still gets a step while its table resizes, to finish it.)
         if (s.volatile_ == 0 && !s.table_.resizing()) break;
         auto [removed, with_ttl] = s.expire_step(now, kExpireBuckets);

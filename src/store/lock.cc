@@ -1,5 +1,6 @@
-// Shard locking: Locked (one command's shards), TransactionLock (EXEC's databases) and the
-// thread-local record of what a TransactionLock holds, which every other lock site consults.
+// Shard locking: Locked (one command's shards), TransactionLock (EXEC's databases, a script's
+// shards) and the thread-local record of what a TransactionLock holds, which every other lock
+// site consults.
 #include <algorithm>
 #include <utility>
 

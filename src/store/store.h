@@ -328,8 +328,9 @@ class TimeSnapshot {
   int64_t previous_;
 };
 
-// Holds every shard of a set of databases for a MULTI/EXEC transaction, taken in (database,
-// shard) ascending order, which extends the single-database order. While it lives, locking any
+// Holds every shard of a set of databases for a MULTI/EXEC transaction (or chosen shards, for
+// a Lua script), taken in (database, shard) ascending order, which extends the
+// single-database order. While it lives, locking any
 // of those shards again on this thread is a no-op, so the commands it runs need no other locks.
 class TransactionLock {
  public:
