@@ -571,6 +571,7 @@ bool move_reply(const ListKey& src, const ListKey& dst, End from, End to, Contex
   Entry* d = same ? s : dst.find_list(wrong);
   if (d == nullptr) d = create_list(dst);
   list::push(dst.shard, d, to, value);
+  if (same) s = d;  // the push may have moved the entry
   // Redis raises the push on the destination first, then replies, then raises the pop.
   notify_keyspace_event(ctx, kNotifyList, push_event(to), dst.key);
   ctx.out.bulk(value);

@@ -428,5 +428,17 @@ TEST_F(CommandsTest, ListKeyspaceCommands) {
   EXPECT_EQ(instance_.store().used_bytes(), before);
 }
 
+// Moving a packed list's long head back onto the same list regrows its entry: the entry moves,
+// and LMOVE must go on with the moved one (a use-after-free under ASan, found by the randomized
+// differential test).
+TEST_F(CommandsTest, ListMoveOntoItselfFollowsTheMovedEntry) {
+  std::string big(300, 'M');
+  run({"RPUSH", "k", big, "-1"});
+  EXPECT_EQ(run({"LMOVE", "k", "k", "LEFT", "LEFT"}), "$300\r\n" + big + "\r\n");
+  EXPECT_EQ(run({"LMOVE", "k", "k", "LEFT", "RIGHT"}), "$300\r\n" + big + "\r\n");
+  EXPECT_EQ(run({"LRANGE", "k", "0", "-1"}), "*2\r\n$2\r\n-1\r\n$300\r\n" + big + "\r\n");
+  EXPECT_EQ(run({"LLEN", "k"}), ":2\r\n");
+}
+
 }  // namespace
 }  // namespace cachet::server
