@@ -114,7 +114,7 @@ def test_latency_monitor_records_slow_commands(r):
     when, last, worst = latest[b"command"]
     assert when > 1_600_000_000 and 1 <= last <= worst
     assert any(h[0] <= when for h in r.execute_command("LATENCY", "HISTORY", "command"))
-    assert b"1. command: " in r.execute_command("LATENCY", "DOCTOR")
+    assert b". command: " in r.execute_command("LATENCY", "DOCTOR")  # fast-command may come first
     assert r.execute_command("LATENCY", "GRAPH", "command").startswith(b"command - high ")
     assert r.execute_command("LATENCY", "RESET") >= 1
     assert r.execute_command("LATENCY", "LATEST") == []
