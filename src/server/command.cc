@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <unordered_map>
@@ -201,6 +202,19 @@ bool parse_scan_arguments(Context& ctx, size_t at, bool allow_type, uint64_t& cu
     }
   }
   return true;
+}
+
+void reply_help_lines(Context& ctx, std::span<const std::string_view> lines) {
+  ctx.out.array(lines.size());
+  for (std::string_view line : lines) ctx.out.simple(line);
+}
+
+void reply_subcommand_syntax_error(Context& ctx) {
+  std::string container(ctx.args[0]);
+  for (char& c : container) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  ctx.out.error(
+      fmt::format("ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
+                  ctx.args[1].substr(0, 128), container));
 }
 
 void reply_help(Context& ctx) {

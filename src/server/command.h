@@ -218,5 +218,9 @@ bool parse_scan_arguments(Context& ctx, size_t at, bool allow_type, uint64_t& cu
 
 // The HELP subcommand of a container: lists its subcommands.
 void reply_help(Context& ctx);
+// A HELP reply in Redis's form: the usage line, then the lines describing each subcommand.
+void reply_help_lines(Context& ctx, std::span<const std::string_view> lines);
+// Redis's error for a subcommand given too many arguments (addReplySubcommandSyntaxError).
+void reply_subcommand_syntax_error(Context& ctx);
 
 }  // namespace cachet::server

@@ -139,21 +139,6 @@ void cmd_memory_malloc_stats(Context& ctx) {
 
 void cmd_memory_purge(Context& ctx) { ctx.out.ok(); }
 
-// A HELP reply in Redis's form: the usage line, then the lines describing each subcommand.
-void reply_help_lines(Context& ctx, std::span<const std::string_view> lines) {
-  ctx.out.array(lines.size());
-  for (std::string_view line : lines) ctx.out.simple(line);
-}
-
-// Redis's error for a subcommand given too many arguments (addReplySubcommandSyntaxError).
-void reply_subcommand_syntax_error(Context& ctx) {
-  std::string container(ctx.args[0]);
-  for (char& c : container) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  ctx.out.error(
-      fmt::format("ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
-                  ctx.args[1].substr(0, 128), container));
-}
-
 SlowLog& slow_log(Context& ctx) { return ctx.instance.command_stats().slow_log(); }
 
 // SLOWLOG GET [count]: the newest `count` entries (10 by default, -1 all).

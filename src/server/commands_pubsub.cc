@@ -1,7 +1,6 @@
 // Pub/Sub commands: SUBSCRIBE UNSUBSCRIBE PSUBSCRIBE PUNSUBSCRIBE SSUBSCRIBE SUNSUBSCRIBE
 // PUBLISH SPUBLISH and the PUBSUB container. Subscription replies are RESP3 pushes (RESP2 arrays),
 // one per channel, each with the client's subscription count after it.
-#include <fmt/format.h>
 
 #include <string>
 #include <vector>
@@ -98,11 +97,8 @@ void cmd_publish(Context& ctx) { publish(ctx, Space::kChannel); }
 void cmd_spublish(Context& ctx) { publish(ctx, Space::kShard); }
 
 void reply_channels(Context& ctx, Space space) {
-  if (ctx.args.size() > 3) {  // Redis checks this count in the command, not by arity
-    return ctx.out.error(fmt::format(
-        "ERR unknown subcommand or wrong number of arguments for '{}'. Try PUBSUB HELP.",
-        ctx.args[1]));
-  }
+  // Redis checks this count in the command, not by arity.
+  if (ctx.args.size() > 3) return reply_subcommand_syntax_error(ctx);
   std::vector<std::string> names =
       ctx.instance.pubsub().channels(space, ctx.args.size() > 2 ? ctx.args[2] : "");
   ctx.out.array(names.size());

@@ -116,8 +116,7 @@ void cmd_script_help(Context& ctx) {
       "    Load a script into the scripts cache without executing it.",
       "HELP",
       "    Prints this help."};
-  ctx.out.array(std::size(kLines));
-  for (std::string_view line : kLines) ctx.out.simple(line);
+  reply_help_lines(ctx, kLines);
 }
 
 // EVAL may run any command in any database (SELECT inside the script): EXEC locks them all.
