@@ -6,6 +6,8 @@
 
 #include "cachet/json/document.h"
 #include "cachet/json/pointer.h"
+#include "gateway/events.h"
+#include "server/scripting.h"
 
 namespace cachet::gateway {
 namespace {
@@ -139,6 +141,8 @@ void write_stored(json::writer& w, std::string_view stored) {
 }
 
 constexpr size_t kMaxBatchCommands = 10000;
+constexpr std::string_view kReservedMessage =
+    "keys starting with __tag: are reserved for the tag index";
 
 }  // namespace
 
@@ -210,6 +214,8 @@ Api::Api(Backend* backend, const Authenticator* auth) : backend_(backend), auth_
   router_.add("GET", "/v1/kv/{key}", Metrics::kKvGet);
   router_.add("DELETE", "/v1/kv/{key}", Metrics::kKvDelete);
   router_.add("POST", "/v1/batch", Metrics::kBatch);
+  router_.add("POST", "/v1/invalidate", Metrics::kInvalidate);
+  router_.add("GET", "/v1/events", Metrics::kEvents);
 }
 
 void Call::clear() {
@@ -220,6 +226,9 @@ void Call::clear() {
   args.clear();
   sets = gets = 0;
   commands.clear();
+  purge = {};
+  prefix.clear();
+  last_event_id.clear();
 }
 
 bool Api::answered(const Outcome& outcome, http::Response& response, json::buffer& body) const {
@@ -240,6 +249,7 @@ bool Api::answered(const Outcome& outcome, http::Response& response, json::buffe
 
 bool Api::put(const http::Request& request, Call& call, http::Response& response,
               json::buffer& body) const {
+  if (reserved_key(call.key)) return fail(response, body, 400, kReservedMessage), false;
   auto doc = json::parse(request.body);
   if (!doc) return invalid_json(doc.error(), response, body), false;
   std::string ttl_text;
@@ -253,8 +263,59 @@ bool Api::put(const http::Request& request, Call& call, http::Response& response
   }
   json::buffer minified;
   (void)json::serialize(doc->root(), minified);
-  Command& set = call.commands.emplace_back(Command{"SET", call.key, call.own(minified.view())});
+  std::string_view value = call.own(minified.view());
+  Command& set = call.commands.emplace_back(Command{"SET", call.key, value});
   if (ttl > 0) set.insert(set.end(), {"EX", call.own(std::to_string(ttl))});
+  std::string tags;
+  return !query_param(request.query, "tags", tags) || tag(tags, value, ttl, call, response, body);
+}
+
+bool Api::tag(std::string_view tags, std::string_view value, uint64_t ttl, Call& call,
+              http::Response& response, json::buffer& body) const {
+  std::vector<std::string> names;
+  std::string error;
+  if (!parse_tags(tags, names, error)) return fail(response, body, 400, error), false;
+  std::string_view version = call.own(server::sha1_hex(value));
+  std::string_view ttl_ms = call.own(std::to_string(ttl * 1000));
+  for (const std::string& name : names) {
+    call.commands.push_back(
+        {"EVAL", kTagScript, "1", call.own(tag_key(name)), call.key, version, ttl_ms});
+  }
+  return true;
+}
+
+bool Api::invalidate(const http::Request& request, Call& call, http::Response& response,
+                     json::buffer& body) const {
+  auto doc = json::parse(request.body);
+  if (!doc) return invalid_json(doc.error(), response, body), false;
+  json::element root = doc->root();
+  if (!root.is_object()) return fail(response, body, 400, "the body must be an object"), false;
+  PurgeSpec& spec = call.purge;
+  for (json::member m : root.object()) {
+    if (m.key == "prefix") {
+      auto prefix = m.value.get<std::string_view>();
+      if (!prefix || prefix->empty()) {
+        return fail(response, body, 400, "\"prefix\" must be a non-empty string"), false;
+      }
+      spec.prefix = *prefix;
+      continue;
+    }
+    if (m.key != "tags" && m.key != "keys") {
+      fail(response, body, 400, "unknown invalidate member \"" + std::string(m.key) + "\"");
+      return false;
+    }
+    std::vector<std::string>& names = m.key == "tags" ? spec.tags : spec.keys;
+    std::string what = "\"" + std::string(m.key) + "\" must be an array of non-empty strings";
+    if (!m.value.is_array()) return fail(response, body, 400, what), false;
+    for (json::element e : m.value.array()) {
+      auto name = e.get<std::string_view>();
+      if (!name || name->empty()) return fail(response, body, 400, what), false;
+      names.emplace_back(*name);
+    }
+  }
+  if (spec.tags.size() + spec.keys.size() > kMaxBatchCommands) {
+    return fail(response, body, 413, "an invalidation names at most 10000 tags and keys"), false;
+  }
   return true;
 }
 
@@ -316,6 +377,7 @@ bool Api::batch(const http::Request& request, Call& call, http::Response& respon
       if (!m.value.is_object())
         return fail(response, body, 400, "\"set\" must be an object"), false;
       for (json::member s : m.value.object()) {
+        if (reserved_key(s.key)) return fail(response, body, 400, kReservedMessage), false;
         sets.push_back({"SET", call.own(s.key), call.own(json::to_string(s.value).value())});
       }
       continue;
@@ -327,6 +389,9 @@ bool Api::batch(const http::Request& request, Call& call, http::Response& respon
     for (json::element k : m.value.array()) {
       auto key = k.get<std::string_view>();
       if (!key) return fail(response, body, 400, "batch keys must be strings"), false;
+      if (m.key == "delete" && reserved_key(*key)) {
+        return fail(response, body, 400, kReservedMessage), false;
+      }
       (m.key == "get" ? gets : deletes).push_back({m.key == "get" ? "GET" : "DEL", call.own(*key)});
     }
   }
@@ -403,25 +468,27 @@ bool Api::authorized(const http::Request& request, http::Response& response,
   return false;
 }
 
-bool Api::route(const http::Request& request, Call& call, http::Response& response,
-                json::buffer& body) const {
+Api::Next Api::route(const http::Request& request, Call& call, http::Response& response,
+                     json::buffer& body) const {
+  constexpr Next kRespond = Next::kRespond;
   auto status = [&](std::string_view text) {
     json::writer(body).begin_object().key("status").value(text).end_object();
-    return false;
+    return kRespond;
   };
-  bool uses_backend = call.route >= Metrics::kKvPut && call.route <= Metrics::kBatch;
+  auto run_if = [](bool ok) { return ok ? Next::kRun : kRespond; };
+  bool uses_backend = call.route >= Metrics::kKvPut && call.route <= Metrics::kEvents;
   if (uses_backend && backend_ == nullptr) {
-    return fail(response, body, 503, "no cache backend is configured"), false;
+    return fail(response, body, 503, "no cache backend is configured"), kRespond;
   }
   switch (call.route) {
     case Metrics::kJson:  // built per request, as the TechEmpower JSON test requires
       json::writer(body).begin_object().key("message").value("Hello, World!").end_object();
-      return false;
+      return kRespond;
     case Metrics::kHealthz:
       return status("ok");
     case Metrics::kReadyz:
       if (backend_ == nullptr || !backend_->ready()) {
-        return fail(response, body, 503, "cache backend not ready"), false;
+        return fail(response, body, 503, "cache backend not ready"), kRespond;
       }
       return status("ready");
     case Metrics::kMetrics: {
@@ -429,34 +496,52 @@ bool Api::route(const http::Request& request, Call& call, http::Response& respon
       metrics_.render(text);
       body.append(text);
       response.content_type = "text/plain; version=0.0.4";
-      return false;
+      return kRespond;
     }
     case Metrics::kOpenapi:
       body.append(openapi_document());
-      return false;
+      return kRespond;
     case Metrics::kKvPut:
-      return put(request, call, response, body);
+      return run_if(put(request, call, response, body));
     case Metrics::kKvGet:
-      return get(request, call);
+      return run_if(get(request, call));
     case Metrics::kKvDelete:
+      if (reserved_key(call.key)) return fail(response, body, 400, kReservedMessage), kRespond;
       call.commands = {{"DEL", call.key}};
-      return true;
+      return Next::kRun;
+    case Metrics::kInvalidate:
+      return invalidate(request, call, response, body) ? Next::kPurge : kRespond;
+    case Metrics::kEvents:
+      return stream(request, call, response, body);
     default:
-      if (!batch(request, call, response, body)) return false;
-      if (!call.commands.empty()) return true;
+      if (!batch(request, call, response, body)) return kRespond;
+      if (!call.commands.empty()) return Next::kRun;
       std::vector<resp::Reply> none;
       answer_batch(call, none, body);
-      return false;
+      return kRespond;
   }
 }
 
-bool Api::start(const http::Request& request, Call& call, http::Response& response,
-                json::buffer& body) const {
+Api::Next Api::stream(const http::Request& request, Call& call, http::Response& response,
+                      json::buffer& body) const {
+  if (events() == nullptr) {
+    fail(response, body, 501,
+         "server-sent events need the embedded API (cachet-server --http-port): this "
+         "gateway's remote backends do not stream their key changes");
+    return Next::kRespond;
+  }
+  query_param(request.query, "prefix", call.prefix);
+  call.last_event_id = request.header("last-event-id");
+  return Next::kStream;
+}
+
+Api::Next Api::start(const http::Request& request, Call& call, http::Response& response,
+                     json::buffer& body) const {
   call.clear();
   call.start = std::chrono::steady_clock::now();
   http::Router::Match m = router_.match(request.method, request.path);
   call.route = static_cast<Metrics::Route>(m.id);
-  bool pending = false;
+  Next next = Next::kRespond;
   if (m.kind == http::Router::Match::kNotFound) {
     call.route = Metrics::kUnrouted;
     fail(response, body, 404, "no route for " + std::string(request.path));
@@ -472,10 +557,10 @@ bool Api::start(const http::Request& request, Call& call, http::Response& respon
   } else if (!query_well_formed(request.query)) {
     fail(response, body, 400, "malformed percent-encoding in the query");
   } else {
-    pending = route(request, call, response, body);
+    next = route(request, call, response, body);
   }
   seal(response, body);
-  return pending;
+  return next;
 }
 
 void Api::finish(Call& call, Outcome& outcome, http::Response& response, json::buffer& body) const {
@@ -493,6 +578,13 @@ void Api::finish(Call& call, Outcome& outcome, http::Response& response, json::b
         } else {
           response.status = 204;
         }
+        break;
+      case Metrics::kInvalidate:
+        json::writer(body)
+            .begin_object()
+            .key("deleted")
+            .value(outcome.replies[0].integer)
+            .end_object();
         break;
       default:
         answer_batch(call, outcome.replies, body);

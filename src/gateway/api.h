@@ -9,6 +9,11 @@
 //   DELETE /v1/kv/{key}      -> 204, or 404
 //   POST /v1/batch           -> {"set":{k:v}, "get":[k], "delete":[k]} run as sets, then gets,
 //                               then deletes (pipelined); {"set":n,"get":{k:doc|null},"deleted":n}
+//   PUT /v1/kv/{key}?tags=a,b -> also records the key under each tag (invalidation.h)
+//   POST /v1/invalidate      -> {"tags":[t], "keys":[k], "prefix":"p"} (any subset) deletes every
+//                               matching key, incrementally; {"deleted":n}
+//   GET /v1/events[?prefix=p] -> text/event-stream of changed/deleted/expired/evicted events
+//                               (events.h); 501 without an EventSource (remote backends)
 //   GET /metrics             -> Prometheus text; GET /openapi.json -> this API in OpenAPI 3.1
 // With a password set (see Authenticator), everything but /healthz needs credentials (401).
 // Errors are {"error":{"code":"...","message":"..."}} (invalid JSON adds line, column, offset).
@@ -22,6 +27,7 @@
 
 #include "cachet/json/writer.h"
 #include "gateway/backend.h"
+#include "gateway/invalidation.h"
 #include "gateway/metrics.h"
 #include "http/parser.h"
 #include "http/response.h"
@@ -41,6 +47,9 @@ struct Call {
   std::deque<std::string> args;   // command arguments (a deque: views stay valid)
   size_t sets = 0, gets = 0;      // batch: commands are its SETs, then GETs, then DELs
   std::vector<Command> commands;  // views into the strings above
+  PurgeSpec purge;                // POST /v1/invalidate
+  std::string prefix;             // GET /v1/events: ?prefix=
+  std::string last_event_id;      // GET /v1/events: Last-Event-ID
 
   void clear();
   std::string_view own(std::string_view arg) { return args.emplace_back(arg); }
@@ -66,12 +75,19 @@ class Api {
   // `Authorization: Bearer <password>` (the default user) and answers 401 with
   // WWW-Authenticate otherwise.
   explicit Api(Backend* backend = nullptr, const Authenticator* auth = nullptr);
-  // Routes `request` and records the route in call.route. Returns false when `response` (its
-  // body in `body`) is complete; true when call.commands must first run on backend(), after which
-  // finish() writes the response.
-  bool start(const http::Request& request, Call& call, http::Response& response,
+  // What the handler does after start().
+  enum class Next {
+    kRespond,  // `response` (its body in `body`) is complete
+    kRun,      // run call.commands on backend(), then finish() writes the response
+    kPurge,    // run_purge(call.purge) on backend(), then finish()
+    kStream,   // write the event-stream head, then events()->open(call.prefix, call.last_event_id)
+  };
+  // Routes `request` and records the route in call.route.
+  Next start(const http::Request& request, Call& call, http::Response& response,
              json::buffer& body) const;
   void finish(Call& call, Outcome& outcome, http::Response& response, json::buffer& body) const;
+  // The backend's key change events; null when it has none (or there is no backend).
+  EventSource* events() const { return backend_ ? backend_->events() : nullptr; }
   // Whether the client at `peer` is refused outright; then `response` is the 403 to send.
   bool refuses(std::string_view peer, http::Response& response, json::buffer& body) const;
   Backend& backend() const { return *backend_; }
@@ -83,9 +99,18 @@ class Api {
   bool get(const http::Request& request, Call& call) const;
   bool batch(const http::Request& request, Call& call, http::Response& response,
              json::buffer& body) const;
+  // Parses the body into call.purge; false when `response` is a 400/413.
+  bool invalidate(const http::Request& request, Call& call, http::Response& response,
+                  json::buffer& body) const;
+  // GET /v1/events: the stream's parameters, or a 501 without an EventSource.
+  Next stream(const http::Request& request, Call& call, http::Response& response,
+              json::buffer& body) const;
+  // Adds the tag index updates of a PUT (`value` is what the SET stores); false with a 400.
+  bool tag(std::string_view tags, std::string_view value, uint64_t ttl, Call& call,
+           http::Response& response, json::buffer& body) const;
   // Whether the request may proceed; else fills a 401 response.
   bool authorized(const http::Request& request, http::Response& response, json::buffer& body) const;
-  bool route(const http::Request& request, Call& call, http::Response& response,
+  Next route(const http::Request& request, Call& call, http::Response& response,
              json::buffer& body) const;
   void answer_get(Call& call, std::vector<resp::Reply>& replies, http::Response& response,
                   json::buffer& body) const;

@@ -1,6 +1,7 @@
 // Where the gateway's keys live. A Backend runs RESP commands: the in-process store
-// (LocalBackend) or remote cache servers (RemoteBackend). The API builds GET/SET/DEL/PTTL
-// commands, so both kinds share every Redis semantic (TTLs, maxmemory, eviction).
+// (LocalBackend) or remote cache servers (RemoteBackend). The API builds Redis commands (GET, SET,
+// DEL, PTTL, SCAN, EVAL of its own scripts), so both kinds share every Redis semantic (TTLs,
+// maxmemory, eviction).
 #pragma once
 
 #include <functional>
@@ -16,6 +17,8 @@ class Worker;
 }
 
 namespace cachet::gateway {
+
+class EventSource;
 
 using Command = std::vector<std::string_view>;
 
@@ -40,6 +43,17 @@ class Backend {
   virtual void run(net::Worker& worker, std::span<const Command> commands, Done done) = 0;
   // Whether the backend answers (for /readyz). Thread-safe.
   virtual bool ready() = 0;
+  // The cache nodes behind it (keys are spread over them), for commands that are about a node
+  // rather than a key (SCAN).
+  virtual int nodes() const { return 1; }
+  // run() on node `node` (0 <= node < nodes()), whatever the commands' keys.
+  virtual void run_on_node(net::Worker& worker, int /*node*/, std::span<const Command> commands,
+                           Done done) {
+    run(worker, commands, std::move(done));
+  }
+  // The key change events of the cache (GET /v1/events), or null when this backend cannot see
+  // them.
+  virtual EventSource* events() { return nullptr; }
 };
 
 }  // namespace cachet::gateway

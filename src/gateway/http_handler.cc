@@ -3,6 +3,8 @@
 #include <chrono>
 #include <ctime>
 
+#include "gateway/events.h"
+
 namespace cachet::gateway {
 
 void HttpHandler::respond(net::Connection& conn, const http::Response& response) {
@@ -12,19 +14,37 @@ void HttpHandler::respond(net::Connection& conn, const http::Response& response)
   if (!keep_alive_) conn.close_after_reply();
 }
 
-bool HttpHandler::call_backend(net::Connection& conn) {
+bool HttpHandler::call_backend(net::Connection& conn, bool purge) {
   waiting_ = true;
   in_input_ = true;
   // The connection is found again by id: it may be gone when the outcome arrives.
   net::Worker& worker = conn.worker();
   uint64_t id = conn.id();
-  api_.backend().run(worker, call_.commands, [&worker, id](Outcome& outcome) {
+  Done done = [&worker, id](Outcome& outcome) {
     if (net::Connection* c = worker.find(id)) {
       static_cast<HttpHandler&>(c->handler()).complete(*c, outcome);
     }
-  });
+  };
+  if (purge) {
+    run_purge(api_.backend(), worker, std::move(call_.purge), std::move(done));
+  } else {
+    api_.backend().run(worker, call_.commands, std::move(done));
+  }
   in_input_ = false;
   return !waiting_;
+}
+
+void HttpHandler::start_stream(net::Connection& conn) {
+  api_.metrics().record(call_.route, 200, std::chrono::steady_clock::now() - call_.start);
+  write_stream_head(conn.output(), dates_.get(std::time(nullptr)));
+  if (head_) return conn.close_after_reply();
+  streaming_ = true;
+  conn.hold_until_event();
+  api_.events()->open(conn, call_.prefix, call_.last_event_id);
+}
+
+void HttpHandler::on_close(net::Connection& conn) {
+  if (streaming_) api_.events()->close(conn);
 }
 
 void HttpHandler::complete(net::Connection& conn, Outcome& outcome) {
@@ -89,11 +109,15 @@ size_t HttpHandler::on_requests(net::Connection& conn, std::string_view input) {
     const http::Request& request = parser_.request();
     keep_alive_ = request.keep_alive;
     head_ = request.method == "HEAD";
-    bool pending = api_.start(request, call_, response, body_);
+    Api::Next next = api_.start(request, call_, response, body_);
     pos += parser_.consumed();
-    if (!pending) {
+    if (next == Api::Next::kStream) {
+      start_stream(conn);
+      return input.size();
+    }
+    if (next == Api::Next::kRespond) {
       respond(conn, response);
-    } else if (!call_backend(conn)) {
+    } else if (!call_backend(conn, next == Api::Next::kPurge)) {
       conn.hold();
       return keep_alive_ ? pos : input.size();
     }

@@ -5,8 +5,9 @@
 namespace cachet::gateway {
 namespace {
 
-constexpr const char* kRouteNames[] = {"json",   "healthz", "readyz",    "metrics", "openapi",
-                                       "kv_put", "kv_get",  "kv_delete", "batch",   "unrouted"};
+constexpr const char* kRouteNames[] = {"json",    "healthz",    "readyz", "metrics",
+                                       "openapi", "kv_put",     "kv_get", "kv_delete",
+                                       "batch",   "invalidate", "events", "unrouted"};
 static_assert(std::size(kRouteNames) == Metrics::kRouteCount);
 
 }  // namespace

@@ -22,6 +22,8 @@ class Metrics {
     kKvGet,
     kKvDelete,
     kBatch,
+    kInvalidate,
+    kEvents,
     kUnrouted,
     kRouteCount
   };

@@ -54,9 +54,11 @@ std::string_view openapi_document() {
           "503": {"$ref": "#/components/responses/Error"}}
       },
       "put": {
-        "summary": "Store a JSON document (minified), optionally with a TTL",
+        "summary": "Store a JSON document (minified), optionally with a TTL and tags",
         "parameters": [{"name": "ttl", "in": "query", "schema": {"type": "integer", "minimum": 1},
-                        "description": "seconds until the key expires"}],
+                        "description": "seconds until the key expires"},
+                       {"name": "tags", "in": "query", "schema": {"type": "string"},
+                        "description": "comma-separated tags (at most 64) to purge the key by"}],
         "requestBody": {"required": true, "content": {"application/json": {}}},
         "responses": {
           "204": {"description": "Stored"},
@@ -86,6 +88,37 @@ std::string_view openapi_document() {
           "400": {"$ref": "#/components/responses/Error"},
           "409": {"$ref": "#/components/responses/Error"},
           "503": {"$ref": "#/components/responses/Error"}}
+      }
+    },
+    "/v1/invalidate": {
+      "post": {
+        "summary": "Delete the given keys, the keys under tags, and the keys starting with a prefix",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {
+          "type": "object", "additionalProperties": false, "properties": {
+            "tags": {"type": "array", "items": {"type": "string", "minLength": 1}},
+            "keys": {"type": "array", "items": {"type": "string", "minLength": 1}},
+            "prefix": {"type": "string", "minLength": 1}}}}}},
+        "responses": {
+          "200": {"description": "{\"deleted\": count}", "content": {"application/json": {
+                    "schema": {"type": "object", "properties": {"deleted": {"type": "integer"}}}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "409": {"$ref": "#/components/responses/Error"},
+          "413": {"$ref": "#/components/responses/Error"},
+          "503": {"$ref": "#/components/responses/Error"}}
+      }
+    },
+    "/v1/events": {
+      "get": {
+        "summary": "Server-Sent Events: changed, deleted, expired, evicted (data {\"key\": ...}); reset when events were lost",
+        "parameters": [
+          {"name": "prefix", "in": "query", "schema": {"type": "string"},
+           "description": "only keys starting with it"},
+          {"name": "Last-Event-ID", "in": "header", "schema": {"type": "string"},
+           "description": "replay the events after this id while the server still holds them"}],
+        "responses": {
+          "200": {"description": "An endless event stream (heartbeat comments every 15 s)",
+                  "content": {"text/event-stream": {}}},
+          "501": {"$ref": "#/components/responses/Error"}}
       }
     },
     "/json": {"get": {"summary": "{\"message\":\"Hello, World!\"}, built per request",

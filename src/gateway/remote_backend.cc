@@ -82,9 +82,11 @@ void RemoteBackend::run_on(net::Worker& worker, int node, std::span<const Comman
   links(worker)[node]->send(commands, std::move(done));
 }
 
-// The node of each command's key (its first argument); -1 when no node is available.
+// -1 when no node is available.
 int RemoteBackend::route(const Command& command) const {
-  return route(command.size() > 1 ? command[1] : std::string_view());
+  bool script = command[0] == "EVAL" || command[0] == "EVALSHA";
+  size_t key = script ? 3 : 1;  // EVAL script numkeys key...
+  return route(command.size() > key ? command[key] : std::string_view());
 }
 
 void RemoteBackend::run(net::Worker& worker, std::span<const Command> commands, Done done) {

@@ -39,6 +39,11 @@ class RemoteBackend final : public Backend {
   void run(net::Worker& worker, std::span<const Command> commands, Done done) override;
   // Every node answers its health check.
   bool ready() override;
+  int nodes() const override { return static_cast<int>(nodes_.size()); }
+  void run_on_node(net::Worker& worker, int node, std::span<const Command> commands,
+                   Done done) override {
+    run_on(worker, node, commands, std::move(done));
+  }
 
  private:
   struct Node {
@@ -51,6 +56,7 @@ class RemoteBackend final : public Backend {
   explicit RemoteBackend(RemoteOptions options);
   Links& links(net::Worker& worker);
   int route(std::string_view key) const;
+  // The node of a command's key: its first argument, or for EVAL/EVALSHA its first key.
   int route(const Command& command) const;
   // Sends `commands` to `node`, or fails `done` at once if the node is ejected.
   void run_on(net::Worker& worker, int node, std::span<const Command> commands, Done done);
