@@ -15,6 +15,8 @@ PACKAGES=(
   curl wrk
   # Lua scripting (EVAL): Lua 5.1 and the cjson and bit modules Redis scripts use
   liblua5.1-0-dev lua-cjson-dev lua-bitop-dev
+  # OpenSSL: SHA-256 of ACL passwords (libcrypto), TLS; the openssl CLI makes test certificates
+  libssl-dev openssl
   # allocator
   libjemalloc-dev
   # JSON peers: the differential fuzzer (nlohmann) and bench/json_bench

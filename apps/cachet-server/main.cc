@@ -137,6 +137,10 @@ int main(int argc, char** argv) {
 
   cachet::store::SystemClock clock;
   cachet::server::Instance instance(config, clock);
+  if (std::string acl_error = instance.load_acl(); !acl_error.empty()) {
+    log("{}", acl_error);
+    return 1;
+  }
   cachet::net::Server net(network_options(config, instance), [&instance](auto& conn) {
     return cachet::server::make_resp_handler(instance, conn);
   });

@@ -229,12 +229,17 @@ void Call::clear() {
   purge = {};
   prefix.clear();
   last_event_id.clear();
+  user = "default";
 }
 
 bool Api::answered(const Outcome& outcome, http::Response& response, json::buffer& body) const {
   auto failed = std::find_if(outcome.replies.begin(), outcome.replies.end(),
                              [](const auto& r) { return r.type == resp::Reply::Type::kError; });
   if (outcome.ok && failed == outcome.replies.end()) return true;
+  if (outcome.ok && failed->text.starts_with("NOPERM")) {  // the ACL user may not do this
+    fail(response, body, 403, failed->text);
+    return false;
+  }
   // A key holding a list, set or hash is the client's conflict, not the cache failing.
   if (outcome.ok && failed->text.starts_with("WRONGTYPE")) {
     fail(response, body, 409,
@@ -291,6 +296,7 @@ bool Api::invalidate(const http::Request& request, Call& call, http::Response& r
   json::element root = doc->root();
   if (!root.is_object()) return fail(response, body, 400, "the body must be an object"), false;
   PurgeSpec& spec = call.purge;
+  spec.user = call.user;
   for (json::member m : root.object()) {
     if (m.key == "prefix") {
       auto prefix = m.value.get<std::string_view>();
@@ -444,7 +450,7 @@ bool Api::refuses(std::string_view peer, http::Response& response, json::buffer&
   return true;
 }
 
-bool Api::authorized(const http::Request& request, http::Response& response,
+bool Api::authorized(const http::Request& request, std::string& user, http::Response& response,
                      json::buffer& body) const {
   if (auth_ == nullptr || !auth_->required()) return true;
   std::string_view credentials = request.header("authorization");
@@ -456,10 +462,12 @@ bool Api::authorized(const http::Request& request, http::Response& response,
   bool ok = false;
   if (http::iequals(scheme, "bearer")) {
     ok = auth_->check("default", token);
+    user = "default";
   } else if (http::iequals(scheme, "basic") && base64_decode(token, decoded)) {
     size_t colon = decoded.find(':');
     ok = colon != std::string::npos && auth_->check(std::string_view(decoded).substr(0, colon),
                                                     std::string_view(decoded).substr(colon + 1));
+    user = decoded.substr(0, colon);
   }
   if (ok) return true;
   fail(response, body, 401,
@@ -550,7 +558,7 @@ Api::Next Api::start(const http::Request& request, Call& call, http::Response& r
     fail(response, body, 405,
          std::string(request.method) + " is not allowed here; allowed: " + m.allow);
     response.headers.emplace_back("Allow", m.allow);
-  } else if (call.route != Metrics::kHealthz && !authorized(request, response, body)) {
+  } else if (call.route != Metrics::kHealthz && !authorized(request, call.user, response, body)) {
     // 401 filled in
   } else if (!m.params.empty() && !percent_decode(m.params[0], call.key)) {
     fail(response, body, 400, "malformed percent-encoding in the key");

@@ -50,6 +50,7 @@ struct Call {
   PurgeSpec purge;                // POST /v1/invalidate
   std::string prefix;             // GET /v1/events: ?prefix=
   std::string last_event_id;      // GET /v1/events: Last-Event-ID
+  std::string user = "default";   // the ACL user the credentials name
 
   void clear();
   std::string_view own(std::string_view arg) { return args.emplace_back(arg); }
@@ -109,7 +110,8 @@ class Api {
   bool tag(std::string_view tags, std::string_view value, uint64_t ttl, Call& call,
            http::Response& response, json::buffer& body) const;
   // Whether the request may proceed; else fills a 401 response.
-  bool authorized(const http::Request& request, http::Response& response, json::buffer& body) const;
+  bool authorized(const http::Request& request, std::string& user, http::Response& response,
+                  json::buffer& body) const;
   Next route(const http::Request& request, Call& call, http::Response& response,
              json::buffer& body) const;
   void answer_get(Call& call, std::vector<resp::Reply>& replies, http::Response& response,

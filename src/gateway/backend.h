@@ -39,17 +39,20 @@ class Backend {
   // Runs `commands` (at least one) in order, pipelined where that applies, for a request on
   // `worker`'s thread, and passes the outcome to `done`, possibly before returning (an
   // in-process store) or from a later event on that worker. `commands` need only live during
-  // the call.
-  virtual void run(net::Worker& worker, std::span<const Command> commands, Done done) = 0;
+  // the call. `user` is the ACL user the request authenticated as: a backend that knows the
+  // cache's users runs the commands as that user (NOPERM replies for what it may not do); a
+  // remote backend runs them as its own connections' user.
+  virtual void run(net::Worker& worker, std::string_view user, std::span<const Command> commands,
+                   Done done) = 0;
   // Whether the backend answers (for /readyz). Thread-safe.
   virtual bool ready() = 0;
   // The cache nodes behind it (keys are spread over them), for commands that are about a node
   // rather than a key (SCAN).
   virtual int nodes() const { return 1; }
   // run() on node `node` (0 <= node < nodes()), whatever the commands' keys.
-  virtual void run_on_node(net::Worker& worker, int /*node*/, std::span<const Command> commands,
-                           Done done) {
-    run(worker, commands, std::move(done));
+  virtual void run_on_node(net::Worker& worker, std::string_view user, int /*node*/,
+                           std::span<const Command> commands, Done done) {
+    run(worker, user, commands, std::move(done));
   }
   // The key change events of the cache (GET /v1/events), or null when this backend cannot see
   // them.

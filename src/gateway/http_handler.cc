@@ -28,7 +28,7 @@ bool HttpHandler::call_backend(net::Connection& conn, bool purge) {
   if (purge) {
     run_purge(api_.backend(), worker, std::move(call_.purge), std::move(done));
   } else {
-    api_.backend().run(worker, call_.commands, std::move(done));
+    api_.backend().run(worker, call_.user, call_.commands, std::move(done));
   }
   in_input_ = false;
   return !waiting_;

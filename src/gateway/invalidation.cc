@@ -195,8 +195,8 @@ bool Purge::prefix_round() {
 void Purge::send(int node) {
   auto self = shared_from_this();
   Done next = [self](Outcome& outcome) { self->on_reply(outcome); };
-  if (node < 0) return backend_.run(worker_, commands_, std::move(next));
-  backend_.run_on_node(worker_, node, commands_, std::move(next));
+  if (node < 0) return backend_.run(worker_, spec_.user, commands_, std::move(next));
+  backend_.run_on_node(worker_, spec_.user, node, commands_, std::move(next));
 }
 
 void Purge::take_scan(resp::Reply& scan) {

@@ -57,6 +57,7 @@ std::string prefix_glob(std::string_view prefix);
 struct PurgeSpec {
   std::vector<std::string> tags, keys;
   std::string prefix;
+  std::string user = "default";  // the ACL user the request authenticated as
 
   bool empty() const { return tags.empty() && keys.empty() && prefix.empty(); }
 };

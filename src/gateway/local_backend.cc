@@ -5,9 +5,13 @@
 
 namespace cachet::gateway {
 
-void LocalBackend::run(net::Worker& /*worker*/, std::span<const Command> commands, Done done) {
+void LocalBackend::run(net::Worker& /*worker*/, std::string_view user,
+                       std::span<const Command> commands, Done done) {
   server::Session session;
   session.authenticated = true;  // the Api checked the request's credentials (Authenticator)
+  // Its ACLs apply; a user deleted since the request was checked may do nothing.
+  session.user = instance_.acl().find(user);
+  if (session.user == nullptr) session.user = std::make_shared<const server::AclUser>();
   std::string out;
   resp::Writer writer(out);
   for (const auto& args : commands) instance_.execute(session, args, writer);

@@ -13,15 +13,15 @@ namespace cachet::gateway {
 // The embedded API's users: the cache's own (requirepass for the default user).
 class InstanceAuthenticator final : public Authenticator {
  public:
-  explicit InstanceAuthenticator(const server::Instance& instance) : instance_(instance) {}
+  explicit InstanceAuthenticator(server::Instance& instance) : instance_(instance) {}
   bool required() const override { return instance_.password_required(); }
   bool check(std::string_view user, std::string_view password) const override {
-    return user == "default" && instance_.check_password(password);
+    return instance_.authenticate(user, password) != nullptr;
   }
   bool refuses(std::string_view peer) const override { return instance_.refuses(peer); }
 
  private:
-  const server::Instance& instance_;
+  server::Instance& instance_;
 };
 
 // Destroy after the HTTP server whose workers use it has stopped.
@@ -29,7 +29,8 @@ class LocalBackend final : public Backend {
  public:
   explicit LocalBackend(server::Instance& instance) : instance_(instance), events_(instance) {}
   // Calls `done` before returning.
-  void run(net::Worker& worker, std::span<const Command> commands, Done done) override;
+  void run(net::Worker& worker, std::string_view user, std::span<const Command> commands,
+           Done done) override;
   bool ready() override { return true; }
   EventSource* events() override { return &events_; }
 

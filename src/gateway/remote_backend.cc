@@ -89,7 +89,8 @@ int RemoteBackend::route(const Command& command) const {
   return route(command.size() > key ? command[key] : std::string_view());
 }
 
-void RemoteBackend::run(net::Worker& worker, std::span<const Command> commands, Done done) {
+void RemoteBackend::run(net::Worker& worker, std::string_view /*user*/,
+                        std::span<const Command> commands, Done done) {
   int first = route(commands[0]);
   bool one_node = first >= 0 && std::all_of(commands.begin() + 1, commands.end(),
                                             [&](const Command& c) { return route(c) == first; });

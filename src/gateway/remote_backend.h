@@ -36,12 +36,13 @@ class RemoteBackend final : public Backend {
   // Destroy after the server whose workers call run() has stopped.
   ~RemoteBackend() override;
 
-  void run(net::Worker& worker, std::span<const Command> commands, Done done) override;
+  void run(net::Worker& worker, std::string_view user, std::span<const Command> commands,
+           Done done) override;
   // Every node answers its health check.
   bool ready() override;
   int nodes() const override { return static_cast<int>(nodes_.size()); }
-  void run_on_node(net::Worker& worker, int node, std::span<const Command> commands,
-                   Done done) override {
+  void run_on_node(net::Worker& worker, std::string_view user, int node,
+                   std::span<const Command> commands, Done done) override {
     run_on(worker, node, commands, std::move(done));
   }
 

@@ -11,6 +11,16 @@ std::string ClientInfo::name() const {
   return name_;
 }
 
+std::string ClientInfo::user() const {
+  std::lock_guard lock(mutex_);
+  return user_;
+}
+
+void ClientInfo::set_user(std::string user) {
+  std::lock_guard lock(mutex_);
+  user_ = std::move(user);
+}
+
 void ClientInfo::set_name(std::string name) {
   std::lock_guard lock(mutex_);
   name_ = std::move(name);
@@ -61,11 +71,11 @@ std::string describe_client(const ClientInfo& c, int64_t now_ms) {
   return fmt::format(
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} "
       "multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem={} "
-      "tot-mem={} events=r cmd={} user=default redir={} resp={}",
+      "tot-mem={} events=r cmd={} user={} redir={} resp={}",
       c.id, c.addr, c.laddr, c.fd, c.name(), (now_ms - c.created_ms) / 1000,
       (now_ms - c.last_interaction_ms.load(kRelaxed)) / 1000, flags, c.db.load(kRelaxed), sub, psub,
-      ssub, c.multi.load(kRelaxed), qbuf, omem, qbuf + omem, cmd, c.redirect.load(kRelaxed),
-      c.protocol.load(kRelaxed));
+      ssub, c.multi.load(kRelaxed), qbuf, omem, qbuf + omem, cmd, c.user(),
+      c.redirect.load(kRelaxed), c.protocol.load(kRelaxed));
 }
 
 }  // namespace cachet::server

@@ -54,10 +54,13 @@ struct ClientInfo {
 
   std::string name() const;
   void set_name(std::string name);
+  std::string user() const;  // the ACL user it is authenticated as
+  void set_user(std::string user);
 
  private:
   mutable std::mutex mutex_;
-  std::string name_;  // guarded by mutex_
+  std::string name_;              // guarded by mutex_
+  std::string user_ = "default";  // guarded by mutex_
 };
 
 class ClientRegistry {

@@ -20,6 +20,7 @@ namespace cachet::server {
 
 enum class Space : uint8_t;
 struct Subscriber;
+struct AclUser;
 
 // The Redis version cachet reports (HELLO, INFO): the release whose semantics it follows.
 inline constexpr std::string_view kRedisVersion = "7.0.15";
@@ -143,6 +144,7 @@ CommandFamily geo_commands();
 CommandFamily sort_commands();
 CommandFamily pubsub_commands();
 CommandFamily scripting_commands();
+CommandFamily acl_commands();
 
 // The key arguments of `args` (a whole invocation, args[0] the name) for the command `spec`.
 // Every user of key positions goes through this: locking, prefetch, admission, COMMAND GETKEYS.
@@ -165,6 +167,9 @@ void unsubscribe_all(Instance& instance, Session& session);
 std::shared_ptr<Subscriber> endpoint_of(Session& session);
 // Ends CLIENT TRACKING for the session (CLIENT TRACKING off, RESET, disconnect).
 void stop_tracking(Instance& instance, Session& session);
+// Makes the session act as `user` (a new connection, AUTH, RESET): its ACL checks and CLIENT
+// LIST's user field.
+void act_as(Session& session, std::shared_ptr<const AclUser> user);
 // Ends MONITOR mode (RESET, disconnect).
 void stop_monitoring(Instance& instance, Session& session);
 

@@ -31,12 +31,14 @@ void cmd_echo(Context& ctx) { ctx.out.bulk(ctx.args[1]); }
 // Checks credentials for AUTH and HELLO AUTH; marks the session authenticated or replies with
 // the error and returns false.
 bool authenticate(Context& ctx, std::string_view user, std::string_view password) {
-  bool ok = iequals(user, "default") &&
-            (!ctx.instance.password_required() || ctx.instance.check_password(password));
-  if (!ok) {
+  std::shared_ptr<const AclUser> found = ctx.instance.authenticate(user, password);
+  if (found == nullptr) {
+    AclDenial denial{AclDenial::kAuth, std::string(ctx.args[0])};  // the name as sent
+    ctx.instance.acl_log(ctx.session, denial, AclContext::kTopLevel, user);
     ctx.out.error(kWrongPass);
     return false;
   }
+  act_as(ctx.session, std::move(found));
   ctx.session.authenticated = true;
   return true;
 }
@@ -149,6 +151,7 @@ void cmd_reset(Context& ctx) {
     ctx.session.info->set_name("");
   }
   set_protocol(ctx, 2);
+  act_as(ctx.session, ctx.instance.acl().default_user());
   ctx.session.authenticated = !ctx.instance.password_required();
   ctx.out.simple("RESET");
 }
@@ -661,6 +664,12 @@ const CommandSpec kCommands[] = {
 };
 
 }  // namespace
+
+void act_as(Session& session, std::shared_ptr<const AclUser> user) {
+  if (session.info) session.info->set_user(user->name);
+  session.user = std::move(user);
+  session.acl_version = 0;  // re-read at the next command: the table may have moved since
+}
 
 void stop_monitoring(Instance& instance, Session& session) {
   if (!session.monitor) return;

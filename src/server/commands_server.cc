@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "server/acl.h"
 #include "server/args.h"
 #include "server/command.h"
 #include "server/instance.h"
@@ -272,22 +273,13 @@ void cmd_shutdown(Context& ctx) {
   ctx.instance.request_shutdown();
 }
 
-// The ACL categories COMMAND INFO lists, derived as Redis assigns them: @read or @write, the
-// data type's (or keyspace/connection/transaction), @fast or @slow, then @blocking, @admin and
-// @dangerous.
-std::vector<std::string> acl_categories(const CommandSpec& spec, const CommandSpec* parent) {
+// The ACL categories COMMAND INFO lists ("@write", "@string"...), in Redis's order.
+std::vector<std::string> category_names(const CommandSpec& spec, const CommandSpec* parent) {
+  uint32_t cats = acl_categories(spec, parent);
   std::vector<std::string> out;
-  if (spec.flags & kWrite) out.emplace_back("@write");
-  if (spec.flags & kReadonly) out.emplace_back("@read");
-  std::string_view group = group_of(spec, parent);
-  if (group == "transactions") group = "transaction";
-  if (group == "sorted_set") group = "sortedset";
-  if (group != "server") out.push_back(fmt::format("@{}", group));
-  out.emplace_back(spec.flags & kFast ? "@fast" : "@slow");
-  if (spec.flags & kBlocking) out.emplace_back("@blocking");
-  if (spec.flags & kAdmin) {
-    out.emplace_back("@admin");
-    out.emplace_back("@dangerous");
+  std::span<const std::string_view> names = acl_category_names();
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (cats & (1u << i)) out.push_back(fmt::format("@{}", names[i]));
   }
   return out;
 }
@@ -313,7 +305,7 @@ void write_command_info(resp::Writer& out, const CommandSpec& spec, const Comman
   out.integer(spec.keys.first);
   out.integer(spec.keys.last);
   out.integer(spec.keys.step);
-  std::vector<std::string> categories = acl_categories(spec, parent);
+  std::vector<std::string> categories = category_names(spec, parent);
   out.set(categories.size());
   for (const std::string& c : categories) out.simple(c);
   out.array(0);

@@ -74,10 +74,12 @@ void cmd_exec(Context& ctx) {
   if (broken) return ctx.out.null_array();
   ctx.out.array(queued.size());
   std::vector<std::string_view> args;
+  s.acl_context = AclContext::kMulti;  // ACLs are checked again: they may have changed
   for (const auto& command : queued) {
     args.assign(command.begin(), command.end());
     ctx.instance.execute(s, args, ctx.out);
   }
+  s.acl_context = AclContext::kTopLevel;
 }
 
 void cmd_discard(Context& ctx) {

@@ -167,7 +167,7 @@ constexpr OptionSpec int_option(std::string_view name) {
 constexpr int64_t kLongMax = INT64_MAX;
 constexpr int64_t kIntMax = INT32_MAX;
 
-const std::array<OptionSpec, 41> kOptions = {{
+const std::array<OptionSpec, 44> kOptions = {{
     int_option<&Config::hash_max_listpack_entries, 0, kLongMax>("hash-max-listpack-entries"),
     int_option<&Config::hash_max_listpack_entries, 0, kLongMax>("hash-max-ziplist-entries"),
     int_option<&Config::hash_max_listpack_value, 0, kLongMax>("hash-max-listpack-value"),
@@ -224,6 +224,25 @@ const std::array<OptionSpec, 41> kOptions = {{
      [](Config& c, std::span<const std::string> v) {
        if (auto err = one_value(v); !err.empty()) return err;
        c.requirepass = v[0];
+       return std::string();
+     }},
+    {"aclfile", false, [](const Config& c) { return c.aclfile; },
+     [](Config& c, std::span<const std::string> v) {
+       if (auto err = one_value(v); !err.empty()) return err;
+       c.aclfile = v[0];
+       return std::string();
+     }},
+    int_option<&Config::acllog_max_len, 0, kLongMax>("acllog-max-len"),
+    {"acl-pubsub-default", true,
+     [](const Config& c) {
+       return std::string(c.acl_pubsub_default ? "allchannels" : "resetchannels");
+     },
+     [](Config& c, std::span<const std::string> v) {
+       if (auto err = one_value(v); !err.empty()) return err;
+       if (!equals_nocase(v[0], "allchannels") && !equals_nocase(v[0], "resetchannels")) {
+         return std::string("argument(s) must be one of the following: allchannels, resetchannels");
+       }
+       c.acl_pubsub_default = equals_nocase(v[0], "allchannels");
        return std::string();
      }},
     {"protected-mode", true,
@@ -313,6 +332,11 @@ std::string apply_directive(Config& config, std::span<const std::string> words) 
   std::string_view name = words[0];
   if (std::any_of(kIgnored.begin(), kIgnored.end(),
                   [&](std::string_view n) { return equals_nocase(n, name); })) {
+    return "";
+  }
+  if (equals_nocase(name, "user")) {  // an ACL user, as ACL SETUSER takes it (server/acl.h)
+    if (words.size() < 2) return "Bad directive or wrong number of arguments";
+    config.users.emplace_back(words.begin(), words.end());
     return "";
   }
   const OptionSpec* option = find_option(name);

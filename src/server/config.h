@@ -27,6 +27,11 @@ struct Config {
   std::vector<std::string> bind = {"127.0.0.1"};
   int threads = 0;  // 0: one per core
   std::string requirepass;
+  // ACL users: `user <name> <rules...>` directives (each line's words), or an ACL file.
+  std::vector<std::vector<std::string>> users;
+  std::string aclfile;
+  int64_t acllog_max_len = 128;
+  bool acl_pubsub_default = false;  // new users get allchannels (else resetchannels, Redis 7)
   // Without a password, refuse clients that are not on 127.0.0.1 / ::1 (Redis's protected mode).
   bool protected_mode = true;
   uint64_t maxmemory = 0;  // 0: unlimited

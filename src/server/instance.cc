@@ -4,9 +4,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <utility>
 
 #include "net/address.h"
+#include "resp/parser.h"
 #include "server/command.h"
 #include "server/notify.h"
 #include "server/scripting.h"
@@ -47,6 +51,11 @@ std::string unknown_command_message(std::span<const std::string_view> args) {
   return fmt::format("unknown command '{}', with args beginning with: {}", args[0].substr(0, 128),
                      list);
 }
+
+constexpr std::string_view kNoAclFile =
+    "This Redis instance is not configured to use an ACL file. You may want to specify users via "
+    "the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis "
+    "configuration file set) in order to store users in the Redis configuration.";
 
 }  // namespace
 
@@ -180,37 +189,124 @@ std::string Instance::set_config(std::span<const std::string_view> pairs) {
   if (config_hook_) {
     if (std::string err = config_hook_(config_, updated); !err.empty()) return err;
   }
-  config_ = updated;
+  Config before = std::exchange(config_, updated);
   maxmemory_.store(updated.maxmemory, std::memory_order_relaxed);
   proto_max_bulk_len_.store(updated.proto_max_bulk_len, std::memory_order_relaxed);
   apply_eviction(updated);
   apply_encodings(updated);
   hot_.apply(updated);
   tracking_.set_max_keys(static_cast<size_t>(updated.tracking_table_max_keys));
+  acl_.set_pubsub_default(updated.acl_pubsub_default);
+  acl_.set_log_max_len(static_cast<size_t>(updated.acllog_max_len));
+  if (updated.requirepass != before.requirepass) acl_.set_default_password(updated.requirepass);
   return "";
 }
 
 void Instance::on_config_change(ConfigHook hook) { config_hook_ = std::move(hook); }
 
 bool Instance::password_required() const {
-  std::lock_guard lock(config_mutex_);
-  return !config_.requirepass.empty();
+  Acl::UserPtr d = acl_.default_user();
+  return !d->nopass || !d->enabled;
 }
 
-bool Instance::check_password(std::string_view password) const {
-  std::lock_guard lock(config_mutex_);
-  // Time independent of where the first difference is (Redis compares in constant time too).
-  const std::string& want = config_.requirepass;
-  unsigned char diff = want.size() == password.size() ? 0 : 1;
-  for (size_t i = 0; i < password.size(); ++i) {
-    diff |= static_cast<unsigned char>(password[i] ^ (want.empty() ? 0 : want[i % want.size()]));
-  }
-  return diff == 0;
+std::shared_ptr<const AclUser> Instance::authenticate(std::string_view name,
+                                                      std::string_view password) {
+  return acl_.authenticate(name, password);
 }
 
 bool Instance::refuses(std::string_view peer) const {
-  std::lock_guard lock(config_mutex_);
-  return config_.protected_mode && config_.requirepass.empty() && !net::is_loopback_peer(peer);
+  bool protected_mode;
+  {
+    std::lock_guard lock(config_mutex_);
+    protected_mode = config_.protected_mode;
+  }
+  return protected_mode && acl_.default_user()->nopass && !net::is_loopback_peer(peer);
+}
+
+std::string Instance::load_acl() {
+  Config c = config();
+  acl_.set_pubsub_default(c.acl_pubsub_default);
+  acl_.set_log_max_len(static_cast<size_t>(c.acllog_max_len));
+  if (!c.requirepass.empty()) acl_.set_default_password(c.requirepass);
+  if (!c.aclfile.empty()) {
+    if (!c.users.empty()) {
+      return "Configuring Redis with users defined in redis.conf and at the same setting an ACL "
+             "file path is invalid. This setup is very likely to lead to configuration errors "
+             "and security holes, please define either an ACL file or declare users directly in "
+             "your redis.conf, but not both.";
+    }
+    return reload_acl_file();
+  }
+  for (const std::vector<std::string>& words : c.users) {
+    std::vector<std::string_view> rules(words.begin() + 2, words.end());
+    if (std::string err = acl_.set_user(words[1], rules); !err.empty()) {
+      return fmt::format("Error in user declaration '{}': {}", words[1], err);
+    }
+  }
+  return "";
+}
+
+std::string Instance::reload_acl_file() {
+  std::string path = config().aclfile;
+  if (path.empty()) return std::string(kNoAclFile);
+  std::ifstream in(path);
+  if (!in) return fmt::format("Error loading ACLs, opening file '{}': {}", path, strerror(errno));
+  std::vector<std::vector<std::string>> lines;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    std::vector<std::string> words;
+    if (!resp::split_inline_args(line, words)) {
+      return fmt::format("{}:{}: unbalanced quotes in acl line. ", path, number);
+    }
+    if (words.empty() || words[0].starts_with('#')) continue;
+    lines.push_back(std::move(words));
+  }
+  std::string err = acl_.load(lines);
+  return err.empty() ? err : fmt::format("{}. ", err);
+}
+
+std::string Instance::save_acl_file() {
+  std::string path = config().aclfile;
+  if (path.empty()) return std::string(kNoAclFile);
+  std::string text;
+  for (const Acl::UserPtr& u : acl_.users()) {
+    text += fmt::format("user {} {}\n", u->name, describe_user(*u));
+  }
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text;
+    if (!out.flush())
+      return "There was an error trying to save the ACLs. Please check the server logs for more "
+             "information";
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return "There was an error trying to save the ACLs. Please check the server logs for more "
+           "information";
+  }
+  return "";
+}
+
+std::optional<AclDenial> Instance::acl_check(Session& session, const CommandSpec& spec,
+                                             const CommandSpec* parent,
+                                             std::span<const std::string_view> args,
+                                             AclContext context) {
+  if (session.acl_version != acl_.version()) {  // the table changed: re-read the user
+    session.acl_version = acl_.version();
+    Acl::UserPtr now = acl_.find(session.user->name);
+    // A deleted user keeps nothing (its connections are being closed).
+    session.user = now ? now : std::make_shared<const AclUser>(AclUser{.name = session.user->name});
+  }
+  if (session.user->unrestricted) return std::nullopt;
+  std::optional<AclDenial> denial = Acl::check(*session.user, spec, parent, args);
+  if (denial) acl_log(session, *denial, context, session.user->name);
+  return denial;
+}
+
+void Instance::acl_log(const Session& session, const AclDenial& denial, AclContext context,
+                       std::string_view username) {
+  std::string info = session.info ? describe_client(*session.info, clock_.now_ms()) : "";
+  acl_.log(denial, context, username, std::move(info), clock_.now_ms());
 }
 
 void Instance::pause_clients(int64_t until_ms, bool all) {
@@ -266,12 +362,26 @@ std::optional<Rejection> Instance::resolve(Session& session, std::span<const std
     }
     parent = std::exchange(spec, sub);
   }
+  if (session.info) {  // CLIENT LIST's cmd (and ACL LOG's) names it even when it is refused
+    session.info->last_command.store((parent ? parent : spec)->name.data(),
+                                     std::memory_order_relaxed);
+    session.info->last_subcommand.store(parent ? spec->name.data() : nullptr,
+                                        std::memory_order_relaxed);
+  }
   if (!arity_ok(*spec, args.size())) {
     return Rejection{
         "ERR", fmt::format("wrong number of arguments for '{}' command", full_name(*spec, parent))};
   }
   if (!session.authenticated && !(spec->flags & kNoAuth)) {
     return Rejection{"NOAUTH", "Authentication required."};
+  }
+  if (session.user != nullptr &&
+      (!session.user->unrestricted || session.acl_version != acl_.version())) {
+    // Refusals of commands being queued are logged as MULTI's too (their text is the usual one).
+    AclContext context = session.in_multi ? AclContext::kMulti : session.acl_context;
+    if (auto denial = acl_check(session, *spec, parent, args, context)) {
+      return Rejection{"NOPERM", noperm_message(*denial, session.acl_context)};
+    }
   }
   if (session.protocol == 2 && session.subs.total() != 0 && !(spec->flags & kSubscribedContext)) {
     return Rejection{"ERR", fmt::format("Can't execute '{}': only (P|S)SUBSCRIBE / "
@@ -322,12 +432,6 @@ void Instance::dispatch(Session& session, std::span<const std::string_view> args
     }
   }
   if (rejection) return reject(session, spec, *rejection, out);
-  if (session.info) {
-    session.info->last_command.store((parent ? parent : spec)->name.data(),
-                                     std::memory_order_relaxed);
-    session.info->last_subcommand.store(parent ? spec->name.data() : nullptr,
-                                        std::memory_order_relaxed);
-  }
   if (session.in_multi && !(spec->flags & kNoQueue)) {
     session.queued.emplace_back(args.begin(), args.end());
     return out.simple("QUEUED");

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "resp/writer.h"
+#include "server/acl.h"
 #include "server/blocking.h"
 #include "server/clients.h"
 #include "server/command_stats.h"
@@ -86,6 +87,7 @@ class Instance {
   PubSub& pubsub() { return pubsub_; }
   Monitors& monitors() { return monitors_; }
   Tracking& tracking() { return tracking_; }
+  Acl& acl() { return acl_; }
   const HotConfig& hot() const { return hot_; }
   const store::Clock& clock() const { return clock_; }
   int64_t start_ms() const { return start_ms_; }
@@ -108,11 +110,28 @@ class Instance {
     return proto_max_bulk_len_.load(std::memory_order_relaxed);
   }
 
+  // Installs the ACL users of the configuration: `user` directives, or the `aclfile`. Returns
+  // the error (start-up fails on it), empty on success.
+  std::string load_acl();
+  // ACL LOAD: replaces every user by the aclfile's. Returns Redis's error, empty on success.
+  std::string reload_acl_file();
+  // ACL SAVE: writes every user to the aclfile. Returns Redis's error, empty on success.
+  std::string save_acl_file();
+
+  // Whether a new connection must AUTH first (the default user has passwords or is off).
   bool password_required() const;
-  bool check_password(std::string_view password) const;
-  // Whether protected mode refuses a client at `peer` (a net::peer_address): it is on, there is
-  // no password, and the peer is not loopback.
+  // The user `name` when `password` authenticates it, else null (AUTH, HELLO AUTH, HTTP).
+  std::shared_ptr<const AclUser> authenticate(std::string_view name, std::string_view password);
+  // Whether protected mode refuses a client at `peer` (a net::peer_address): it is on, the
+  // default user has no password, and the peer is not loopback.
   bool refuses(std::string_view peer) const;
+  // Checks the session's user may run the command; records a refusal in ACL LOG.
+  std::optional<AclDenial> acl_check(Session& session, const CommandSpec& spec,
+                                     const CommandSpec* parent,
+                                     std::span<const std::string_view> args, AclContext context);
+  // Records a refusal in ACL LOG with the client's CLIENT LIST line.
+  void acl_log(const Session& session, const AclDenial& denial, AclContext context,
+               std::string_view username);
 
   // Runs one command (or, inside MULTI, queues it) and appends its reply to `out`. `command` is
   // find_command(args[0]) when the caller has looked it up already, else null.
@@ -170,6 +189,7 @@ class Instance {
   PubSub pubsub_;
   Monitors monitors_;
   Tracking tracking_{store_.modified_hook()};
+  Acl acl_;
   Stats stats_;
   CommandStats command_stats_;
   HotConfig hot_;

@@ -71,7 +71,8 @@ class RespHandler final : public net::Handler {
       s->worker = worker;
       return s;
     };
-    session_.authenticated = config.requirepass.empty();
+    act_as(session_, instance.acl().default_user());
+    session_.authenticated = !instance.password_required();
     if (!session_.authenticated) conn.set_output_limit(kUnauthenticatedOutputLimit);
     instance.clients().add(std::move(info));
     instance.stats().connections_received.fetch_add(1, std::memory_order_relaxed);

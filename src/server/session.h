@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "server/acl.h"
 #include "server/pubsub.h"
 #include "server/tracking.h"
 #include "store/store.h"
@@ -27,6 +28,12 @@ struct Session {
   int db = 0;
   int protocol = 2;
   bool authenticated = false;
+  // The ACL user the client acts as (the default user until AUTH), and the ACL version it was
+  // read at (re-read when the table changed). Null: an internal client ACLs do not apply to
+  // (scripts check their caller's user themselves, in-process tests).
+  std::shared_ptr<const AclUser> user;
+  uint64_t acl_version = 0;
+  AclContext acl_context = AclContext::kTopLevel;  // kMulti while EXEC runs its commands
   bool close_after_reply = false;
 
   // MULTI: commands queued for EXEC (owned copies of their arguments).
