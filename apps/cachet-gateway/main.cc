@@ -2,7 +2,9 @@
 // --bind ADDR (127.0.0.1; may repeat), --threads N (cores),
 // --max-body BYTES (1 MB),
 // --idle-timeout SECONDS (75, as nginx's keepalive_timeout; 0 never), --header-timeout SECONDS
-// (10: a request head must arrive whole within it, however slowly its bytes come), --backend
+// (10: a request head must arrive whole within it, however slowly its bytes come),
+// --body-timeout SECONDS (20) and --min-body-rate BYTES (500: a body must arrive within the
+// timeout plus a second per that many bytes), --backend
 // HOST:PORT (may repeat; keys spread by consistent hashing), --backend-timeout MS (1000), --remap
 // (send an ejected node's keys to the next node instead of answering 503). SIGTERM/SIGINT drain,
 // exit 0.
@@ -48,6 +50,10 @@ std::string parse_flags(int argc, char** argv, cachet::net::ServerOptions& serve
       server.limits.idle_timeout = std::chrono::seconds(n);
     } else if (flag == "--header-timeout" && parse_number(value, n) && n > 0) {
       limits.header_timeout = std::chrono::seconds(n);
+    } else if (flag == "--body-timeout" && parse_number(value, n) && n > 0) {
+      limits.body_timeout = std::chrono::seconds(n);
+    } else if (flag == "--min-body-rate" && parse_number(value, n) && n > 0) {
+      limits.min_body_rate = n;
     } else if (flag == "--backend") {
       remote.nodes.emplace_back(value);
     } else if (flag == "--backend-timeout" && parse_number(value, n) && n > 0) {
@@ -79,7 +85,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "cachet-gateway: %s\nusage: cachet-gateway [--port N] [--bind ADDR]... "
                  "[--threads N] [--max-body BYTES] [--idle-timeout SECONDS]\n"
-                 "       [--header-timeout SECONDS]\n"
+                 "       [--header-timeout SECONDS] [--body-timeout SECONDS]\n"
+                 "       [--min-body-rate BYTES_PER_SECOND]\n"
                  "       [--backend HOST:PORT]... [--backend-timeout MS] [--remap]\n",
                  error.c_str());
     return 1;

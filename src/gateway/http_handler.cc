@@ -56,14 +56,24 @@ void HttpHandler::complete(net::Connection& conn, Outcome& outcome) {
   if (!in_input_) conn.worker().release(conn);
 }
 
-void HttpHandler::track_head_deadline(net::Connection& conn, bool head_in_progress) {
-  if (!head_in_progress) return conn.clear_deadline();
-  if (!conn.has_deadline()) conn.set_deadline(std::chrono::steady_clock::now() + header_timeout_);
+void HttpHandler::track_deadline(net::Connection& conn, size_t pending) {
+  using Clock = std::chrono::steady_clock;
+  if (pending == 0 || waiting_) {
+    body_since_ = {};
+    return conn.clear_deadline();
+  }
+  Clock::time_point now = Clock::now();
+  if (!parser_.headers_complete()) {
+    if (!conn.has_deadline()) conn.set_deadline(now + header_timeout_);
+    return;
+  }
+  if (body_since_ == Clock::time_point{}) body_since_ = now;
+  conn.set_deadline(body_since_ + body_timeout_ + std::chrono::seconds(pending / min_body_rate_));
 }
 
 size_t HttpHandler::on_input(net::Connection& conn, std::string_view input) {
   size_t pos = on_requests(conn, input);
-  track_head_deadline(conn, pos < input.size() && !parser_.headers_complete() && !waiting_);
+  track_deadline(conn, input.size() - pos);
   return pos;
 }
 
@@ -106,6 +116,7 @@ size_t HttpHandler::on_requests(net::Connection& conn, std::string_view input) {
     sent_continue_ = false;
     peer_checked_ = true;
     conn.clear_deadline();  // the next request's head gets its own
+    body_since_ = {};
     const http::Request& request = parser_.request();
     keep_alive_ = request.keep_alive;
     head_ = request.method == "HEAD";

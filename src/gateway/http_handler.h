@@ -9,6 +9,8 @@
 // EventSource writes to it.
 #pragma once
 
+#include <algorithm>
+#include <chrono>
 #include <span>
 #include <string_view>
 
@@ -23,7 +25,11 @@ namespace cachet::gateway {
 class HttpHandler final : public net::Handler {
  public:
   HttpHandler(const Api& api, const http::Limits& limits)
-      : api_(api), parser_(limits), header_timeout_(limits.header_timeout) {}
+      : api_(api),
+        parser_(limits),
+        header_timeout_(limits.header_timeout),
+        body_timeout_(limits.body_timeout),
+        min_body_rate_(std::max<size_t>(limits.min_body_rate, 1)) {}
   size_t on_input(net::Connection& conn, std::string_view input) override;
   void on_close(net::Connection& conn) override;
   // Answers the held request with the backend's outcome and releases the connection.
@@ -38,13 +44,16 @@ class HttpHandler final : public net::Handler {
   // Answers GET /v1/events with the stream head and hands the connection to the EventSource.
   void start_stream(net::Connection& conn);
   void respond(net::Connection& conn, const http::Response& response);
-  // Gives a request head that has started to arrive its deadline (once), and drops it when no
-  // head is in progress.
-  void track_head_deadline(net::Connection& conn, bool head_in_progress);
+  // Gives a request in progress (`pending` bytes of it received, 0: none) its deadline: the head
+  // header_timeout_ from its first byte; then the body body_timeout_ from its first byte plus a
+  // second per min_body_rate_ bytes received.
+  void track_deadline(net::Connection& conn, size_t pending);
 
   const Api& api_;
   http::Parser parser_;
-  std::chrono::seconds header_timeout_;
+  std::chrono::seconds header_timeout_, body_timeout_;
+  size_t min_body_rate_;
+  std::chrono::steady_clock::time_point body_since_{};  // the body in progress began; {}: none
   http::DateCache dates_;
   json::buffer body_;
   Call call_;

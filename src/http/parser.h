@@ -27,6 +27,11 @@ struct Limits {
   // Time from a request head's first byte to its blank line before the connection closes (not
   // reset by each byte, like nginx's client_header_timeout). Enforced by the connection handler.
   std::chrono::seconds header_timeout{10};
+  // A request body must arrive within `body_timeout`, extended by one second for every
+  // `min_body_rate` bytes received (Apache mod_reqtimeout's body=20,MinRate=500), so a client
+  // trickling a body cannot hold a connection. Enforced by the connection handler.
+  std::chrono::seconds body_timeout{20};
+  size_t min_body_rate = 500;  // bytes per second
 };
 
 // An HTTP connection stops reading requests while more than kPauseReadingOutput bytes of its

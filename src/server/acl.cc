@@ -200,7 +200,7 @@ std::optional<AclDenial> check_selector(const AclSelector& s, const CommandSpec&
                                         const CommandSpec* parent,
                                         std::span<const std::string_view> args) {
   uint32_t id = id_of(spec);
-  if (!s.commands[id]) {
+  if (id >= s.commands.size() || !s.commands[id]) {  // (a user with no selector: nothing)
     auto fa = s.first_args.find(id);
     bool first_arg_ok = fa != s.first_args.end() && args.size() >= 2 &&
                         std::any_of(fa->second.begin(), fa->second.end(),
@@ -374,19 +374,19 @@ std::string apply_key_rule(AclSelector& s, std::string_view rule) {
     return "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does "
            "not have any effect. Try 'resetkeys' to start with an empty list of patterns";
   }
-  if (p.pattern == "*" && p.read && p.write) {
+  auto same = [&](const AclSelector::KeyPattern& k) { return k.pattern == p.pattern; };
+  auto it = std::find_if(s.keys.begin(), s.keys.end(), same);
+  if (it != s.keys.end()) {  // %R~x then %W~x: one pattern with both
+    p.read |= it->read;
+    p.write |= it->write;
+    s.keys.erase(it);
+  }
+  if (p.pattern == "*" && p.read && p.write) {  // every key: the same as allkeys
     s.all_keys = true;
     s.keys.clear();
     return "";
   }
-  auto same = [&](const AclSelector::KeyPattern& k) { return k.pattern == p.pattern; };
-  auto it = std::find_if(s.keys.begin(), s.keys.end(), same);
-  if (it == s.keys.end()) {
-    s.keys.push_back(std::move(p));
-  } else {
-    it->read |= p.read;
-    it->write |= p.write;
-  }
+  s.keys.push_back(std::move(p));
   return "";
 }
 

@@ -187,3 +187,32 @@ def test_idle_keep_alive_connections_are_closed():
                     break
                 data += chunk
             assert split_response(data)[0] == 200  # answered, then closed once idle
+
+
+def test_a_trickled_body_is_cut_off_at_the_minimum_body_rate():
+    """A body must arrive within --body-timeout plus a second per --min-body-rate bytes (1 s and
+    1000 B/s here): a client sending a 100 kB body a byte at a time is closed long before the
+    idle timeout, while a whole body sent at once is answered."""
+    with Gateway("--body-timeout", "1", "--min-body-rate", "1000") as g:
+        with socket.create_connection(("127.0.0.1", g.port), timeout=SAFETY_TIMEOUT) as s:
+            s.sendall(b"PUT /v1/kv/slow HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n{")
+            closed = False
+            for _ in range(100):  # at most ~20 s of trickling
+                try:
+                    s.sendall(b" ")
+                except (BrokenPipeError, ConnectionResetError):
+                    closed = True
+                    break
+                readable, _, _ = select.select([s], [], [], 0.2)
+                if readable:
+                    try:
+                        data = s.recv(1000)
+                        closed = data == b""
+                    except ConnectionResetError:
+                        closed = True
+                    break
+            assert closed, "the trickled body was never cut off"
+        body = b'"' + b"x" * 99998 + b'"'
+        request = b"PUT /v1/kv/fast HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s" % (
+            len(body), body)
+        assert split_response(raw(g.port, request))[0] in (204, 503)
