@@ -148,6 +148,23 @@ def test_sigterm_exits_zero():
         assert g.stop(signal.SIGTERM) == 0
 
 
+def trickle_until_closed(s, byte):
+    """Sends `byte` every 0.2 s (at most 100 times) until the server closes the connection; whether
+    it did. The loop waits for the close itself, not for a guessed time."""
+    for _ in range(100):
+        try:
+            s.sendall(byte)
+        except (BrokenPipeError, ConnectionResetError):
+            return True
+        readable, _, _ = select.select([s], [], [], 0.2)
+        if readable:
+            try:
+                return s.recv(1000) == b""
+            except ConnectionResetError:
+                return True
+    return False
+
+
 def test_a_slow_request_head_is_cut_off_at_the_header_timeout():
     """A client dribbling one header byte at a time keeps the connection only until
     --header-timeout (1 s here; the idle timeout is 75 s and every byte would reset it). The loop
@@ -155,21 +172,7 @@ def test_a_slow_request_head_is_cut_off_at_the_header_timeout():
     with Gateway("--header-timeout", "1") as g:
         with socket.create_connection(("127.0.0.1", g.port), timeout=SAFETY_TIMEOUT) as s:
             s.sendall(b"GET /json HTTP/1.1\r\nHost: x\r\n")
-            closed = False
-            for _ in range(100):  # at most ~20 s of dribbling
-                try:
-                    s.sendall(b"X")
-                except (BrokenPipeError, ConnectionResetError):
-                    closed = True
-                    break
-                readable, _, _ = select.select([s], [], [], 0.2)
-                if readable:
-                    try:
-                        closed = s.recv(100) == b""
-                    except ConnectionResetError:
-                        closed = True
-                    break
-            assert closed, "the slow head was never cut off"
+            assert trickle_until_closed(s, b"X"), "the slow head was never cut off"
         # others are served meanwhile and afterwards
         assert split_response(raw(g.port, b"GET /json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))[0] == 200
 
@@ -196,22 +199,7 @@ def test_a_trickled_body_is_cut_off_at_the_minimum_body_rate():
     with Gateway("--body-timeout", "1", "--min-body-rate", "1000") as g:
         with socket.create_connection(("127.0.0.1", g.port), timeout=SAFETY_TIMEOUT) as s:
             s.sendall(b"PUT /v1/kv/slow HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n{")
-            closed = False
-            for _ in range(100):  # at most ~20 s of trickling
-                try:
-                    s.sendall(b" ")
-                except (BrokenPipeError, ConnectionResetError):
-                    closed = True
-                    break
-                readable, _, _ = select.select([s], [], [], 0.2)
-                if readable:
-                    try:
-                        data = s.recv(1000)
-                        closed = data == b""
-                    except ConnectionResetError:
-                        closed = True
-                    break
-            assert closed, "the trickled body was never cut off"
+            assert trickle_until_closed(s, b" "), "the trickled body was never cut off"
         body = b'"' + b"x" * 99998 + b'"'
         request = b"PUT /v1/kv/fast HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s" % (
             len(body), body)
