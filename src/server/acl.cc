@@ -135,13 +135,19 @@ constexpr std::string_view kWriteOnlyKeys[] = {"set",
                                                "setrange",
                                                "zremrangebyrank",
                                                "zremrangebyscore",
-                                               "zremrangebylex"};
+                                               "zremrangebylex",
+                                               "geoadd"};
+// Read-only commands that only look at a key's metadata (its existence, type or size), not its
+// value: any key pattern, read or write, allows them.
+constexpr std::string_view kMetadataOnly[] = {
+    "exists",  "type",    "strlen", "touch",    "llen", "scard",    "sismember", "hlen",
+    "hexists", "hstrlen", "zcard",  "encoding", "freq", "idletime", "refcount",  "usage"};
 // The first key is the destination (written), the others sources (read).
 constexpr std::string_view kDestinationFirst[] = {"sinterstore", "sunionstore", "sdiffstore",
                                                   "zunionstore", "zinterstore", "zdiffstore",
                                                   "zrangestore", "bitop",       "geosearchstore"};
 // The first key is the source (read, or read and written), the second the destination (written).
-constexpr std::string_view kCopyLike[] = {"copy"};
+constexpr std::string_view kCopyLike[] = {"copy", "sort"};
 constexpr std::string_view kMoveLike[] = {"rename", "renamenx",  "smove",     "lmove",
                                           "blmove", "rpoplpush", "brpoplpush"};
 
@@ -154,13 +160,15 @@ struct Access {
 };
 
 Access key_access(const CommandSpec& spec, std::span<const std::string_view> args, size_t ordinal) {
-  if (!(spec.flags & kWrite)) return {true, false};
   std::string_view name = spec.name;
-  if (name == "set") {
-    bool get = std::any_of(args.begin() + 3, args.end(),
-                           [](std::string_view a) { return iequals(a, "get"); });
-    return {get, true};
-  }
+  if (!(spec.flags & kWrite)) return {!listed(kMetadataOnly, name), false};
+  auto any_arg = [&](size_t from, std::initializer_list<std::string_view> words) {
+    return std::any_of(args.begin() + std::min(from, args.size()), args.end(), [&](auto a) {
+      return std::any_of(words.begin(), words.end(), [&](auto w) { return iequals(a, w); });
+    });
+  };
+  if (name == "set") return {any_arg(3, {"get"}), true};  // GET returns the old value
+  if (name == "bitfield") return {true, any_arg(2, {"set", "incrby"})};  // GETs only: a read
   if (listed(kWriteOnlyKeys, name)) return {false, true};
   if (listed(kDestinationFirst, name)) return {ordinal != 0, ordinal == 0};
   if (listed(kCopyLike, name)) return {ordinal == 0, ordinal != 0};
@@ -168,6 +176,7 @@ Access key_access(const CommandSpec& spec, std::span<const std::string_view> arg
   return {true, true};
 }
 
+// Whether a pattern of `s` allows `key` with the access needed (none: any pattern does).
 bool key_allowed(const AclSelector& s, std::string_view key, Access need) {
   for (const AclSelector::KeyPattern& p : s.keys) {
     if ((need.read && !p.read) || (need.write && !p.write)) continue;

@@ -243,3 +243,30 @@ def test_http_api_honours_acl_users():
         assert r.status == 401
         r, _ = http_request(port, "GET", "/v1/kv/pub:1", headers={"Authorization": "Bearer adminpw"})
         assert r.status == 200
+
+
+KEY_COMMANDS = """get k|set k v|set k v get|exists k|type k|ttl k|pttl k|del k|unlink k|incr k|decr k
+|incrbyfloat k 1|append k v|strlen k|getrange k 0 1|setrange k 0 v|expire k 10|pexpire k 1
+|expireat k 1|persist k|touch k|getdel k|getex k|mget k k2|mset k v k2 v|msetnx k v|setnx k v
+|setex k 10 v|lpush k v|rpush k v|lpop k|lrange k 0 1|llen k|lindex k 0|lset k 0 v
+|linsert k before a b|lrem k 0 v|ltrim k 0 1|lpos k v|lmove k k2 left left|rpoplpush k k2
+|lmpop 1 k left|sadd k v|srem k v|smembers k|scard k|sismember k v|smismember k a|spop k
+|srandmember k|smove k k2 v|sinter k k2|sdiff k k2|sinterstore k k2|sunionstore k k2 k3
+|sdiffstore k k2|sintercard 1 k|hset k f v|hget k f|hmget k f|hdel k f|hlen k|hexists k f
+|hstrlen k f|hincrby k f 1|hsetnx k f v|hmset k f v|hgetall k|hkeys k|hrandfield k|zadd k 1 m
+|zrem k m|zscore k m|zmscore k a|zincrby k 1 m|zcard k|zcount k 0 1|zlexcount k - +|zrange k 0 1
+|zrangebyscore k 0 1|zrank k m|zremrangebyrank k 0 1|zpopmin k|zunionstore k 1 k2
+|zrangestore k k2 0 1|pfadd k a|pfcount k|pfmerge k k2|setbit k 1 1|getbit k 1|bitcount k
+|bitpos k 1|bitop and k k2|bitfield k get u8 0|bitfield_ro k get u8 0|copy k k2|rename k k2
+|renamenx k k2|move k 1|sort k|sort k store k2|sort_ro k|object encoding k|memory usage k
+|geoadd k 1 1 m|geopos k m|geodist k a b|geosearchstore k k2 frommember m byradius 1 km
+|expiretime k"""
+
+
+def test_read_and_write_key_patterns_match_redis(pair):
+    """Which commands a read-only (%R~*) and a write-only (%W~*) user may run, per ACL DRYRUN."""
+    steps = [(0, "ACL", "SETUSER", "r", "on", "nopass", "+@all", "%R~*"),
+             (0, "ACL", "SETUSER", "w", "on", "nopass", "+@all", "%W~*")]
+    for line in KEY_COMMANDS.replace("\n", "").split("|"):
+        steps += [(0, "ACL", "DRYRUN", "r", *line.split()), (0, "ACL", "DRYRUN", "w", *line.split())]
+    same(pair, steps + [(0, "ACL", "DELUSER", "r", "w")])
