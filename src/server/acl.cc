@@ -221,7 +221,7 @@ std::optional<AclDenial> check_selector(const AclSelector& s, const CommandSpec&
     size_t ordinal = 0;
     keys_of(spec, args).for_each([&](size_t i) {
       if (!denial && !key_allowed(s, args[i], key_access(spec, args, ordinal))) {
-        denial = AclDenial{AclDenial::kKey, std::string(args[i])};
+        denial = AclDenial{AclDenial::kKey, std::string(args[i]), i};
       }
       ++ordinal;
     });
@@ -231,7 +231,7 @@ std::optional<AclDenial> check_selector(const AclSelector& s, const CommandSpec&
     ChannelArgs c = channel_args(spec, args.size());
     for (size_t i = c.first; i < c.end; ++i) {
       if (!channel_allowed(s, args[i], c.patterns)) {
-        return AclDenial{AclDenial::kChannel, std::string(args[i])};
+        return AclDenial{AclDenial::kChannel, std::string(args[i]), i};
       }
     }
   }
@@ -362,6 +362,15 @@ std::string apply_command_rule(AclSelector& s, std::string_view rule, bool repla
 }
 
 std::string apply_key_rule(AclSelector& s, std::string_view rule) {
+  if (rule == "~*") {  // every key: allkeys (again, if it was)
+    s.all_keys = true;
+    s.keys.clear();
+    return "";
+  }
+  if (s.all_keys) {  // checked before the rule's syntax, as Redis does
+    return "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does "
+           "not have any effect. Try 'resetkeys' to start with an empty list of patterns";
+  }
   AclSelector::KeyPattern p{.pattern = {}, .read = false, .write = false};
   size_t tilde = rule.find('~');
   if (rule[0] == '%') {
@@ -379,10 +388,6 @@ std::string apply_key_rule(AclSelector& s, std::string_view rule) {
     p.read = p.write = true;
   }
   p.pattern = rule.substr(tilde + 1);
-  if (s.all_keys) {
-    return "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does "
-           "not have any effect. Try 'resetkeys' to start with an empty list of patterns";
-  }
   auto same = [&](const AclSelector::KeyPattern& k) { return k.pattern == p.pattern; };
   auto it = std::find_if(s.keys.begin(), s.keys.end(), same);
   if (it != s.keys.end()) {  // %R~x then %W~x: one pattern with both
@@ -390,17 +395,13 @@ std::string apply_key_rule(AclSelector& s, std::string_view rule) {
     p.write |= it->write;
     s.keys.erase(it);
   }
-  if (p.pattern == "*" && p.read && p.write) {  // every key: the same as allkeys
-    s.all_keys = true;
-    s.keys.clear();
-    return "";
-  }
+  if (p.pattern == "*" && p.read && p.write) return apply_key_rule(s, "~*");
   s.keys.push_back(std::move(p));
   return "";
 }
 
 std::string apply_channel_rule(AclSelector& s, std::string_view pattern) {
-  if (s.all_channels) {
+  if (s.all_channels && pattern != "*") {
     return "Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and "
            "does not have any effect. Try 'resetchannels' to start with an empty list of "
            "channels";
@@ -727,7 +728,12 @@ std::optional<AclDenial> Acl::check(const AclUser& user, const CommandSpec& spec
     if (!worst) break;
     std::optional<AclDenial> d = check_selector(s, spec, parent, args);
     if (!d) return std::nullopt;
-    if (d->reason > worst->reason) worst = std::move(d);
+    // Redis reports the most specific refusal: a later reason, or the same one further along
+    // the arguments.
+    if (d->reason > worst->reason ||
+        (d->reason == worst->reason && d->position > worst->position)) {
+      worst = std::move(d);
+    }
   }
   return worst;
 }

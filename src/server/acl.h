@@ -84,7 +84,8 @@ struct AclUser {
 // Why a command was refused, and what ACL LOG records.
 struct AclDenial {
   enum Reason : uint8_t { kCommand, kKey, kAuth, kChannel } reason;
-  std::string object;  // the command's full name, the key or the channel
+  std::string object;   // the command's full name, the key or the channel
+  size_t position = 0;  // the argument index of the key or channel
 };
 
 // Where a refused command came from (ACL LOG's context).

@@ -742,7 +742,43 @@ OBJECT = weighted([
     (1, lambda g: [b"OBJECT", g.pick([b"ENCODING", b"NOSUCH"])]),
 ])
 
+# --- ACL ----------------------------------------------------------------------------------------
+# Users u0..u2 get random rules; ACL DRYRUN asks whether one may run a command drawn from the data
+# families (its command bits, key patterns with read/write permissions, channels). The test's
+# own connection stays the default user. GETUSER/LIST are not drawn: Redis 7.0 prints command
+# rules in its hash order (README, Compatibility).
+
+ACL_USERS = [b"u0", b"u1", b"u2"]
+ACL_RULES = [b"on", b"off", b"nopass", b"resetpass", b">pw", b"<pw", b"#" + b"a" * 64,
+             b"allkeys", b"resetkeys", b"~k1*", b"%R~k2", b"%W~k3*", b"%RW~k[4-5]", b"~k6",
+             b"allchannels", b"resetchannels", b"&ch*", b"&news", b"+@all", b"-@all", b"+@read",
+             b"-@write", b"+@string", b"-@list", b"+@hash", b"-@dangerous", b"+@keyspace",
+             b"-@slow", b"+@fast", b"+get", b"-get", b"+set", b"-del", b"+lpush", b"+publish",
+             b"+config|get", b"-config", b"+select|0", b"reset", b"(+get ~k7)",
+             b"(+@write %W~k0)", b"clearselectors", b"bogus", b"+nosuch", b"+@nosuch",
+             b"%X~k", b"<nope", b"#abc"]
+
+
+def _acl_dryrun(g):
+    data = g.pick([STRINGS, KEYSPACE, HASHES, LISTS, SETS, ZSETS, BITMAPS])
+    drawn = _as_step(data(g)).args
+    if g.chance(0.1):
+        drawn = g.pick([(b"PUBLISH", g.pick([b"ch1", b"news", b"other"]), b"m"),
+                        (b"SUBSCRIBE", b"ch2", g.pick([b"news", b"x"])),
+                        (b"PSUBSCRIBE", g.pick([b"ch*", b"c*"]))])
+    return [b"ACL", b"DRYRUN", g.pick(ACL_USERS + [b"default", b"nouser"]), *drawn]
+
+
+ACL = weighted([
+    (3, lambda g: [b"ACL", b"SETUSER", g.pick(ACL_USERS), *g.some(ACL_RULES, 1, 4)]),
+    (8, _acl_dryrun),
+    (0.5, lambda g: [b"ACL", b"DELUSER", *g.some(ACL_USERS, 1, 2)]),
+    (0.5, lambda g: [b"ACL", b"USERS"]),
+    (0.3, lambda g: [b"ACL", b"WHOAMI"]),
+])
+
 FAMILIES = {
+    "acl": ACL,
     "strings": STRINGS, "keys": KEYSPACE, "hashes": HASHES, "lists": LISTS, "sets": SETS,
     "bitmaps": BITMAPS, "hyperloglog": HYPERLOGLOG, "object": OBJECT, "zsets": ZSETS, "geo": GEO,
     "sort": SORT,

@@ -20,7 +20,7 @@ from support import Cachet, Conn, Redis
 
 # The families CI runs (names from differential_gen.ALL_FAMILIES): all of them.
 DEFAULT_FAMILIES = (
-    "strings,keys,hashes,lists,sets,bitmaps,hyperloglog,object,zsets,geo,sort,multi,resp3")
+    "strings,keys,hashes,lists,sets,bitmaps,hyperloglog,object,zsets,geo,sort,acl,multi,resp3")
 
 SEEDS = [int(s) for s in os.environ.get("CACHET_DIFF_SEEDS", "1,2,3,4,5,6,7,8").split(",")]
 COUNT = int(os.environ.get("CACHET_DIFF_COUNT", "2000"))
