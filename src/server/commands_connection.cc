@@ -207,7 +207,7 @@ void cmd_client_info(Context& ctx) {
 
 struct KillFilter {
   uint64_t id = 0;
-  std::string_view addr, laddr;
+  std::string_view addr, laddr, user;
   bool skipme = true;
 };
 
@@ -232,8 +232,13 @@ bool parse_kill_filter(Context& ctx, KillFilter& f) {
       f.laddr = value;
     } else if (iequals(name, "skipme") && (iequals(value, "yes") || iequals(value, "no"))) {
       f.skipme = iequals(value, "yes");
-    } else if (!(iequals(name, "type") && iequals(value, "normal")) &&
-               !(iequals(name, "user") && value == "default")) {
+    } else if (iequals(name, "user")) {
+      if (ctx.instance.acl().find(value) == nullptr) {
+        ctx.out.error(fmt::format("ERR No such user '{}'", value));
+        return false;
+      }
+      f.user = value;
+    } else if (!(iequals(name, "type") && iequals(value, "normal"))) {
       reply_syntax_error(ctx);
       return false;
     }
@@ -246,7 +251,8 @@ int64_t kill_clients(Context& ctx, const KillFilter& f) {
   int64_t killed = 0;
   for (const auto& client : ctx.instance.clients().snapshot()) {
     if ((f.id && client->id != f.id) || (!f.addr.empty() && client->addr != f.addr) ||
-        (!f.laddr.empty() && client->laddr != f.laddr)) {
+        (!f.laddr.empty() && client->laddr != f.laddr) ||
+        (!f.user.empty() && client->user() != f.user)) {
       continue;
     }
     bool self = client.get() == ctx.session.info.get();

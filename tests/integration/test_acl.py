@@ -270,3 +270,14 @@ def test_read_and_write_key_patterns_match_redis(pair):
     for line in KEY_COMMANDS.replace("\n", "").split("|"):
         steps += [(0, "ACL", "DRYRUN", "r", *line.split()), (0, "ACL", "DRYRUN", "w", *line.split())]
     same(pair, steps + [(0, "ACL", "DELUSER", "r", "w")])
+
+
+def test_client_kill_by_user(pair):
+    same(pair, [
+        (0, "ACL", "SETUSER", "kim", "on", ">pw", "+@all", "allkeys"),
+        (1, "AUTH", "kim", "pw"),
+        (0, "CLIENT", "KILL", "USER", "nosuch"),
+        (0, "CLIENT", "KILL", "USER", "kim"),
+        (0, "CLIENT", "KILL", "USER", "kim"),
+        (0, "ACL", "DELUSER", "kim"),
+    ], connections=2)
