@@ -161,6 +161,8 @@ void Instance::set_listening_port(uint16_t port) {
 
 void Instance::reset_stats() {
   stats_.commands.reset();
+  stats_.net_input_bytes.reset();
+  stats_.net_output_bytes.reset();
   stats_.connections_received.store(0);
   stats_.rejected_connections.store(0);
   store_.reset_stats();

@@ -45,6 +45,7 @@ class StripedCounter {
 
 struct Stats {
   StripedCounter commands;
+  StripedCounter net_input_bytes, net_output_bytes;  // RESP clients' requests and replies
   std::atomic<uint64_t> connections_received{0};
   std::atomic<uint64_t> rejected_connections{0};
 };

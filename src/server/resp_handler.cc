@@ -87,7 +87,12 @@ class RespHandler final : public net::Handler {
   // the memory loads of a pipelined batch overlap instead of stalling one after another.
   size_t on_input(net::Connection& conn, std::string_view input) override {
     handling_input = conn.id();
+    // Bytes count when they arrive (the input left unconsumed is handed back next time).
+    instance_.stats().net_input_bytes.add(input.size() - std::min(input.size(), unconsumed_));
+    size_t output_before = conn.output().size();
     size_t consumed = handle(conn, input);
+    unconsumed_ = input.size() - consumed;
+    count_output(conn, output_before);
     handling_input = 0;
     pending_for_input.clear();  // (left only when the connection is closing)
     return consumed;
@@ -161,7 +166,9 @@ class RespHandler final : public net::Handler {
   // Appends a message published to the client; the write happens once the worker has handled its
   // current events, so the messages of many publishes go out in one send.
   void push(net::Connection& conn, const Message& message) {
+    size_t output_before = conn.output().size();
     append_message(conn.output(), message);
+    count_output(conn, output_before);
     if (send_scheduled_) return;
     send_scheduled_ = true;
     net::Worker* worker = &conn.worker();
@@ -198,11 +205,21 @@ class RespHandler final : public net::Handler {
     session_.waiter.reset();
     session_.info->blocked.store(false, std::memory_order_relaxed);
     conn.output() += reply;
+    instance_.stats().net_output_bytes.add(reply.size());
     conn.worker().release(conn);
   }
 
  private:
   static constexpr size_t kMaxBatch = 64;
+
+  size_t unconsumed_ = 0;  // input on_input left for the next call (counted already)
+
+  // Counts what was appended to the output since it held `before` bytes (INFO's
+  // total_net_output_bytes).
+  void count_output(net::Connection& conn, size_t before) {
+    size_t now = conn.output().size();
+    if (now > before) instance_.stats().net_output_bytes.add(now - before);
+  }
 
   // Writes the messages that came for this client during its last command.
   void append_pending(resp::Writer& out) {

@@ -6,7 +6,7 @@ import subprocess
 import pytest
 import redis
 
-from support import Cachet, Redis
+from support import Cachet, Conn, Redis
 
 
 @pytest.fixture(params=["cachet", "redis"])
@@ -155,3 +155,19 @@ def test_redis_cli_stat_prints_lines(r, port):
     lines = proc.stdout.splitlines()
     assert lines[1].split()[:5] == ["keys", "mem", "clients", "blocked", "requests"]
     assert lines[2].split()[0] == "5"
+
+
+def test_info_counts_network_bytes_as_redis():
+    """total_net_input_bytes counts requests as they arrive (INFO's own included) and
+    total_net_output_bytes the replies sent before it, on both servers."""
+    def net(port):
+        c = Conn(port)
+        c.call("CONFIG", "RESETSTAT")
+        c.call("PING")
+        c.call("SET", "k", "v" * 100)
+        c.call("GET", "k")
+        info = c.call("INFO", "stats").decode()
+        fields = dict(line.split(":", 1) for line in info.split("\r\n") if ":" in line)
+        return fields["total_net_input_bytes"], fields["total_net_output_bytes"]
+    with Redis() as r, Cachet() as c:
+        assert net(c.port) == net(r.port)
