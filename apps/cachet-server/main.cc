@@ -78,12 +78,12 @@ std::unique_ptr<cachet::net::Server> http_server(const Config& c, const cachet::
   });
 }
 
-// Warns when clients beyond loopback can reach a server that has no password.
-void warn_if_exposed(const Config& c) {
+// Warns when clients beyond loopback can reach a server whose default user has no password.
+void warn_if_exposed(const Config& c, const cachet::server::Instance& instance) {
   bool beyond_loopback = std::any_of(c.bind.begin(), c.bind.end(), [](const std::string& a) {
     return a != "127.0.0.1" && a != "::1" && a != "localhost";
   });
-  if (!beyond_loopback || !c.requirepass.empty()) return;
+  if (!beyond_loopback || instance.password_required()) return;
   if (c.protected_mode) {
     log("WARNING: bound beyond loopback ({}) with no password: protected mode refuses every "
         "non-loopback client (RESP -DENIED, HTTP 403). Set requirepass to serve them.",
@@ -125,7 +125,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   raise_file_limit(config.maxclients);
-  warn_if_exposed(config);
 
   // Every thread inherits this mask; the main thread takes the signals with sigwait.
   sigset_t signals;
@@ -141,6 +140,7 @@ int main(int argc, char** argv) {
     log("{}", acl_error);
     return 1;
   }
+  warn_if_exposed(config, instance);
   cachet::net::Server net(network_options(config, instance), [&instance](auto& conn) {
     return cachet::server::make_resp_handler(instance, conn);
   });
