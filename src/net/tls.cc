@@ -179,6 +179,9 @@ TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
 TlsSession::TlsSession(const TlsContext& context, int fd, Role role)
     : ssl_(SSL_new(context.native())) {
   SSL_set_fd(ssl_, fd);
+  BIO* socket = SSL_get_rbio(ssl_);
+  BIO_set_callback_ex(socket, on_socket_io);
+  BIO_set_callback_arg(socket, reinterpret_cast<char*>(this));
   if (role == Role::kServer) {
     SSL_set_accept_state(ssl_);
   } else {
@@ -193,6 +196,15 @@ TlsSession::~TlsSession() {
   }
   SSL_free(ssl_);
   ERR_clear_error();
+}
+
+long TlsSession::on_socket_io(BIO* bio, int oper, const char* /*argp*/, size_t len, int /*argi*/,
+                              long /*argl*/, int ret, size_t* processed) {
+  if (oper == (BIO_CB_READ | BIO_CB_RETURN)) {
+    auto* self = reinterpret_cast<TlsSession*>(BIO_get_callback_arg(bio));
+    self->socket_drained_ = ret <= 0 || *processed < len;
+  }
+  return (oper & BIO_CB_RETURN) ? ret : 1;
 }
 
 ssize_t TlsSession::blocked_or_over(int result) {
@@ -234,6 +246,7 @@ ssize_t TlsSession::read(char* buf, size_t len) {
       return got > 0 ? static_cast<ssize_t>(got) : s;
     }
     got += n;
+    if (socket_drained_ && !SSL_has_pending(ssl_)) break;
   }
   wants_write_ = false;
   return static_cast<ssize_t>(got);

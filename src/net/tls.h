@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+struct bio_st;
 struct ssl_st;
 struct ssl_ctx_st;
 
@@ -76,7 +77,8 @@ class TlsSession {
 
   // Reads until `len` bytes arrived or the socket has nothing more (decrypted bytes OpenSSL
   // buffered are returned first, without waiting for the socket), so a short read proves both
-  // drained, as with recv on an edge-triggered socket.
+  // drained, as with recv on an edge-triggered socket. A short recv inside OpenSSL with nothing
+  // left buffered counts as drained, which saves the recv that would only say EAGAIN.
   ssize_t read(char* buf, size_t len);
   // Writes as much of `buf` as the socket takes. After -1, the next call must pass the same
   // bytes again, possibly followed by more (OpenSSL's moving-buffer, partial-write mode).
@@ -89,12 +91,17 @@ class TlsSession {
   ssize_t handshake();
   // Maps an OpenSSL result that moved no bytes to -1/EAGAIN or 0 (over).
   ssize_t blocked_or_over(int result);
+  // The socket BIO's callback: notes whether OpenSSL's last recv came back short (the socket was
+  // drained then; data arriving later raises a new edge).
+  static long on_socket_io(bio_st* bio, int oper, const char* argp, size_t len, int argi, long argl,
+                           int ret, size_t* processed);
 
   ssl_st* ssl_;
   bool established_ = false;
   bool over_ = false;    // closed by the peer or failed: no more I/O
   bool failed_ = false;  // over by an error, not the peer's close_notify
   bool wants_write_ = false;
+  bool socket_drained_ = false;
 };
 
 }  // namespace cachet::net
