@@ -8,7 +8,7 @@ import subprocess
 import pytest
 import redis
 
-from support import SAFETY_TIMEOUT, Cachet, Certs, Conn, Redis, free_port
+from support import SAFETY_TIMEOUT, Cachet, Certs, Conn, Gateway, Redis, free_port, http_request
 
 
 @pytest.fixture(scope="module")
@@ -201,3 +201,28 @@ def test_tls_configuration_replies_match_redis(certs):
                 "CONFIG", "SET", name, value), (name, value)
         for name in names[1:]:
             assert ours.call("CONFIG", "GET", name) == theirs.call("CONFIG", "GET", name), name
+
+
+def test_gateway_reaches_tls_backends(certs):
+    """cachet-gateway over TLS to two TLS-only nodes (client certificate required): requests and
+    health checks work; a gateway without a client certificate is refused by the nodes."""
+    nodes = [TlsCachet(certs), TlsCachet(certs)]
+    try:
+        backends = [a for n in nodes for a in ("--backend", f"127.0.0.1:{n.tls_port}")]
+        tls = ["--backend-tls", "--backend-tls-cacert", certs["ca.crt"]]
+        client = ["--backend-tls-cert", certs["client.crt"], "--backend-tls-key", certs["client.key"]]
+        with Gateway(*backends, *tls, *client, "--backend-timeout", "5000") as g:
+            for i in range(50):
+                assert http_request(g.port, "PUT", f"/v1/kv/k{i}", b'{"i":%d}' % i)[0].status == 204
+            for i in range(50):
+                assert http_request(g.port, "GET", f"/v1/kv/k{i}")[1] == b'{"i":%d}' % i
+            stored = sum(tls_client(certs, n.tls_port).dbsize() for n in nodes)
+            assert stored == 50
+            r, data = http_request(g.port, "GET", "/readyz")
+            assert r.status == 200, data
+        with Gateway(*backends, *tls, "--backend-timeout", "5000") as g:
+            r, _ = http_request(g.port, "GET", "/v1/kv/k1")
+            assert r.status in (502, 503)
+    finally:
+        for n in nodes:
+            n.__exit__()
