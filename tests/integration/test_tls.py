@@ -226,3 +226,20 @@ def test_gateway_reaches_tls_backends(certs):
     finally:
         for n in nodes:
             n.__exit__()
+
+
+def test_encrypted_key_and_bad_files_at_start(certs):
+    encrypted = certs["server-enc.key"]
+    subprocess.run(["openssl", "ec", "-in", certs["server.key"], "-aes256", "-passout",
+                    "pass:s3cret", "-out", encrypted], check=True, capture_output=True)
+    args = ["--tls-cert-file", certs["server.crt"], "--tls-key-file", encrypted,
+            "--tls-auth-clients", "no"]
+    tls_port = free_port()
+    with Cachet(*args, "--tls-key-file-pass", "s3cret", "--tls-port", str(tls_port)):
+        assert cli(certs, tls_port, "PING", cert=None) == (0, "PONG\n")
+    for bad in (["--tls-key-file-pass", "wrong"], ["--tls-cert-file", certs["missing.crt"]]):
+        p = subprocess.run([Cachet.BINARY, *args, *bad, "--tls-port", str(free_port())],
+                           capture_output=True, timeout=SAFETY_TIMEOUT)
+        assert p.returncode == 1
+        assert b"Failed to configure TLS. Check logs for more info." in p.stderr
+        assert b"Failed to load private key" in p.stderr or b"Failed to load certificate" in p.stderr
