@@ -54,21 +54,58 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
-def run_load(port, test, pipeline, requests):
+def run_load(port, test, pipeline, requests, extra=()):
+    """requests/s redis-benchmark reports; `extra` are more redis-benchmark flags (--tls...)."""
     out = subprocess.run(
-        ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-t", test, "-n", str(requests),
-         "-c", "50", "-P", str(pipeline), "-r", "1000000", "--csv"],
+        ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), *extra, "-t", test, "-n",
+         str(requests), "-c", "50", "-P", str(pipeline), "-r", "1000000", "--csv"],
         capture_output=True, text=True, check=True).stdout
     row = [line for line in out.splitlines() if line.startswith(f'"{test.upper()}"')][0]
     return float(row.split(",")[1].strip('"'))
 
 
-def measure(server, test, pipeline, requests):
+def measure(server, test, pipeline, requests, extra=()):
     proc, port = server
     before = cpu_seconds(proc.pid)
-    rps = run_load(port, test, pipeline, requests)
+    rps = run_load(port, test, pipeline, requests, extra)
     cpu = cpu_seconds(proc.pid) - before
     return rps, cpu / requests * 1e6
+
+
+def run_cells(servers, sizes, repeat, extra=()):
+    """{(server, test, pipeline): [(req/s, CPU µs/req)...]}: SET and GET at each (pipeline,
+    requests) of `sizes`, servers alternating, each cell `repeat` times. Stops the servers."""
+    results = {}
+    try:
+        for pipeline, requests in sizes:
+            for test in ("set", "get"):
+                for rep in range(repeat):
+                    order = ["redis", "cachet"] if rep % 2 == 0 else ["cachet", "redis"]
+                    for name in order:
+                        r = measure(servers[name], test, pipeline, requests, extra)
+                        results.setdefault((name, test, pipeline), []).append(r)
+    finally:
+        for proc, _ in servers.values():
+            proc.terminate()
+            proc.wait()
+    return results
+
+
+def report(results, title):
+    """Prints the medians of run_cells' results as a markdown table under `title`."""
+    print(title)
+    print("| test | pipeline | redis req/s | cachet req/s | throughput ratio | "
+          "redis CPU s/M req | cachet CPU s/M req | CPU ratio |")
+    print("|---|---|---|---|---|---|---|---|")
+    for pipeline in sorted({p for (_, _, p) in results}):
+        for test in ("set", "get"):
+            red = results[("redis", test, pipeline)]
+            cac = results[("cachet", test, pipeline)]
+            r_rps, c_rps = (statistics.median(x[0] for x in v) for v in (red, cac))
+            r_cpu, c_cpu = (statistics.median(x[1] for x in v) for v in (red, cac))
+            print(f"| {test.upper()} | {pipeline} | {r_rps:,.0f} | {c_rps:,.0f} | "
+                  f"{c_rps / r_rps:.2f}x | {r_cpu:.2f} | {c_cpu:.2f} | {c_cpu / r_cpu:.2f}x |")
+
 
 
 def main():
@@ -77,32 +114,9 @@ def main():
     parser.add_argument("--threads", type=int, default=0, help="cachet worker threads (0: cores)")
     opts = parser.parse_args()
     servers = {"redis": start_redis(), "cachet": start_cachet(opts.threads)}
-    results = {}
-    try:
-        for pipeline, requests in ((1, 300_000), (16, 2_000_000)):
-            for test in ("set", "get"):
-                for rep in range(opts.repeat):
-                    order = ["redis", "cachet"] if rep % 2 == 0 else ["cachet", "redis"]
-                    for name in order:
-                        r = measure(servers[name], test, pipeline, requests)
-                        results.setdefault((name, test, pipeline), []).append(r)
-    finally:
-        for proc, _ in servers.values():
-            proc.terminate()
-            proc.wait()
-    print(f"redis-benchmark, 50 clients, 1M-key space, median of {opts.repeat}; "
-          f"cachet threads={opts.threads or os.cpu_count()}, {os.cpu_count()} cores")
-    print("| test | pipeline | redis req/s | cachet req/s | throughput ratio | "
-          "redis CPU s/M req | cachet CPU s/M req | CPU ratio |")
-    print("|---|---|---|---|---|---|---|---|")
-    for pipeline in (1, 16):
-        for test in ("set", "get"):
-            red = results[("redis", test, pipeline)]
-            cac = results[("cachet", test, pipeline)]
-            r_rps, c_rps = (statistics.median(x[0] for x in v) for v in (red, cac))
-            r_cpu, c_cpu = (statistics.median(x[1] for x in v) for v in (red, cac))
-            print(f"| {test.upper()} | {pipeline} | {r_rps:,.0f} | {c_rps:,.0f} | "
-                  f"{c_rps / r_rps:.2f}x | {r_cpu:.2f} | {c_cpu:.2f} | {c_cpu / r_cpu:.2f}x |")
+    results = run_cells(servers, ((1, 300_000), (16, 2_000_000)), opts.repeat)
+    report(results, f"redis-benchmark, 50 clients, 1M-key space, median of {opts.repeat}; "
+           f"cachet threads={opts.threads or os.cpu_count()}, {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

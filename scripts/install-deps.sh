@@ -6,6 +6,8 @@ set -euo pipefail
 PACKAGES=(
   # build
   build-essential cmake ninja-build ccache pkg-config libfmt-dev libxxhash-dev
+  # TLS (tls-port, http-tls-port; the openssl CLI makes the tests' certificates)
+  libssl-dev openssl
   # unit tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # fuzzing (libFuzzer ships with clang's runtime)

@@ -6,8 +6,10 @@
 // --body-timeout SECONDS (20) and --min-body-rate BYTES (500: a body must arrive within the
 // timeout plus a second per that many bytes), --backend
 // HOST:PORT (may repeat; keys spread by consistent hashing), --backend-timeout MS (1000), --remap
-// (send an ejected node's keys to the next node instead of answering 503). SIGTERM/SIGINT drain,
-// exit 0.
+// (send an ejected node's keys to the next node instead of answering 503), --backend-tls (speak
+// TLS to the backends, verifying them against --backend-tls-cacert FILE, or the system's CAs;
+// --backend-tls-cert FILE and --backend-tls-key FILE present a client certificate).
+// SIGTERM/SIGINT drain, exit 0.
 #include <signal.h>
 
 #include <charconv>
@@ -29,12 +31,13 @@ bool parse_number(std::string_view text, size_t& out) {
 
 // Fills options from argv; returns an error message or "".
 std::string parse_flags(int argc, char** argv, cachet::net::ServerOptions& server,
-                        cachet::http::Limits& limits, cachet::gateway::RemoteOptions& remote) {
+                        cachet::http::Limits& limits, cachet::gateway::RemoteOptions& remote,
+                        bool& backend_tls, cachet::net::TlsOptions& tls) {
   bool bind_given = false;
   for (int i = 1; i < argc; ++i) {
     std::string_view flag = argv[i];
-    if (flag == "--remap") {
-      remote.remap = true;
+    if (flag == "--remap" || flag == "--backend-tls") {
+      (flag == "--remap" ? remote.remap : backend_tls) = true;
       continue;
     }
     if (i + 1 == argc) return "missing value for " + std::string(flag);
@@ -58,6 +61,12 @@ std::string parse_flags(int argc, char** argv, cachet::net::ServerOptions& serve
       remote.nodes.emplace_back(value);
     } else if (flag == "--backend-timeout" && parse_number(value, n) && n > 0) {
       remote.timeout = std::chrono::milliseconds(n);
+    } else if (flag == "--backend-tls-cacert") {
+      tls.ca_cert_file = value;
+    } else if (flag == "--backend-tls-cert") {
+      tls.cert_file = value;
+    } else if (flag == "--backend-tls-key") {
+      tls.key_file = value;
     } else if (flag == "--bind") {
       if (!bind_given) server.bind.clear();
       bind_given = true;
@@ -81,13 +90,18 @@ int main(int argc, char** argv) {
   options.limits.max_output = cachet::http::kMaxUnreadOutput;
   cachet::http::Limits limits;
   cachet::gateway::RemoteOptions remote;
-  if (std::string error = parse_flags(argc, argv, options, limits, remote); !error.empty()) {
+  bool backend_tls = false;
+  cachet::net::TlsOptions tls;
+  if (std::string error = parse_flags(argc, argv, options, limits, remote, backend_tls, tls);
+      !error.empty()) {
     std::fprintf(stderr,
                  "cachet-gateway: %s\nusage: cachet-gateway [--port N] [--bind ADDR]... "
                  "[--threads N] [--max-body BYTES] [--idle-timeout SECONDS]\n"
                  "       [--header-timeout SECONDS] [--body-timeout SECONDS]\n"
                  "       [--min-body-rate BYTES_PER_SECOND]\n"
-                 "       [--backend HOST:PORT]... [--backend-timeout MS] [--remap]\n",
+                 "       [--backend HOST:PORT]... [--backend-timeout MS] [--remap]\n"
+                 "       [--backend-tls [--backend-tls-cacert FILE] [--backend-tls-cert FILE "
+                 "--backend-tls-key FILE]]\n",
                  error.c_str());
     return 1;
   }
@@ -100,6 +114,10 @@ int main(int argc, char** argv) {
   std::unique_ptr<cachet::gateway::RemoteBackend> backend;
   if (!remote.nodes.empty()) {
     std::string error;
+    if (backend_tls && !(remote.tls = cachet::net::TlsContext::client(tls, error))) {
+      std::fprintf(stderr, "cachet-gateway: backend TLS: %s\n", error.c_str());
+      return 1;
+    }
     backend = cachet::gateway::RemoteBackend::create(remote, error);
     if (!backend) {
       std::fprintf(stderr, "cachet-gateway: %s\n", error.c_str());

@@ -49,10 +49,27 @@ int worker_threads(const Config& c) {
   return c.threads > 0 ? c.threads : static_cast<int>(std::thread::hardware_concurrency());
 }
 
-cachet::net::ServerOptions network_options(const Config& c, cachet::server::Instance& instance) {
+using TlsContextPtr = std::shared_ptr<const cachet::net::TlsContext>;
+
+// The TLS context for the configured tls-* options, or null when no TLS port is set. Logs why
+// it could not be built (`ok` false).
+TlsContextPtr tls_context(const Config& c, bool& ok) {
+  ok = true;
+  if (!cachet::server::tls_enabled(c)) return nullptr;
+  std::string error;
+  TlsContextPtr context = cachet::net::TlsContext::server(c.tls, error);
+  if (!context) log("{}", error);
+  ok = context != nullptr;
+  return context;
+}
+
+cachet::net::ServerOptions network_options(const Config& c, cachet::server::Instance& instance,
+                                           TlsContextPtr tls) {
   cachet::net::ServerOptions o;
   o.bind = c.bind;
   o.port = c.port;
+  o.tls_port = c.tls_port;
+  o.tls = std::move(tls);
   o.threads = worker_threads(c);
   o.max_connections = c.maxclients;
   o.reject_message = "-ERR max number of clients reached\r\n";
@@ -63,11 +80,15 @@ cachet::net::ServerOptions network_options(const Config& c, cachet::server::Inst
 
 // The HTTP/JSON API on the same process and store (config `http-port`), or null when off.
 std::unique_ptr<cachet::net::Server> http_server(const Config& c, const cachet::gateway::Api& api,
-                                                 const cachet::http::Limits& limits) {
-  if (c.http_port == 0) return nullptr;
+                                                 const cachet::http::Limits& limits,
+                                                 TlsContextPtr tls) {
+  if (c.http_port == 0 && c.http_tls_port == 0) return nullptr;
   cachet::net::ServerOptions o;
   o.bind = c.bind;
   o.port = c.http_port;
+  o.tls_port = c.http_tls_port;
+  o.tls = std::move(tls);
+  o.limits.handshake_timeout = limits.header_timeout;
   o.threads = worker_threads(c);
   o.max_connections = c.maxclients;
   o.limits.idle_timeout = std::chrono::seconds(75);  // nginx's keepalive_timeout
@@ -113,6 +134,49 @@ void add_blocking_timer(cachet::net::Server& net, cachet::server::Instance& inst
   });
 }
 
+// " and TLS port N" when the server listens for TLS: the ready lines name every port.
+std::string tls_suffix(const cachet::net::Server& server) {
+  return server.tls_port() == 0 ? "" : fmt::format(" and TLS port {}", server.tls_port());
+}
+
+// Applies a CONFIG SET to the listeners: a new TLS context when a tls-* option changed (or TLS
+// was just turned on), then new sockets for a changed port or tls-port. Returns Redis's error.
+std::string apply_network_config(const Config& before, Config& after, cachet::net::Server& net,
+                                 cachet::net::Server* http) {
+  using cachet::server::tls_enabled;
+  TlsContextPtr previous = net.tls_context();
+  bool tls_changed = after.tls != before.tls || (tls_enabled(after) && !tls_enabled(before));
+  if (tls_enabled(after) && tls_changed) {
+    bool ok;
+    TlsContextPtr context = tls_context(after, ok);
+    if (!ok) {
+      return fmt::format(
+          "CONFIG SET failed (possibly related to argument '{}') - Unable to update TLS "
+          "configuration. Check server logs.",
+          cachet::server::first_changed_option(before, after, "tls-"));
+    }
+    net.set_tls_context(context);
+    if (http) http->set_tls_context(context);
+    log("TLS configuration {}", previous ? "reloaded" : "loaded");
+  }
+  if (after.port != before.port || after.tls_port != before.tls_port) {
+    std::string err;
+    if (!net.rebind(after.port, after.tls_port, err)) {
+      net.set_tls_context(previous);
+      if (http) http->set_tls_context(previous);
+      log("{}", err);
+      return after.port != before.port
+                 ? "CONFIG SET failed (possibly related to argument 'port') - Unable to listen on "
+                   "this port"
+                 : "CONFIG SET failed (possibly related to argument 'tls-port') - Unable to listen "
+                   "on this port. Check server logs.";
+    }
+    after.port = net.port();
+    log("Now listening on port {}{}", after.port, tls_suffix(net));
+  }
+  return "";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -134,6 +198,12 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  bool tls_ok;
+  TlsContextPtr tls = tls_context(config, tls_ok);
+  if (!tls_ok) {
+    log("Failed to configure TLS. Check logs for more info.");
+    return 1;
+  }
   cachet::store::SystemClock clock;
   cachet::server::Instance instance(config, clock);
   if (std::string acl_error = instance.load_acl(); !acl_error.empty()) {
@@ -141,7 +211,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   warn_if_exposed(config, instance);
-  cachet::net::Server net(network_options(config, instance), [&instance](auto& conn) {
+  cachet::net::Server net(network_options(config, instance, tls), [&instance](auto& conn) {
     return cachet::server::make_resp_handler(instance, conn);
   });
   if (!net.listen(error)) {
@@ -153,20 +223,14 @@ int main(int argc, char** argv) {
   cachet::gateway::InstanceAuthenticator auth(instance);
   cachet::gateway::Api api(&backend, &auth);
   cachet::http::Limits http_limits;
-  std::unique_ptr<cachet::net::Server> http = http_server(config, api, http_limits);
+  std::unique_ptr<cachet::net::Server> http = http_server(config, api, http_limits, tls);
   if (http && !http->listen(error)) {
     log("HTTP API: {}", error);
     return 1;
   }
-  instance.on_config_change([&net](const Config& before, Config& after) -> std::string {
-    if (after.port != before.port) {
-      std::string err;
-      if (!net.rebind(after.port, err)) {
-        return "CONFIG SET failed (possibly related to argument 'port') - Unable to listen on "
-               "this port";
-      }
-      after.port = net.port();
-      log("Now listening on port {}", after.port);
+  instance.on_config_change([&net, &http](const Config& before, Config& after) -> std::string {
+    if (std::string err = apply_network_config(before, after, net, http.get()); !err.empty()) {
+      return err;
     }
     net.set_max_connections(after.maxclients);
     return "";
@@ -177,10 +241,10 @@ int main(int argc, char** argv) {
   net.start();
   if (http) {
     http->start();
-    log("HTTP API ready on port {}", http->port());
+    log("HTTP API ready on port {}{}", http->port(), tls_suffix(*http));
   }
-  log("cachet {} ready to accept connections on port {} ({} threads)",
-      cachet::server::kCachetVersion, net.port(), net.worker_count());
+  log("cachet {} ready to accept connections on port {}{} ({} threads)",
+      cachet::server::kCachetVersion, net.port(), tls_suffix(net), net.worker_count());
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);

@@ -17,18 +17,20 @@ constexpr size_t kReadChunk = 64 * 1024;
 }  // namespace
 
 Pipeline::Pipeline(net::Worker& worker, std::string name, std::string host, uint16_t port,
-                   std::chrono::milliseconds timeout,
+                   std::chrono::milliseconds timeout, std::shared_ptr<const net::TlsContext> tls,
                    std::function<void(std::string_view)> on_failure)
     : worker_(worker),
       name_(std::move(name)),
       host_(std::move(host)),
       port_(port),
       timeout_(timeout),
+      tls_(std::move(tls)),
       on_failure_(std::move(on_failure)) {}
 
 Pipeline::~Pipeline() { disconnect(); }
 
 void Pipeline::disconnect() {
+  session_.reset();            // its close_notify needs the socket
   if (fd_ >= 0) ::close(fd_);  // closing also ends the epoll registration
   fd_ = -1;
   connected_ = false;
@@ -69,7 +71,7 @@ void Pipeline::schedule_flush() {
 
 void Pipeline::flush() {
   while (fd_ >= 0 && connected_ && sent_ < out_.size()) {
-    ssize_t n = ::send(fd_, out_.data() + sent_, out_.size() - sent_, MSG_NOSIGNAL);
+    ssize_t n = stream_send(fd_, session_.get(), out_.data() + sent_, out_.size() - sent_);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) return;  // the next EPOLLOUT edge resumes
     if (n < 0) return fail(std::strerror(errno));
@@ -89,14 +91,19 @@ void Pipeline::on_events(uint32_t events) {
     getsockopt(fd_, SOL_SOCKET, SO_ERROR, &so_error, &len);
     if (so_error != 0) return fail(std::strerror(so_error));
     connected_ = true;
+    if (tls_) {
+      session_ = std::make_unique<net::TlsSession>(*tls_, fd_, net::TlsSession::Role::kClient);
+    }
   }
+  // A TLS read may wait for a write and a write for input: either edge retries both.
+  if (session_) events |= EPOLLIN | EPOLLOUT;
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) read();
   if (fd_ >= 0 && (events & EPOLLOUT)) flush();
 }
 
 void Pipeline::read() {
   while (fd_ >= 0) {
-    ssize_t n = ::recv(fd_, in_.prepare(kReadChunk), kReadChunk, 0);
+    ssize_t n = stream_recv(fd_, session_.get(), in_.prepare(kReadChunk), kReadChunk);
     if (n > 0) in_.commit(static_cast<size_t>(n));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) return;

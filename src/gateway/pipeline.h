@@ -6,13 +6,15 @@
 // Failure: a refused or lost connection, a malformed reply, or a request older than the timeout
 // fails every queued request (their Done gets ok == false) and reports the error through
 // `on_failure` (the backend ejects the node). The next send() reconnects. An idle connection the
-// server closes is simply dropped.
+// server closes is simply dropped. With a TLS context the connection speaks TLS (the handshake
+// starts once the TCP connect finishes and runs inside the first writes and reads).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -27,7 +29,7 @@ class Pipeline final : public net::Watcher {
  public:
   // `name` ("host:port") prefixes the errors it reports: "cache node NAME failed: ...".
   Pipeline(net::Worker& worker, std::string name, std::string host, uint16_t port,
-           std::chrono::milliseconds timeout,
+           std::chrono::milliseconds timeout, std::shared_ptr<const net::TlsContext> tls,
            std::function<void(std::string_view error)> on_failure);
   ~Pipeline() override;
   Pipeline(const Pipeline&) = delete;
@@ -61,15 +63,17 @@ class Pipeline final : public net::Watcher {
   std::string host_;
   uint16_t port_;
   std::chrono::milliseconds timeout_;
+  std::shared_ptr<const net::TlsContext> tls_;
   std::function<void(std::string_view)> on_failure_;
   int fd_ = -1;
-  bool connected_ = false;        // the non-blocking connect finished
-  bool flush_scheduled_ = false;  // a deferred flush() is pending
-  std::string out_;               // encoded commands not yet written
-  size_t sent_ = 0;               // bytes of out_ already written
-  net::InputBuffer in_;           // reply bytes not yet parsed
-  uint64_t generation_ = 0;       // counts disconnects, so a loop notices one under it
-  std::deque<Pending> pending_;   // sent or queued requests, oldest first
+  std::unique_ptr<net::TlsSession> session_;  // with tls_, once connected
+  bool connected_ = false;                    // the non-blocking connect finished
+  bool flush_scheduled_ = false;              // a deferred flush() is pending
+  std::string out_;                           // encoded commands not yet written
+  size_t sent_ = 0;                           // bytes of out_ already written
+  net::InputBuffer in_;                       // reply bytes not yet parsed
+  uint64_t generation_ = 0;                   // counts disconnects, so a loop notices one under it
+  std::deque<Pending> pending_;               // sent or queued requests, oldest first
 };
 
 }  // namespace cachet::gateway

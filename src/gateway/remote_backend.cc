@@ -50,7 +50,7 @@ RemoteBackend::Links& RemoteBackend::links(net::Worker& worker) {
   for (const auto& n : nodes_) {
     Node* node = n.get();
     mine.push_back(std::make_unique<Pipeline>(
-        worker, node->name, node->host, node->port, options_.timeout,
+        worker, node->name, node->host, node->port, options_.timeout, options_.tls,
         [node](std::string_view) { node->up.store(false, std::memory_order_relaxed); }));
   }
   auto interval = std::clamp(options_.timeout / 4, std::chrono::milliseconds(10),
@@ -146,7 +146,8 @@ bool RemoteBackend::ready() {
 void RemoteBackend::health_loop() {
   std::vector<std::unique_ptr<RespClient>> checkers;
   for (const auto& n : nodes_) {
-    checkers.push_back(std::make_unique<RespClient>(n->host, n->port, options_.timeout));
+    checkers.push_back(
+        std::make_unique<RespClient>(n->host, n->port, options_.timeout, options_.tls));
   }
   const std::vector<std::string_view> ping = {"PING"};
   std::unique_lock lock(mutex_);

@@ -27,6 +27,7 @@ struct RemoteOptions {
   std::chrono::milliseconds health_interval{1000};  // between health checks
   bool remap = false;  // send an ejected node's keys to the next node instead of failing
   int workers = 1;     // worker threads that will call run() (net::Worker::index() < workers)
+  std::shared_ptr<const net::TlsContext> tls;  // speak TLS to the nodes (null: plain TCP)
 };
 
 class RemoteBackend final : public Backend {

@@ -70,6 +70,7 @@ bool parse_host_port(std::string_view text, std::string& host, uint16_t& port) {
 }
 
 void RespClient::disconnect() {
+  session_.reset();  // its close_notify needs the socket
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   input_.clear();
@@ -94,6 +95,19 @@ bool RespClient::stale() {
   return ::poll(&p, 1, 0) != 0;
 }
 
+ssize_t stream_recv(int fd, net::TlsSession* session, char* buf, size_t len) {
+  return session ? session->read(buf, len) : ::recv(fd, buf, len, 0);
+}
+
+ssize_t stream_send(int fd, net::TlsSession* session, const char* buf, size_t len) {
+  return session ? session->write(buf, len) : ::send(fd, buf, len, MSG_NOSIGNAL);
+}
+
+bool RespClient::wait_blocked(short events, deadline until) {
+  if (session_) events = session_->wants_write() ? POLLOUT : POLLIN;
+  return wait(events, until);
+}
+
 bool RespClient::connect(deadline until, std::string& error) {
   fd_ = connect_nonblocking(host_, port_, error);
   if (fd_ < 0) return false;
@@ -105,16 +119,18 @@ bool RespClient::connect(deadline until, std::string& error) {
     disconnect();
     return false;
   }
+  if (tls_)
+    session_ = std::make_unique<net::TlsSession>(*tls_, fd_, net::TlsSession::Role::kClient);
   return true;
 }
 
 bool RespClient::send_all(std::string_view data, deadline until, std::string& error) {
   while (!data.empty()) {
-    ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+    ssize_t n = stream_send(fd_, session_.get(), data.data(), data.size());
     if (n > 0) {
       data.remove_prefix(static_cast<size_t>(n));
     } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-      if (!wait(POLLOUT, until)) {
+      if (!wait_blocked(POLLOUT, until)) {
         error = "write timed out";
         return false;
       }
@@ -144,11 +160,11 @@ bool RespClient::read_replies(size_t n, std::vector<resp::Reply>& replies, deadl
       return false;
     }
     char buf[16384];
-    ssize_t got = ::recv(fd_, buf, sizeof buf, 0);
+    ssize_t got = stream_recv(fd_, session_.get(), buf, sizeof buf);
     if (got > 0) {
       input_.append(buf, static_cast<size_t>(got));
     } else if (got < 0 && (errno == EAGAIN || errno == EINTR)) {
-      if (!wait(POLLIN, until)) {
+      if (!wait_blocked(POLLIN, until)) {
         error = "reply timed out";
         return false;
       }

@@ -52,6 +52,7 @@ uint16_t bound_port(int fd) {
 Server::Server(ServerOptions options, HandlerFactory factory)
     : options_(std::move(options)),
       factory_(std::move(factory)),
+      tls_(options_.tls),
       max_connections_(options_.max_connections) {
   for (int i = 0; i < std::max(1, options_.threads); ++i) {
     workers_.push_back(std::make_unique<Worker>(*this, i, options_.limits));
@@ -71,25 +72,58 @@ std::shared_ptr<const ListenSet> Server::open_listeners(uint16_t port, std::stri
   return set;
 }
 
-bool Server::listen(std::string& error) {
-  auto set = open_listeners(options_.port, error);
-  if (!set) return false;
-  std::lock_guard lock(listeners_mutex_);
-  listeners_ = std::move(set);
-  bound_port_ = bound_port(listeners_->fds.front());
+bool Server::open_all(uint16_t port, uint16_t tls_port, Listeners& out, std::string& error) const {
+  out = {};
+  if (port != 0 || tls_port == 0) {
+    bool same = listeners_.plain && port != 0 && port == bound_port_.load();
+    out.plain = same ? listeners_.plain : open_listeners(port, error);
+    if (!out.plain) return false;
+  }
+  if (tls_port != 0) {
+    if (!tls_) {
+      error = "a TLS port needs a TLS context";
+      return false;
+    }
+    bool same = listeners_.tls && tls_port == bound_tls_port_.load();
+    out.tls = same ? listeners_.tls : open_listeners(tls_port, error);
+    if (!out.tls) return false;
+  }
   return true;
 }
 
-bool Server::rebind(uint16_t port, std::string& error) {
-  auto set = open_listeners(port, error);
-  if (!set) return false;
+void Server::publish(Listeners listeners) {
+  listeners_ = std::move(listeners);
+  bound_port_ = listeners_.plain ? bound_port(listeners_.plain->fds.front()) : 0;
+  bound_tls_port_ = listeners_.tls ? bound_port(listeners_.tls->fds.front()) : 0;
+}
+
+bool Server::listen(std::string& error) {
   std::lock_guard lock(listeners_mutex_);
+  Listeners set;
+  if (!open_all(options_.port, options_.tls_port, set, error)) return false;
+  publish(std::move(set));
+  return true;
+}
+
+bool Server::rebind(uint16_t port, uint16_t tls_port, std::string& error) {
+  std::lock_guard lock(listeners_mutex_);
+  Listeners set;
+  if (!open_all(port, tls_port, set, error)) return false;
   for (auto& worker : workers_) {
     worker->post([w = worker.get(), set] { w->set_listeners(set); });
   }
-  listeners_ = std::move(set);
-  bound_port_ = bound_port(listeners_->fds.front());
+  publish(std::move(set));
   return true;
+}
+
+void Server::set_tls_context(std::shared_ptr<const TlsContext> tls) {
+  std::lock_guard lock(listeners_mutex_);
+  tls_ = std::move(tls);
+}
+
+std::shared_ptr<const TlsContext> Server::tls_context() const {
+  std::lock_guard lock(listeners_mutex_);
+  return tls_;
 }
 
 void Server::start() {

@@ -1,4 +1,5 @@
-// A multi-threaded TCP server: one listening socket per bind address shared by N workers.
+// A multi-threaded TCP server: one listening socket per bind address and port (plain TCP, and TLS
+// when a TLS port is set) shared by N workers.
 //
 // Each worker waits on the listening sockets with EPOLLEXCLUSIVE, so an idle worker accepts the
 // next connection, and hands it to the workers in turn (round robin) so a burst spreads evenly. The
@@ -19,7 +20,11 @@ namespace cachet::net {
 
 struct ServerOptions {
   std::vector<std::string> bind = {"127.0.0.1"};
+  // Plain TCP. 0: off when tls_port is set (Redis's `port 0`), else any free port.
   uint16_t port = 6379;
+  uint16_t tls_port = 0;  // 0: no TLS listener
+  // Connections accepted on tls_port speak TLS with it; required when tls_port is set.
+  std::shared_ptr<const TlsContext> tls;
   int threads = 1;
   size_t max_connections = 10000;
   // Written (best effort) to a connection refused because max_connections is reached.
@@ -43,9 +48,16 @@ class Server {
   // Listens on `port` instead of the current port (0: any free port), on every bind address. The
   // new sockets are opened first, so on failure nothing changes. Thread-safe, never blocks a
   // worker: each switches on its next loop turn and the old sockets close after the last one.
-  [[nodiscard]] bool rebind(uint16_t port, std::string& error);
-  // The port actually bound (useful with port 0).
+  // `tls_port` replaces the TLS port the same way (0: stop listening for TLS); a side whose port
+  // does not change keeps its sockets.
+  [[nodiscard]] bool rebind(uint16_t port, uint16_t tls_port, std::string& error);
+  // The plain port actually bound (useful with port 0); 0 when plain TCP is off.
   uint16_t port() const { return bound_port_.load(); }
+  uint16_t tls_port() const { return bound_tls_port_.load(); }
+  // Connections accepted on the TLS port from now on use `tls`; existing ones keep theirs.
+  // Thread-safe.
+  void set_tls_context(std::shared_ptr<const TlsContext> tls);
+  std::shared_ptr<const TlsContext> tls_context() const;
   // Starts the worker threads. Timers must be added to workers before this.
   void start();
   // Stops accepting, writes pending replies (up to a short deadline), closes every connection and
@@ -68,10 +80,16 @@ class Server {
   ServerOptions options_;
   HandlerFactory factory_;
   std::shared_ptr<const ListenSet> open_listeners(uint16_t port, std::string& error) const;
+  // The listeners for `port` and `tls_port`, reusing the current sockets of a side whose port
+  // stays; false with `error` set when a socket cannot be opened. Caller holds listeners_mutex_.
+  bool open_all(uint16_t port, uint16_t tls_port, Listeners& out, std::string& error) const;
+  void publish(Listeners listeners);  // caller holds listeners_mutex_
 
-  std::mutex listeners_mutex_;
-  std::shared_ptr<const ListenSet> listeners_;  // guarded by listeners_mutex_
+  mutable std::mutex listeners_mutex_;
+  Listeners listeners_;                    // guarded by listeners_mutex_
+  std::shared_ptr<const TlsContext> tls_;  // guarded by listeners_mutex_
   std::atomic<uint16_t> bound_port_{0};
+  std::atomic<uint16_t> bound_tls_port_{0};
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<size_t> connections_{0};
   std::atomic<size_t> max_connections_;

@@ -23,6 +23,7 @@ constexpr auto kDrainTimeout = std::chrono::seconds(5);
 // epoll_event.data.u64 tags for the non-connection descriptors.
 constexpr uint64_t kWakeTag = 0;
 constexpr uint64_t kListenTag = 1;
+constexpr uint64_t kTlsListenTag = 4;  // not a pointer: below any object's address
 constexpr uint32_t kInputEvents = EPOLLIN | EPOLLRDHUP | EPOLLET;
 // Set in the tag of a Watcher (connections and watchers are at least 8-byte aligned).
 constexpr uint64_t kWatcherBit = 2;
@@ -38,6 +39,7 @@ Connection::Connection(Worker& worker, int fd, uint64_t id, std::string peer, st
     : worker_(worker), fd_(fd), id_(id), peer_(std::move(peer)), local_(std::move(local)) {}
 
 Connection::~Connection() {
+  tls_.reset();  // its close_notify needs the socket
   if (fd_ >= 0) ::close(fd_);
 }
 
@@ -97,7 +99,7 @@ thread_local Worker* current_worker = nullptr;
 
 Worker* Worker::current() { return current_worker; }
 
-void Worker::start(std::shared_ptr<const ListenSet> listeners) {
+void Worker::start(Listeners listeners) {
   set_listeners(std::move(listeners));
   thread_ = std::thread([this] {
     current_worker = this;
@@ -105,15 +107,20 @@ void Worker::start(std::shared_ptr<const ListenSet> listeners) {
   });
 }
 
-void Worker::set_listeners(std::shared_ptr<const ListenSet> listeners) {
-  if (listeners_) {
-    for (int fd : listeners_->fds) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-  }
+void Worker::set_listeners(Listeners listeners) {
+  watch_listeners(false);
   listeners_ = std::move(listeners);
-  if (draining_) return;
-  for (int fd : listeners_->fds) {
-    epoll_event ev{EPOLLIN | EPOLLEXCLUSIVE, {.u64 = kListenTag}};
-    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+  if (!draining_) watch_listeners(true);
+}
+
+void Worker::watch_listeners(bool on) {
+  for (auto [set, tag] : {std::pair{listeners_.plain.get(), kListenTag},
+                          std::pair{listeners_.tls.get(), kTlsListenTag}}) {
+    if (set == nullptr) continue;
+    for (int fd : set->fds) {
+      epoll_event ev{EPOLLIN | EPOLLEXCLUSIVE, {.u64 = tag}};
+      epoll_ctl(epoll_fd_, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, fd, on ? &ev : nullptr);
+    }
   }
 }
 
@@ -187,14 +194,20 @@ void Worker::run() {
         [[maybe_unused]] ssize_t r = ::read(wake_fd_, &count, sizeof(count));
         run_posted();
       } else if (tag == kListenTag) {
-        if (!draining_) accept_all();
+        if (!draining_) accept_all(*listeners_.plain, nullptr);
+      } else if (tag == kTlsListenTag) {
+        if (!draining_) accept_all(*listeners_.tls, server_.tls_context());
       } else if (tag & kWatcherBit) {
         reinterpret_cast<Watcher*>(tag & ~kWatcherBit)->on_events(events[i].events);
       } else {
         auto* conn = reinterpret_cast<Connection*>(tag);
         if (conn->closed_) continue;
-        if (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) on_readable(*conn);
-        if (!conn->closed_ && (events[i].events & EPOLLOUT)) flush(*conn);
+        uint32_t ready = events[i].events;
+        // A TLS read may wait for the socket to take a write and a write for input (the
+        // handshake, a key update): either edge retries both.
+        if (conn->tls_) ready |= EPOLLIN | EPOLLOUT;
+        if (ready & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) on_readable(*conn);
+        if (!conn->closed_ && (ready & EPOLLOUT)) flush(*conn);
       }
     }
     run_timers();
@@ -203,13 +216,13 @@ void Worker::run() {
   }
   while (!connections_.empty()) close_connection(*connections_.begin()->second);
   dead_.clear();
-  listeners_.reset();
+  listeners_ = {};
 }
 
 void Worker::begin_drain() {
   draining_ = true;
   drain_deadline_ = std::chrono::steady_clock::now() + kDrainTimeout;
-  for (int fd : listeners_->fds) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  watch_listeners(false);
   std::vector<Connection*> all;
   for (auto& [id, conn] : connections_) all.push_back(conn.get());
   for (Connection* conn : all) {
@@ -222,8 +235,8 @@ void Worker::begin_drain() {
   }
 }
 
-void Worker::accept_all() {
-  for (int listen_fd : listeners_->fds) {
+void Worker::accept_all(const ListenSet& set, std::shared_ptr<const TlsContext> tls) {
+  for (int listen_fd : set.fds) {
     while (true) {
       sockaddr_storage addr;
       socklen_t len = sizeof(addr);
@@ -232,7 +245,10 @@ void Worker::accept_all() {
       if (fd < 0) break;  // EAGAIN: another worker took it, or none left
       if (!server_.admit()) {
         const std::string& msg = server_.options_.reject_message;
-        [[maybe_unused]] ssize_t r = ::send(fd, msg.data(), msg.size(), MSG_NOSIGNAL);
+        // A TLS client could not read it before a handshake: it just sees the close.
+        if (!tls) {
+          [[maybe_unused]] ssize_t r = ::send(fd, msg.data(), msg.size(), MSG_NOSIGNAL);
+        }
         ::close(fd);
         if (server_.options_.on_reject) server_.options_.on_reject();
         continue;
@@ -241,15 +257,15 @@ void Worker::accept_all() {
       // it (one slow command there would stall every client of the burst).
       Worker& target = server_.next_worker();
       if (&target == this) {
-        adopt(fd);
+        adopt(fd, tls);
       } else {
-        target.post([&target, fd] { target.adopt(fd); });
+        target.post([&target, fd, tls] { target.adopt(fd, tls); });
       }
     }
   }
 }
 
-void Worker::adopt(int fd) {
+void Worker::adopt(int fd, std::shared_ptr<const TlsContext> tls) {
   if (draining_) {  // handed over while this worker began to shut down
     ::close(fd);
     server_.release();
@@ -259,6 +275,10 @@ void Worker::adopt(int fd) {
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   auto conn = std::make_unique<Connection>(*this, fd, server_.next_id(), peer_address(fd),
                                            local_address(fd));
+  if (tls) {
+    conn->tls_ = std::make_unique<TlsSession>(*tls, fd, TlsSession::Role::kServer);
+    conn->set_deadline(std::chrono::steady_clock::now() + limits_.handshake_timeout);
+  }
   conn->handler_ = server_.factory_(*conn);
   // Edge-triggered, for input only: EPOLLOUT is asked for only while a write is blocked
   // (watch_output), since an always-armed EPOLLOUT edge fires on every ACK that frees send
@@ -278,7 +298,7 @@ void Worker::on_readable(Connection& conn) {
     size_t want =
         std::max(kReadChunk, needed > conn.input_.size() ? needed - conn.input_.size() : 0);
     char* dst = conn.input_.prepare(want);
-    ssize_t n = ::recv(conn.fd_, dst, want, 0);
+    ssize_t n = conn.tls_ ? tls_read(conn, dst, want) : ::recv(conn.fd_, dst, want, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) return;
     if (n <= 0) {
@@ -313,8 +333,9 @@ void Worker::watch_output(Connection& conn, bool on) {
 
 void Worker::flush(Connection& conn) {
   while (conn.sent_ < conn.output_.size()) {
-    ssize_t n = ::send(conn.fd_, conn.output_.data() + conn.sent_, conn.output_.size() - conn.sent_,
-                       MSG_NOSIGNAL);
+    const char* src = conn.output_.data() + conn.sent_;
+    size_t len = conn.output_.size() - conn.sent_;
+    ssize_t n = conn.tls_ ? tls_write(conn, src, len) : ::send(conn.fd_, src, len, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EAGAIN) {  // EPOLLOUT's next edge resumes the write
         watch_output(conn, true);
@@ -332,7 +353,7 @@ void Worker::flush(Connection& conn) {
     return;
   }
   if (conn.sent_ == conn.output_.size()) {
-    watch_output(conn, false);
+    watch_output(conn, conn.tls_ && conn.tls_->wants_write());
     conn.output_.clear();
     conn.sent_ = 0;
     if (conn.output_.capacity() > 1024 * 1024) conn.output_.shrink_to_fit();
@@ -351,6 +372,21 @@ void Worker::flush(Connection& conn) {
     process_input(conn);
     if (!conn.closed_) on_readable(conn);
   }
+}
+
+ssize_t Worker::tls_read(Connection& conn, char* dst, size_t len) {
+  bool handshaking = !conn.tls_->established();
+  ssize_t n = conn.tls_->read(dst, len);
+  if (handshaking && conn.tls_->established()) conn.clear_deadline();
+  if (n < 0 && conn.tls_->wants_write()) watch_output(conn, true);
+  return n;
+}
+
+ssize_t Worker::tls_write(Connection& conn, const char* src, size_t len) {
+  bool handshaking = !conn.tls_->established();
+  ssize_t n = conn.tls_->write(src, len);
+  if (handshaking && conn.tls_->established()) conn.clear_deadline();
+  return n;
 }
 
 Connection* Worker::find(uint64_t id) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "net/buffer.h"
+#include "net/tls.h"
 
 namespace cachet::net {
 
@@ -47,13 +48,19 @@ class Watcher {
   virtual void on_events(uint32_t events) = 0;
 };
 
-// A set of listening sockets, closed when the last worker using it lets go.
+// The listening sockets of one port (one per bind address), closed when the last worker using
+// them lets go.
 struct ListenSet {
   std::vector<int> fds;
   ListenSet() = default;
   ListenSet(const ListenSet&) = delete;
   ListenSet& operator=(const ListenSet&) = delete;
   ~ListenSet();
+};
+
+// What a worker accepts on: plain TCP and TLS sockets (either may be null: not listening).
+struct Listeners {
+  std::shared_ptr<const ListenSet> plain, tls;
 };
 
 class Connection {
@@ -80,6 +87,8 @@ class Connection {
   // the connection, but a shutdown does not wait for it either.
   void hold_until_event() { held_ = drop_on_drain_ = true; }
   Handler& handler() { return *handler_; }
+  // Accepted on a TLS listener: its bytes go through a TLS session.
+  bool tls() const { return tls_ != nullptr; }
   // Closes the connection at `when` unless it is replying or clear_deadline() comes first; unlike
   // the idle timeout, arriving bytes do not move it (a request-head deadline). Checked once a
   // second.
@@ -105,6 +114,9 @@ class Connection {
   std::string output_;
   size_t sent_ = 0;  // bytes of output_ already written
   std::unique_ptr<Handler> handler_;
+  // Null on plain TCP: the worker's one branch per read and write. While the handshake runs the
+  // connection has the handshake deadline.
+  std::unique_ptr<TlsSession> tls_;
   bool closing_ = false;
   bool closed_ = false;
   bool reading_ = true;
@@ -125,6 +137,9 @@ struct WorkerLimits {
   // Close a connection that has sent nothing for this long and has no reply pending (0: never);
   // checked once a second, like Redis's `timeout` and nginx's keepalive_timeout.
   std::chrono::seconds idle_timeout{0};
+  // A TLS handshake not finished within this closes the connection (a deadline(), so arriving
+  // bytes do not extend it).
+  std::chrono::seconds handshake_timeout{10};
 };
 
 class Worker {
@@ -167,9 +182,10 @@ class Worker {
     std::function<void()> fn;
   };
 
-  void start(std::shared_ptr<const ListenSet> listeners);
+  void start(Listeners listeners);
   // Stops accepting on the current sockets and accepts on `listeners` instead. Worker thread only.
-  void set_listeners(std::shared_ptr<const ListenSet> listeners);
+  void set_listeners(Listeners listeners);
+  void watch_listeners(bool on);
   void run();
   void request_stop();
   void wake();
@@ -177,10 +193,16 @@ class Worker {
   void run_timers();
   void run_posted();
   void run_deferred();
-  void accept_all();
-  // Takes the accepted socket `fd` as a new connection of this worker. Worker thread only.
-  void adopt(int fd);
+  // Accepts every waiting connection on `set`; those from TLS sockets speak TLS with `tls`.
+  void accept_all(const ListenSet& set, std::shared_ptr<const TlsContext> tls);
+  // Takes the accepted socket `fd` as a new connection of this worker (a TLS one when `tls` is
+  // set). Worker thread only.
+  void adopt(int fd, std::shared_ptr<const TlsContext> tls);
   void on_readable(Connection& conn);
+  // recv/send through the connection's TLS session, keeping the worker's view of it current
+  // (handshake deadline, EPOLLOUT for a read that must write).
+  ssize_t tls_read(Connection& conn, char* dst, size_t len);
+  ssize_t tls_write(Connection& conn, const char* src, size_t len);
   void process_input(Connection& conn);
   void flush(Connection& conn);
   // Asks epoll for (or stops asking for) the connection's EPOLLOUT edges.
@@ -195,7 +217,7 @@ class Worker {
   WorkerLimits limits_;
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
-  std::shared_ptr<const ListenSet> listeners_;
+  Listeners listeners_;
   std::thread thread_;
   std::mutex posted_mutex_;
   std::vector<std::function<void()>> posted_;  // guarded by posted_mutex_

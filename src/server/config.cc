@@ -155,19 +155,78 @@ std::string set_percentiles(Config& c, std::span<const std::string> v) {
   return "";
 }
 
-// An integer option stored in Config's `Field`, limited to [Lo, Hi] as Redis limits it.
-template <auto Field, int64_t Lo, int64_t Hi>
+// The member of Config at `Path`: a field, or a field of a field struct (&Config::tls, ...).
+template <auto... Path, typename C>
+constexpr auto& member(C& c) {
+  return (c.*....*Path);
+}
+
+// An integer option stored in Config's `Field` (or its `Sub` member), limited to [Lo, Hi] as
+// Redis limits it.
+template <auto Field, int64_t Lo, int64_t Hi, auto... Sub>
 constexpr OptionSpec int_option(std::string_view name) {
-  return {name, true, [](const Config& c) { return std::to_string(c.*Field); },
+  return {name, true, [](const Config& c) { return std::to_string(member<Field, Sub...>(c)); },
           [](Config& c, std::span<const std::string> v) {
-            return set_int<int64_t>(v, c.*Field, Lo, Hi);
+            return set_int<int64_t>(v, member<Field, Sub...>(c), Lo, Hi);
           }};
 }
+
+// A TCP port (0-65535) stored in Config's `Field`.
+template <auto Field>
+constexpr OptionSpec port_option(std::string_view name, bool mutable_at_runtime) {
+  return {name, mutable_at_runtime, [](const Config& c) { return std::to_string(c.*Field); },
+          [](Config& c, std::span<const std::string> v) {
+            return set_int<uint16_t>(v, c.*Field, 0, 65535);
+          }};
+}
+
+template <auto... Path>
+constexpr OptionSpec string_option(std::string_view name) {
+  return {name, true, [](const Config& c) { return member<Path...>(c); },
+          [](Config& c, std::span<const std::string> v) {
+            if (auto err = one_value(v); !err.empty()) return err;
+            member<Path...>(c) = v[0];
+            return std::string();
+          }};
+}
+
+template <auto... Path>
+constexpr OptionSpec bool_option(std::string_view name) {
+  return {
+      name, true, [](const Config& c) { return std::string(member<Path...>(c) ? "yes" : "no"); },
+      [](Config& c, std::span<const std::string> v) { return set_bool(v, member<Path...>(c)); }};
+}
+
+constexpr std::array<std::pair<std::string_view, net::TlsClientAuth>, 3> kClientAuth = {{
+    {"no", net::TlsClientAuth::kNo},
+    {"yes", net::TlsClientAuth::kYes},
+    {"optional", net::TlsClientAuth::kOptional},
+}};
+
+std::string get_client_auth(const Config& c) {
+  for (auto [name, value] : kClientAuth) {
+    if (value == c.tls.auth_clients) return std::string(name);
+  }
+  return "";
+}
+
+std::string set_client_auth(Config& c, std::span<const std::string> v) {
+  if (auto err = one_value(v); !err.empty()) return err;
+  for (auto [name, value] : kClientAuth) {
+    if (equals_nocase(name, v[0])) {
+      c.tls.auth_clients = value;
+      return "";
+    }
+  }
+  return "argument(s) must be one of the following: no, yes, optional";
+}
+
+using net::TlsOptions;
 
 constexpr int64_t kLongMax = INT64_MAX;
 constexpr int64_t kIntMax = INT32_MAX;
 
-const std::array<OptionSpec, 44> kOptions = {{
+const std::array<OptionSpec, 59> kOptions = {{
     int_option<&Config::hash_max_listpack_entries, 0, kLongMax>("hash-max-listpack-entries"),
     int_option<&Config::hash_max_listpack_entries, 0, kLongMax>("hash-max-ziplist-entries"),
     int_option<&Config::hash_max_listpack_value, 0, kLongMax>("hash-max-listpack-value"),
@@ -208,14 +267,24 @@ const std::array<OptionSpec, 44> kOptions = {{
        return std::string();
      }},
 
-    {"port", true, [](const Config& c) { return std::to_string(c.port); },
-     [](Config& c, std::span<const std::string> v) {
-       return set_int<uint16_t>(v, c.port, 0, 65535);
-     }},
-    {"http-port", false, [](const Config& c) { return std::to_string(c.http_port); },
-     [](Config& c, std::span<const std::string> v) {
-       return set_int<uint16_t>(v, c.http_port, 0, 65535);
-     }},
+    port_option<&Config::port>("port", true),
+    port_option<&Config::http_port>("http-port", false),
+    port_option<&Config::tls_port>("tls-port", true),
+    port_option<&Config::http_tls_port>("http-tls-port", false),
+    string_option<&Config::tls, &TlsOptions::cert_file>("tls-cert-file"),
+    string_option<&Config::tls, &TlsOptions::key_file>("tls-key-file"),
+    string_option<&Config::tls, &TlsOptions::key_file_pass>("tls-key-file-pass"),
+    string_option<&Config::tls, &TlsOptions::ca_cert_file>("tls-ca-cert-file"),
+    string_option<&Config::tls, &TlsOptions::ca_cert_dir>("tls-ca-cert-dir"),
+    {"tls-auth-clients", true, get_client_auth, set_client_auth},
+    string_option<&Config::tls, &TlsOptions::protocols>("tls-protocols"),
+    string_option<&Config::tls, &TlsOptions::ciphers>("tls-ciphers"),
+    string_option<&Config::tls, &TlsOptions::ciphersuites>("tls-ciphersuites"),
+    bool_option<&Config::tls, &TlsOptions::prefer_server_ciphers>("tls-prefer-server-ciphers"),
+    bool_option<&Config::tls, &TlsOptions::session_caching>("tls-session-caching"),
+    int_option<&Config::tls, 0, kIntMax, &TlsOptions::session_cache_size>("tls-session-cache-size"),
+    int_option<&Config::tls, 0, kIntMax, &TlsOptions::session_cache_timeout>(
+        "tls-session-cache-timeout"),
     {"bind", false, [](const Config& c) { return fmt::format("{}", fmt::join(c.bind, " ")); },
      set_bind},
     {"threads", false, [](const Config& c) { return std::to_string(c.threads); },
@@ -296,6 +365,13 @@ const std::array<OptionSpec, 44> kOptions = {{
 }  // namespace
 
 std::span<const OptionSpec> config_options() { return kOptions; }
+
+std::string_view first_changed_option(const Config& a, const Config& b, std::string_view prefix) {
+  for (const OptionSpec& o : kOptions) {
+    if (o.name.starts_with(prefix) && o.get(a) != o.get(b)) return o.name;
+  }
+  return "";
+}
 
 const OptionSpec* find_option(std::string_view name) {
   for (const OptionSpec& o : kOptions) {

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "net/tls.h"
+
 namespace cachet::server {
 
 // One class of `client-output-buffer-limit`: close a client with more than `hard` bytes of output
@@ -24,6 +26,11 @@ enum class ClientClass : uint8_t { kNormal, kReplica, kPubSub };
 struct Config {
   uint16_t port = 6379;
   uint16_t http_port = 0;  // the HTTP/JSON API (cachet-gateway embedded); 0: off
+  // TLS listeners (0: off) for RESP and for the HTTP API; with one set, `port 0` (and `http-port
+  // 0`) turn plain TCP off, as in Redis.
+  uint16_t tls_port = 0;
+  uint16_t http_tls_port = 0;
+  net::TlsOptions tls;  // the tls-* options; one context serves both TLS ports
   std::vector<std::string> bind = {"127.0.0.1"};
   int threads = 0;  // 0: one per core
   std::string requirepass;
@@ -83,6 +90,11 @@ struct OptionSpec {
 };
 
 std::span<const OptionSpec> config_options();
+// Whether any TLS listener is configured (the tls-* options take effect only then, as in Redis).
+inline bool tls_enabled(const Config& c) { return c.tls_port != 0 || c.http_tls_port != 0; }
+// The name of the first option whose value differs between `a` and `b` among those whose names
+// start with `prefix`; "" when none does.
+std::string_view first_changed_option(const Config& a, const Config& b, std::string_view prefix);
 const OptionSpec* find_option(std::string_view name);
 
 // Parses "100", "1k" (1000), "1kb" (1024), "1mb", "1gb"... like redis.conf; false when invalid.

@@ -32,6 +32,36 @@ TEST(Config, CommandLineFlags) {
   EXPECT_EQ(c.bind, (std::vector<std::string>{"127.0.0.1", "::1"}));
 }
 
+TEST(Config, TlsOptionsFromFlagsAndTheirChangedName) {
+  Config c;
+  std::string error;
+  const char* args[] = {"--tls-port",
+                        "6380",
+                        "--tls-cert-file",
+                        "/etc/s.crt",
+                        "--tls-auth-clients",
+                        "OPTIONAL",
+                        "--tls-session-cache-size",
+                        "100",
+                        "--tls-prefer-server-ciphers",
+                        "yes"};
+  ASSERT_TRUE(parse_command_line(args, c, error)) << error;
+  EXPECT_EQ(c.tls_port, 6380);
+  EXPECT_EQ(c.tls.cert_file, "/etc/s.crt");
+  EXPECT_EQ(c.tls.auth_clients, net::TlsClientAuth::kOptional);
+  EXPECT_EQ(c.tls.session_cache_size, 100);
+  EXPECT_TRUE(c.tls.prefer_server_ciphers);
+  EXPECT_TRUE(tls_enabled(c));
+  EXPECT_EQ(find_option("tls-auth-clients")->get(c), "optional");
+  Config changed = c;
+  std::string no = "maybe";
+  EXPECT_EQ(find_option("tls-auth-clients")->set(changed, std::span(&no, 1)),
+            "argument(s) must be one of the following: no, yes, optional");
+  EXPECT_EQ(first_changed_option(c, changed, "tls-"), "");
+  changed.tls.key_file = "/etc/s.key";
+  EXPECT_EQ(first_changed_option(c, changed, "tls-"), "tls-key-file");
+}
+
 TEST(Config, ProtectedModeIsOnByDefaultAndTakesYesOrNo) {
   Config c;
   EXPECT_TRUE(c.protected_mode);

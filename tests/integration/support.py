@@ -173,3 +173,40 @@ class Conn:
 
     def close(self):
         self.sock.close()
+
+
+def _openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def _issue(d, name, ca, serial):
+    """Key and certificate `name` signed by `ca` (valid for 127.0.0.1 and localhost)."""
+    _openssl("req", "-new", "-nodes", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+             "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}", cwd=d)
+    (d / f"{name}.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    _openssl("x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.crt", "-CAkey", f"{ca}.key",
+             "-set_serial", str(serial), "-days", "1", "-extfile", f"{name}.ext",
+             "-out", f"{name}.crt", cwd=d)
+
+
+class Certs:
+    """A CA, another CA, and certificates made by the openssl CLI in directory `d` (a Path):
+    server (serial 1001) and server2 (1002) and client by "ca", stranger by "other-ca"."""
+
+    def __init__(self, d):
+        self.dir = d
+        for ca in ("ca", "other-ca"):
+            _openssl("req", "-x509", "-new", "-nodes", "-newkey", "ec", "-pkeyopt",
+                     "ec_paramgen_curve:prime256v1", "-keyout", f"{ca}.key", "-out", f"{ca}.crt",
+                     "-days", "1", "-subj", f"/CN={ca}", cwd=d)
+        _issue(d, "server", "ca", 1001)
+        _issue(d, "server2", "ca", 1002)
+        _issue(d, "client", "ca", 2001)
+        _issue(d, "stranger", "other-ca", 3001)
+
+    def __getitem__(self, name):
+        return str(self.dir / name)
+
+    def server_args(self, auth="yes"):
+        return ["--tls-cert-file", self["server.crt"], "--tls-key-file", self["server.key"],
+                "--tls-ca-cert-file", self["ca.crt"], "--tls-auth-clients", auth]
