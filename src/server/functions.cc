@@ -33,7 +33,9 @@ struct Registry {
   // By lowercase name: FCALL finds functions case-insensitively, as Redis does.
   std::unordered_map<std::string, FoundFunction> functions;
   size_t bytes = 0;
-  std::atomic<uint64_t> generation{0};
+  std::atomic<uint64_t> generation{0};  // flushes
+  std::atomic<uint64_t> version{0};     // removals
+  std::unordered_map<uint64_t, const Library*> by_id;
   std::atomic<uint64_t> next_id{1};
 };
 
@@ -56,6 +58,7 @@ void link(Registry& r, std::shared_ptr<const Library> library) {
     r.functions[lowercase(f->name)] = FoundFunction{library, f.get()};
   }
   r.bytes += library_bytes(*library);
+  r.by_id.emplace(library->id, library.get());
   r.libraries.emplace(library->name, std::move(library));
 }
 
@@ -63,16 +66,19 @@ void link(Registry& r, std::shared_ptr<const Library> library) {
 void clear(Registry& r) {
   r.libraries.clear();
   r.functions.clear();
+  r.by_id.clear();
   r.bytes = 0;
   r.generation.fetch_add(1, std::memory_order_release);
+  r.version.fetch_add(1, std::memory_order_release);
 }
 
 // Removes a library and its functions (the caller holds r.mutex).
 void unlink(Registry& r, const Library& library) {
   std::erase_if(r.functions, [&](const auto& kv) { return kv.second.library.get() == &library; });
   r.bytes -= library_bytes(library);
+  r.by_id.erase(library.id);
   r.libraries.erase(library.name);
-  r.generation.fetch_add(1, std::memory_order_release);
+  r.version.fetch_add(1, std::memory_order_release);
 }
 
 std::shared_ptr<const Library> find_library(Registry& r, std::string_view name) {
@@ -340,6 +346,14 @@ std::string restore_functions(std::string_view payload, RestorePolicy policy,
 }
 
 uint64_t function_generation() { return registry().generation.load(std::memory_order_acquire); }
+
+uint64_t library_version() { return registry().version.load(std::memory_order_acquire); }
+
+bool library_loaded(uint64_t id) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  return r.by_id.contains(id);
+}
 
 FunctionCounts function_counts() {
   Registry& r = registry();

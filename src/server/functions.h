@@ -5,9 +5,10 @@
 // Libraries are shared by every worker thread; each thread runs them in its own interpreter
 // (scripting.h: evaluate_library, run_function). A library has an id that is never reused: a
 // thread's interpreter knows which libraries it has evaluated by id and evaluates any other on
-// its first FCALL. Removing a library (DELETE, LOAD REPLACE, FLUSH, RESTORE REPLACE|FLUSH) bumps
-// the generation, and each thread rebuilds its function interpreter before its next function,
-// which frees the removed libraries' Lua objects.
+// its first FCALL. Removing a library (DELETE, LOAD REPLACE, RESTORE REPLACE) bumps the version:
+// each thread then drops the removed libraries' functions from its interpreter before its next
+// function (the other libraries keep their Lua state, as in Redis). FLUSH and RESTORE FLUSH bump
+// the generation too: each thread rebuilds its function interpreter, which frees it whole.
 //
 // Thread-safety: every function here may be called from any worker thread; the registry has one
 // mutex, never held while Lua runs.
@@ -83,8 +84,12 @@ enum class RestorePolicy { kAppend, kReplace, kFlush };
 std::string restore_functions(std::string_view payload, RestorePolicy policy,
                               const store::Clock& clock);
 
-// Bumped whenever a library is removed (see above).
+// Bumped by FLUSH and RESTORE FLUSH (see above).
 uint64_t function_generation();
+// Bumped whenever a library is removed (see above).
+uint64_t library_version();
+// Whether the library with this id is loaded.
+bool library_loaded(uint64_t id);
 
 // FUNCTION STATS and INFO memory: the number of libraries and functions, and the bytes the
 // registry holds (used_memory_functions).

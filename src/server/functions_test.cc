@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 
+#include "server/rdb.h"
 #include "server/scripting.h"
 #include "server/test_session.h"
 
@@ -154,6 +155,47 @@ TEST_F(FunctionsTest, OtherThreadsSeeTheSameLibraries) {
     after_replace = run_as(s, {"fcall", "count", "0"});
   }).join();
   EXPECT_EQ(after_replace, "$3\r\nnew\r\n");
+}
+
+// Regression (found by the randomized differential test): replacing one library reset the Lua
+// state of every other library on the thread.
+TEST_F(FunctionsTest, RemovingALibraryKeepsTheOthersState) {
+  ASSERT_EQ(load("counter",
+                 "local n = 0 redis.register_function('count', function() n = n + 1 "
+                 "return n end)"),
+            "$7\r\ncounter\r\n");
+  ASSERT_EQ(load("other", "redis.register_function('o', function() return 1 end)"),
+            "$5\r\nother\r\n");
+  EXPECT_EQ(run({"fcall", "count", "0"}), ":1\r\n");
+  ASSERT_EQ(run({"function", "load", "replace",
+                 "#!lua name=other\nredis.register_function('o', function() return 2 end)"}),
+            "$5\r\nother\r\n");
+  EXPECT_EQ(run({"fcall", "o", "0"}), ":2\r\n");
+  EXPECT_EQ(run({"fcall", "count", "0"}), ":2\r\n");
+  EXPECT_EQ(run({"function", "delete", "other"}), "+OK\r\n");
+  EXPECT_EQ(run({"fcall", "count", "0"}), ":3\r\n");
+  run({"function", "flush"});
+  ASSERT_EQ(load("counter",
+                 "local n = 0 redis.register_function('count', function() n = n + 1 "
+                 "return n end)"),
+            "$7\r\ncounter\r\n");
+  EXPECT_EQ(run({"fcall", "count", "0"}), ":1\r\n");
+}
+
+// Payloads of Redis 7.0-rc1/rc2 carry the name and engine apart from the code.
+TEST_F(FunctionsTest, RestoresTheOldRecordFormat) {
+  std::string payload(1, static_cast<char>(rdb::kOpcodeFunction));
+  rdb::append_string(payload, "old");
+  rdb::append_string(payload, "LUA");
+  rdb::append_length(payload, 1);
+  rdb::append_string(payload, "a description");
+  rdb::append_string(payload, "redis.register_function('old_f', function() return 'old' end)");
+  rdb::append_footer(payload);
+  EXPECT_EQ(run({"function", "restore", payload}), "+OK\r\n");
+  EXPECT_EQ(run({"fcall", "old_f", "0"}), "$3\r\nold\r\n");
+  std::string not_function = std::string(1, '\0');
+  rdb::append_footer(not_function);
+  EXPECT_EQ(run({"function", "restore", not_function}), "-ERR given type is not a function\r\n");
 }
 
 TEST_F(FunctionsTest, DumpRestorePolicies) {

@@ -1335,6 +1335,7 @@ void add_load_environment(lua_State* L) {
 struct Vm {
   lua_State* L = nullptr;
   uint64_t generation = 0;
+  uint64_t version = 0;  // the library_version() a function interpreter last pruned at
   int globals_ref = LUA_NOREF;
   Vm() = default;
   Vm(const Vm&) = delete;
@@ -1366,9 +1367,27 @@ Vm& eval_vm() {
                     false);
 }
 
-// This thread's function interpreter; rebuilt after a library was removed.
+// Drops the function tables of libraries no longer loaded (the garbage collector frees them).
+void prune_libraries(lua_State* L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, kLibrariesKey);
+  for (lua_pushnil(L); lua_next(L, -2); lua_pop(L, 1)) {
+    if (library_loaded(static_cast<uint64_t>(lua_tonumber(L, -2)))) continue;
+    lua_pushvalue(L, -2);
+    lua_pushnil(L);
+    lua_rawset(L, -5);  // clearing a field during the traversal is allowed
+  }
+  lua_pop(L, 1);
+}
+
+// This thread's function interpreter: rebuilt after FUNCTION FLUSH, pruned after a removal.
 Vm& function_vm() {
-  return current_vm(t_function_vm, function_generation(), g_function_vm_bytes, true);
+  uint64_t version = library_version();  // read first: a later removal prunes again
+  Vm& vm = current_vm(t_function_vm, function_generation(), g_function_vm_bytes, true);
+  if (vm.version != version) {
+    prune_libraries(vm.L);
+    vm.version = version;
+  }
+  return vm;
 }
 
 // The text of the error a failed library run left on top of the stack.
