@@ -11,6 +11,7 @@
 #include "server/rdb.h"
 #include "server/scripting.h"
 #include "server/test_session.h"
+#include "store/store.h"
 
 namespace cachet::server {
 namespace {
@@ -131,6 +132,39 @@ TEST_F(FunctionsTest, FcallRoAndNoWritesFlag) {
   EXPECT_EQ(run({"fcall", "ro", "2", "k"}),
             "-ERR Number of keys can't be greater than number of args\r\n");
   EXPECT_EQ(run({"fcall", "ro", "-1"}), "-ERR Number of keys can't be negative\r\n");
+}
+
+TEST_F(FunctionsTest, FcallLocksOnlyItsDeclaredKeysShard) {
+  std::string a = "k0", b = "k1";
+  for (int i = 2; store::shard_of(store::hash_key(a)) == store::shard_of(store::hash_key(b)); ++i) {
+    b = "k" + std::to_string(i);
+  }
+  ASSERT_EQ(load("b",
+                 "redis.register_function('hold', function(keys) redis.call('get', keys[1]) "
+                 "while true do end end)"),
+            "$1\r\nb\r\n");
+  run({"config", "set", "busy-reply-threshold", "100"});
+  std::string reply;
+  std::thread caller([&] {
+    Session s;
+    s.authenticated = true;
+    reply = run_as(s, {"fcall", "hold", "1", a});
+  });
+  ASSERT_TRUE(wait_busy());
+  { auto lock = instance_.store().lock(0, store::hash_key(b)); }  // b's shard stays free
+  EXPECT_EQ(run({"function", "kill"}), "+OK\r\n");
+  caller.join();
+  EXPECT_NE(reply.find("Script killed by user"), std::string::npos) << reply;
+}
+
+TEST_F(FunctionsTest, AnUndeclaredKeyBeforeAWriteRerunsUnderTheFullLock) {
+  run({"rpush", "l", "3", "1", "2"});
+  ASSERT_EQ(load("s",
+                 "redis.register_function('sorter', function(keys) "
+                 "redis.call('llen', keys[1]) return redis.call('sort', keys[1]) end)"),
+            "$1\r\ns\r\n");
+  EXPECT_EQ(run({"fcall", "sorter", "1", "l"}), "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n");
+  EXPECT_TRUE(find_function("sorter").function->needs_full_lock.load());
 }
 
 TEST_F(FunctionsTest, OtherThreadsSeeTheSameLibraries) {

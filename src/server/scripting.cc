@@ -1,5 +1,6 @@
-// Lua scripting: script cache, per-thread sandboxed interpreters, redis.* API, RESP <-> Lua
-// conversions and the busy-script registry. The locking rule is in scripting.h.
+// Lua scripting: script cache, per-thread sandboxed interpreters (EVAL and functions), redis.*
+// API, library loading (redis.register_function), RESP <-> Lua conversions and the busy-script
+// registry. The locking rule is in scripting.h, the library registry in functions.h.
 #include "server/scripting.h"
 
 #include <fmt/format.h>
