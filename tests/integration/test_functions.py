@@ -31,6 +31,57 @@ ERRORS = lib("errs", "redis.register_function('boom', function() error('bad') en
                      "redis.register_function('nocmd', function() return redis.call('nosuch') end) "
                      "redis.register_function('ro_write', function() return redis.call('set', 'x', 1) end)")
 
+def crc64(data):
+    """Redis's CRC-64 (Jones polynomial, reflected, initial 0)."""
+    crc = 0
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x95AC9329AC4BC9B5 if crc & 1 else 0)
+    return crc
+
+
+def rdb_string(data):
+    data = data.encode() if isinstance(data, str) else data
+    assert len(data) < 16384
+    size = bytes([len(data)]) if len(data) < 64 else bytes([0x40 | len(data) >> 8, len(data) & 255])
+    return size + data
+
+
+def payload(*records, version=10):
+    """A FUNCTION DUMP payload of raw records, with the footer Redis checks."""
+    body = b"".join(records) + version.to_bytes(2, "little")
+    return body + crc64(body).to_bytes(8, "little")
+
+
+def record(code):
+    return b"\xf5" + rdb_string(code)
+
+
+ONE = "redis.register_function('p1', function() return 'p1' end)"
+# FUNCTION RESTORE of crafted payloads: every way a payload can be wrong.
+RESTORES = [
+    payload(),
+    payload(record(lib("pa", ONE)), version=11),
+    payload(b"\x00" + rdb_string("x")),
+    payload(b"\xf5"),
+    payload(b"\xf5\x10abc"),
+    payload(record("no metadata")),
+    payload(record(lib("bad-name", ONE))),
+    payload(record(lib("pb", "return 1"))),
+    payload(record(lib("pb", "return ("))),
+    payload(record(lib("pb", "string.len('x')"))),
+    payload(record(lib("pc", ONE)), record(lib("pc", ONE))),
+    payload(record(lib("pc", ONE)), record(lib("pd", ONE))),
+    payload(record(lib("reader", ONE))),
+    payload(record(lib("pe", "redis.register_function('setter', function() end)"))),
+    payload(b"\xf6" + rdb_string("pold") + rdb_string("LUA") + b"\x01" + rdb_string("desc") +
+            rdb_string("redis.register_function('pold', function() return 'old' end)")),
+    payload(b"\xf6" + rdb_string("pold2")),
+    payload(b"\xf5\xc0\x07"),  # an integer-encoded string: no metadata
+    payload(record(lib("pf", ONE.replace("p1", "pf")))) + b"x",  # bytes after the footer
+]
+
 # (command, ...) sent in order to both servers; every reply must be the same bytes.
 CASES = [
     ("FUNCTION", "FLUSH"),
@@ -135,6 +186,16 @@ CASES = [
     ("FUNCTION", "LIST", "LIBRARYNAME", "a", "LIBRARYNAME", "b"),
     ("FUNCTION", "STATS"),
     ("FUNCTION", "STATS", "x"),
+    *[("FUNCTION", "RESTORE", p) for p in RESTORES],
+    ("FCALL", "pold", "0"),
+    ("FUNCTION", "RESTORE", RESTORES[-1], "FLUSH"),
+    ("FUNCTION", "RESTORE", payload(record(lib("pg", ONE.replace("p1", "pg")))), "REPLACE"),
+    ("FCALL", "pg", "0"),
+    ("FUNCTION", "LIST", "LIBRARYNAME", "pg"),
+    ("FUNCTION", "DELETE", "pg"),
+    ("FUNCTION", "LOAD", READER),
+    ("FUNCTION", "LOAD", WRITER),
+    ("FUNCTION", "LOAD", ERRORS),
     ("FUNCTION", "DELETE", "nope"),
     ("FUNCTION", "DELETE", "errs"),
     ("FCALL", "boom", "0"),
@@ -171,7 +232,11 @@ def replies():
         assert cachet.stop() == 0
 
 
-@pytest.mark.parametrize("index", range(len(CASES)), ids=[" ".join(c)[:60] for c in CASES])
+def case_id(command):
+    return " ".join(a if isinstance(a, str) else repr(a) for a in command)[:60]
+
+
+@pytest.mark.parametrize("index", range(len(CASES)), ids=[case_id(c) for c in CASES])
 def test_same_reply_as_redis(replies, index):
     command, expected, actual = replies[index]
     assert actual == expected, f"{command}: redis {expected!r}, cachet {actual!r}"
