@@ -418,3 +418,26 @@ def test_function_kill_refuses_a_busy_eval(srv):
     assert other.call("FUNCTION", "STATS") == busy_eval
     assert other.call("SCRIPT", "KILL") == b"+OK\r\n"
     assert runner.reply().startswith(b"-ERR Script killed by user with SCRIPT KILL...")
+
+
+RESP3_CASES = [
+    ("FUNCTION", "LOAD", READER),
+    ("FUNCTION", "LOAD", lib("r3", "redis.register_function('r3', function() redis.setresp(3) "
+                                   "return redis.call('hgetall', 'h') end)")),
+    ("HSET", "h", "f", "v"),
+    ("FCALL", "r3", "0"),
+    ("FUNCTION", "LIST", "LIBRARYNAME", "reader", "WITHCODE"),
+    ("FUNCTION", "STATS"),
+    ("FCALL_RO", "getter", "1", "missing"),
+]
+
+
+def test_resp3_replies_as_redis():
+    """FUNCTION LIST's maps and flag sets, FUNCTION STATS's null, a function's RESP3 reply."""
+    with Redis() as redis_server, Cachet() as cachet:
+        ours, theirs = Conn(cachet.port), Conn(redis_server.port)
+        for conn in (ours, theirs):
+            assert conn.call("HELLO", "3").startswith(b"%")
+        for command in RESP3_CASES:
+            assert ours.call(*command) == theirs.call(*command), command
+        assert cachet.stop() == 0
