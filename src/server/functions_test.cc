@@ -5,8 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "server/rdb.h"
 #include "server/scripting.h"
@@ -230,6 +232,50 @@ TEST_F(FunctionsTest, RestoresTheOldRecordFormat) {
   std::string not_function = std::string(1, '\0');
   rdb::append_footer(not_function);
   EXPECT_EQ(run({"function", "restore", not_function}), "-ERR given type is not a function\r\n");
+}
+
+// Clients on four threads replace, delete, restore and call the same libraries at once: every
+// reply is one a serial order could give, and nothing crashes (run under ASan in CI).
+TEST_F(FunctionsTest, ConcurrentLoadsDeletesAndCalls) {
+  auto code = [](int version) {
+    return "#!lua name=shared\nredis.register_function('v', function() return " +
+           std::to_string(version) + " end)";
+  };
+  ASSERT_EQ(run({"function", "load", code(0)}), "$6\r\nshared\r\n");
+  std::string dump = bulk_of(run({"function", "dump"}));
+  std::vector<std::thread> threads;
+  std::atomic<int> bad{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      Session s;
+      s.authenticated = true;
+      for (int i = 0; i < 300; ++i) {
+        std::string reply;
+        switch ((i + t) % 4) {
+          case 0:
+            reply = run_as(s, {"function", "load", "replace", code(i % 10)});
+            if (reply != "$6\r\nshared\r\n") ++bad;
+            break;
+          case 1:
+            reply = run_as(s, {"function", "delete", "shared"});
+            if (reply != "+OK\r\n" && reply != "-ERR Library not found\r\n") ++bad;
+            break;
+          case 2:
+            reply = run_as(s, {"function", "restore", dump, "replace"});
+            if (reply != "+OK\r\n") ++bad;
+            break;
+          default:
+            reply = run_as(s, {"fcall", "v", "0"});
+            if (!(reply.size() == 4 && reply[0] == ':') && reply != "-ERR Function not found\r\n") {
+              ++bad;
+            }
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_LE(function_counts().libraries, 1u);
 }
 
 TEST_F(FunctionsTest, DumpRestorePolicies) {
