@@ -175,6 +175,7 @@ void cmd_function_flush(Context& ctx) {
     return ctx.out.error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
   }
   flush_functions();
+  release_stale_function_interpreter();
   ctx.out.ok();
 }
 
@@ -285,6 +286,7 @@ void cmd_function_restore(Context& ctx) {
   }
   std::string error = restore_functions(ctx.args[2], policy, ctx.instance.clock());
   if (!error.empty()) return ctx.out.error(error);
+  release_stale_function_interpreter();
   ctx.out.ok();
 }
 

@@ -1657,6 +1657,10 @@ void forget_library(uint64_t library_id) {
   lua_pop(L, 1);
 }
 
+void release_stale_function_interpreter() {
+  if (t_function_vm.generation != function_generation()) t_function_vm.close();
+}
+
 void run_function(Context& ctx, const FoundFunction& found, std::span<const std::string_view> keys,
                   std::span<const std::string_view> argv, bool read_only) {
   const FunctionInfo& f = *found.function;

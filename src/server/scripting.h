@@ -111,6 +111,9 @@ struct LibraryEval {
 LibraryEval evaluate_library(uint64_t library_id, std::string_view body, const store::Clock& clock);
 // Drops what evaluate_library kept for a library that was not added to the registry.
 void forget_library(uint64_t library_id);
+// Frees this thread's function interpreter at once if a FUNCTION FLUSH made it stale (other
+// threads free theirs before their next function).
+void release_stale_function_interpreter();
 
 // FCALL / FCALL_RO: runs a library function (evaluating its library on this thread first if
 // needed) with the atomicity and locking of EVAL, and writes its reply to ctx.out.

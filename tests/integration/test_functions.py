@@ -377,7 +377,10 @@ def test_info_memory_function_fields(srv):
     assert loaded["number_of_functions"] == 4 and loaded["number_of_libraries"] == 3
     assert loaded["used_memory_functions"] > empty["used_memory_functions"]
     r.function_flush()
-    assert info_memory(r)["used_memory_functions"] == empty["used_memory_functions"]
+    flushed = info_memory(r)
+    assert flushed["used_memory_functions"] == empty["used_memory_functions"]
+    if srv.kind == "cachet":  # frees the flushing thread's interpreter; Redis keeps its Lua heap
+        assert flushed["used_memory_vm_functions"] < loaded["used_memory_vm_functions"]
 
 
 def wait_for_busy(conn):
