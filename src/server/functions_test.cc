@@ -26,6 +26,15 @@ class FunctionsTest : public CommandsTest {
     return run({"function", "load", "#!lua name=" + name + "\n" + body});
   }
 
+  // Runs `words` for another client on a thread of its own (as a connection on another worker).
+  std::thread run_elsewhere(std::vector<std::string> words, std::string& reply) {
+    return std::thread([this, words = std::move(words), &reply] {
+      Session s;
+      s.authenticated = true;
+      reply = run_as(s, words);
+    });
+  }
+
   bool wait_busy() {
     for (int i = 0; i < 10'000'000 && !scripts_busy(); ++i) {
       clock_.advance(std::chrono::milliseconds(10));
@@ -147,11 +156,7 @@ TEST_F(FunctionsTest, FcallLocksOnlyItsDeclaredKeysShard) {
             "$1\r\nb\r\n");
   run({"config", "set", "busy-reply-threshold", "100"});
   std::string reply;
-  std::thread caller([&] {
-    Session s;
-    s.authenticated = true;
-    reply = run_as(s, {"fcall", "hold", "1", a});
-  });
+  std::thread caller = run_elsewhere({"fcall", "hold", "1", a}, reply);
   ASSERT_TRUE(wait_busy());
   { auto lock = instance_.store().lock(0, store::hash_key(b)); }  // b's shard stays free
   EXPECT_EQ(run({"function", "kill"}), "+OK\r\n");
@@ -176,20 +181,12 @@ TEST_F(FunctionsTest, OtherThreadsSeeTheSameLibraries) {
             "$1\r\nl\r\n");
   EXPECT_EQ(run({"fcall", "count", "0"}), ":1\r\n");
   std::string first, after_replace;
-  std::thread([&] {
-    Session s;
-    s.authenticated = true;
-    first = run_as(s, {"fcall", "count", "0"});  // its own interpreter: a fresh counter
-  }).join();
+  run_elsewhere({"fcall", "count", "0"}, first).join();  // its own interpreter: a fresh counter
   EXPECT_EQ(first, ":1\r\n");
   ASSERT_EQ(run({"function", "load", "replace",
                  "#!lua name=l\nredis.register_function('count', function() return 'new' end)"}),
             "$1\r\nl\r\n");
-  std::thread([&] {
-    Session s;
-    s.authenticated = true;
-    after_replace = run_as(s, {"fcall", "count", "0"});
-  }).join();
+  run_elsewhere({"fcall", "count", "0"}, after_replace).join();
   EXPECT_EQ(after_replace, "$3\r\nnew\r\n");
 }
 
@@ -322,11 +319,7 @@ TEST_F(FunctionsTest, FunctionKillStopsABusyFunction) {
             "$1\r\nb\r\n");
   run({"config", "set", "busy-reply-threshold", "100"});
   std::string reply;
-  std::thread caller([&] {
-    Session s;
-    s.authenticated = true;
-    reply = run_as(s, {"fcall", "spin", "0"});
-  });
+  std::thread caller = run_elsewhere({"fcall", "spin", "0"}, reply);
   ASSERT_TRUE(wait_busy());
   EXPECT_EQ(run({"get", "x"}),
             "-BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN "
