@@ -263,16 +263,21 @@ void cmd_time(Context& ctx) {
 }
 
 void cmd_shutdown(Context& ctx) {
-  bool abort = false;
+  bool abort = false, nosave = false;
   for (std::string_view a : ctx.args.subspan(1)) {
     if (iequals(a, "abort")) {
       abort = true;
-    } else if (!iequals(a, "nosave") && !iequals(a, "save") && !iequals(a, "now") &&
-               !iequals(a, "force")) {
+    } else if (iequals(a, "nosave")) {
+      nosave = true;
+    } else if (!iequals(a, "save") && !iequals(a, "now") && !iequals(a, "force")) {
       return reply_syntax_error(ctx);
     }
   }
   if (abort) return ctx.out.error("ERR No shutdown in progress.");
+  // While a script is busy only SHUTDOWN NOSAVE goes ahead (Redis's check).
+  if (!nosave && scripts_busy()) {
+    return ctx.out.error(busy_script_is_eval() ? kBusyEvalError : kBusyFunctionError);
+  }
   // Like Redis, a successful SHUTDOWN sends no reply: the connection just closes.
   ctx.session.close_after_reply = true;
   ctx.instance.request_shutdown();

@@ -450,3 +450,24 @@ def test_resp3_replies_as_redis():
         for command in RESP3_CASES:
             assert ours.call(*command) == theirs.call(*command), command
         assert cachet.stop() == 0
+
+
+@pytest.mark.parametrize("kind", ["redis", "cachet"])
+def test_shutdown_nosave_stops_a_server_with_an_unkillable_function(kind):
+    """The way out UNKILLABLE names: SHUTDOWN is refused while a function that wrote is busy,
+    SHUTDOWN NOSAVE ends the server (cachet used to wait forever for the busy worker)."""
+    with (Redis() if kind == "redis" else Cachet("--threads", "2")) as server:
+        r = client(server)
+        r.function_load(lib("w", "redis.register_function('wspin', function(keys) "
+                                 "redis.call('set', keys[1], 1) while true do end end)"))
+        assert r.config_set("busy-reply-threshold", 10)
+        runner, other = Conn(server.port), Conn(server.port)
+        runner.send(b"*4\r\n$5\r\nFCALL\r\n$5\r\nwspin\r\n$1\r\n1\r\n$1\r\nk\r\n")
+        busy = b"-BUSY Redis is busy running a script. You can only call FUNCTION KILL or " \
+               b"SHUTDOWN NOSAVE.\r\n"
+        assert wait_for_busy(other) == busy
+        assert other.call("FUNCTION", "KILL").startswith(b"-UNKILLABLE Sorry the script already")
+        assert other.call("SHUTDOWN") == busy
+        other.send(b"*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n")
+        assert other.read_until_closed() == b""
+        assert server.proc.wait(timeout=30) == 0
