@@ -471,3 +471,21 @@ def test_shutdown_nosave_stops_a_server_with_an_unkillable_function(kind):
         other.send(b"*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n")
         assert other.read_until_closed() == b""
         assert server.proc.wait(timeout=30) == 0
+
+
+def test_client_pause_write_lets_no_writes_functions_through(srv):
+    """Redis drops FCALL's may-replicate flag for a no-writes function: CLIENT PAUSE WRITE holds
+    only FCALL of functions that may write (and of unknown ones)."""
+    r = client(srv)
+    r.function_flush()
+    r.function_load(lib("p", "redis.register_function{function_name='pr', flags={'no-writes'}, "
+                             "callback=function() return 1 end} "
+                             "redis.register_function('pw', function(k) return redis.call('set', k[1], 1) end)"))
+    admin, c = Conn(srv.port), Conn(srv.port)
+    assert admin.call("CLIENT", "PAUSE", "100000", "WRITE") == b"+OK\r\n"
+    assert c.call("FCALL", "pr", "0") == b":1\r\n"  # a paused client would time out here
+    assert c.call("FCALL_RO", "pr", "0") == b":1\r\n"
+    c.send(b"*4\r\n$5\r\nFCALL\r\n$2\r\npw\r\n$1\r\n1\r\n$1\r\nk\r\n")
+    assert admin.call("EXISTS", "k") == b":0\r\n"
+    assert admin.call("CLIENT", "UNPAUSE") == b"+OK\r\n"
+    assert c.reply() == b"+OK\r\n"
