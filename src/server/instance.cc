@@ -322,7 +322,8 @@ void Instance::dispatch(Session& session, std::span<const std::string_view> args
   if (!rejection && scripts_busy()) rejection = busy_rejection(*spec, parent);
   // Eviction is its own step: a write that may grow memory first makes room for itself.
   std::optional<uint64_t> evict_after;
-  if (!rejection && (spec->flags & kDenyOom) && !session.in_multi) {
+  if (!rejection && !session.in_multi &&
+      ((spec->flags & kDenyOom) || (over_maxmemory() && script_denies_oom(*spec, args)))) {
     bool admitted;
     evict_after = make_room(session, *spec, args, admitted);
     if (!admitted) {

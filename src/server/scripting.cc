@@ -1657,6 +1657,22 @@ void forget_library(uint64_t library_id) {
   lua_pop(L, 1);
 }
 
+bool script_denies_oom(const CommandSpec& spec, std::span<const std::string_view> args) {
+  if (args.size() < 2) return false;
+  std::string_view name = spec.name;
+  uint32_t flags = 0;
+  if (name == "fcall" || name == "fcall_ro") {
+    const FunctionInfo* f = find_function(args[1]).function;
+    flags = f ? f->flags : 0;
+  } else if (name == "evalsha" || name == "evalsha_ro") {
+    auto script = find_script(args[1]);
+    flags = script ? script->flags : 0;
+  } else if ((name == "eval" || name == "eval_ro") && !parse_shebang(args[1], flags).empty()) {
+    flags = 0;  // a malformed shebang: the command replies with the error
+  }
+  return (flags & kScriptShebang) && !(flags & (kScriptAllowOom | kScriptNoWrites));
+}
+
 void release_stale_function_interpreter() {
   if (t_function_vm.generation != function_generation()) t_function_vm.close();
 }

@@ -120,6 +120,11 @@ void release_stale_function_interpreter();
 void run_function(Context& ctx, const FoundFunction& found, std::span<const std::string_view> keys,
                   std::span<const std::string_view> argv, bool read_only);
 
+// Whether this EVAL / EVALSHA / FCALL invocation (or its _RO form) is refused over maxmemory:
+// Redis derives the command's deny-oom flag from the script's declared flags (a shebang or a
+// function without allow-oom or no-writes). A script without a shebang is not refused here.
+bool script_denies_oom(const CommandSpec& spec, std::span<const std::string_view> args);
+
 // SCRIPT KILL (functions false) / FUNCTION KILL (true): stops every busy script of that kind
 // that has not written. kOtherKind: only scripts of the other kind are busy (Redis's BUSY text).
 enum class KillResult { kNotBusy, kUnkillable, kKilled, kOtherKind };

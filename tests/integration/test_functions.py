@@ -489,3 +489,31 @@ def test_client_pause_write_lets_no_writes_functions_through(srv):
     assert admin.call("EXISTS", "k") == b":0\r\n"
     assert admin.call("CLIENT", "UNPAUSE") == b"+OK\r\n"
     assert c.reply() == b"+OK\r\n"
+
+
+def test_over_maxmemory_the_script_flags_decide(srv):
+    """Redis derives deny-oom from a function's (or a shebang script's) flags: refused unless it
+    declares allow-oom or no-writes, FCALL_RO included; unknown functions still say not found."""
+    r = client(srv)
+    r.function_flush()
+    r.function_load(lib("o", "redis.register_function('ow', function() return redis.call('set', 'x', '1') end) "
+                             "redis.register_function{function_name='or', flags={'no-writes'}, callback=function() return 1 end} "
+                             "redis.register_function{function_name='oa', flags={'allow-oom'}, callback=function() return redis.call('set', 'y', '1') end}"))
+    c = Conn(srv.port)
+    assert c.call("CONFIG", "SET", "maxmemory-policy", "noeviction") == b"+OK\r\n"
+    assert c.call("SET", "fill", "x" * 1000) == b"+OK\r\n"
+    assert c.call("CONFIG", "SET", "maxmemory", "1") == b"+OK\r\n"
+    oom = b"-OOM command not allowed when used memory > 'maxmemory'.\r\n"
+    try:
+        assert c.call("FCALL", "ow", "0") == oom
+        assert c.call("FCALL_RO", "ow", "0") == oom
+        assert c.call("FCALL", "or", "0") == b":1\r\n"
+        assert c.call("FCALL_RO", "or", "0") == b":1\r\n"
+        assert c.call("FCALL", "oa", "0") == b"+OK\r\n"
+        assert c.call("FCALL", "nosuch", "0") == b"-ERR Function not found\r\n"
+        assert c.call("EVAL", "#!lua\nreturn 1", "0") == oom
+        assert c.call("EVAL", "#!lua flags=no-writes\nreturn 1", "0") == b":1\r\n"
+        assert c.call("EVAL", "#!lua flags=allow-oom\nreturn 1", "0") == b":1\r\n"
+        assert c.call("EVAL", "return 1", "0") == b":1\r\n"
+    finally:
+        assert c.call("CONFIG", "SET", "maxmemory", "0") == b"+OK\r\n"
