@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 #include "gateway/http_handler.h"
@@ -18,6 +19,7 @@
 #include "server/config.h"
 #include "server/instance.h"
 #include "server/resp_handler.h"
+#include "server/scripting.h"
 #include "store/clock.h"
 
 namespace {
@@ -248,6 +250,13 @@ int main(int argc, char** argv) {
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
+  if (cachet::server::scripts_busy()) {
+    // A busy script never returns its worker thread: exit at once, as Redis does (SHUTDOWN
+    // NOSAVE is how a script that wrote is stopped).
+    log("Received {} while a script is busy: exiting without waiting for it",
+        strsignal(signal_number));
+    std::_Exit(0);
+  }
   log("Received {}, shutting down: finishing replies in flight", strsignal(signal_number));
   net.stop();
   if (http) http->stop();

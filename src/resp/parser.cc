@@ -189,11 +189,13 @@ bool split_inline_args(std::string_view line, std::vector<std::string>& out) {
     while (i < line.size() && is_space(line[i])) ++i;
     if (i == line.size()) return true;
     std::string word;
-    if (line[i] == '"' || line[i] == '\'') {
-      char quote = line[i++];
-      if (!read_quoted(line, i, quote, word)) return false;
-    } else {
-      while (i < line.size() && !is_space(line[i])) word.push_back(line[i++]);
+    while (i < line.size() && !is_space(line[i])) {
+      if (line[i] == '"' || line[i] == '\'') {  // a quote opens even mid-word, as in sdssplitargs
+        char quote = line[i++];
+        if (!read_quoted(line, i, quote, word)) return false;
+        break;
+      }
+      word.push_back(line[i++]);
     }
     out.push_back(std::move(word));
   }

@@ -74,8 +74,8 @@ class Parser {
 };
 
 // Splits an inline command line like redis-server (sdssplitargs): whitespace-separated words,
-// "double quotes" with \n \r \t \b \a \\ \" \xHH escapes, 'single quotes' with \'. Returns false on
-// unbalanced quotes.
+// "double quotes" with \n \r \t \b \a \\ \" \xHH escapes, 'single quotes' with \' (a quote may open
+// mid-word). Returns false on unbalanced quotes or a closing quote not followed by a space.
 [[nodiscard]] bool split_inline_args(std::string_view line, std::vector<std::string>& out);
 
 }  // namespace cachet::resp

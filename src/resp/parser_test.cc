@@ -80,6 +80,10 @@ TEST(Parser, InlineEscapes) {
   EXPECT_FALSE(split_inline_args(R"(a "unterminated)", out));
   out.clear();
   EXPECT_FALSE(split_inline_args(R"("a"b)", out));
+  out.clear();
+  // A quote opens mid-word too, as in sdssplitargs: `name="q"` is the word name=q.
+  ASSERT_TRUE(split_inline_args(R"(name="q x" k'v')", out));
+  EXPECT_EQ(out, (std::vector<std::string>{"name=q x", "kv"}));
 }
 
 struct BadInput {

@@ -65,20 +65,26 @@ std::string info_memory(Instance& in, const Config& c) {
   uint64_t used = store::allocator_allocated_bytes(), rss = rss_bytes();
   uint64_t dataset = static_cast<uint64_t>(std::max<int64_t>(0, in.store().used_bytes()));
   ScriptMemory scripts = script_memory();
+  FunctionCounts functions = function_counts();
+  size_t vm_total = scripts.vm_bytes + scripts.function_vm_bytes;
+  size_t scripts_total = scripts.cache_bytes + functions.bytes;
   return fmt::format(
       "# Memory\r\nused_memory:{}\r\nused_memory_human:{}\r\nused_memory_rss:{}\r\n"
       "used_memory_rss_human:{}\r\nused_memory_dataset:{}\r\nmaxmemory:{}\r\n"
       "maxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_fragmentation_ratio:{:.2f}\r\n"
       "mem_allocator:{}\r\nlazyfree_pending_objects:{}\r\nlazyfreed_objects:{}\r\n"
       "used_memory_lua:{}\r\nused_memory_vm_eval:{}\r\nused_memory_lua_human:{}\r\n"
-      "used_memory_scripts_eval:{}\r\nnumber_of_cached_scripts:{}\r\nused_memory_scripts:{}\r\n"
+      "used_memory_scripts_eval:{}\r\nnumber_of_cached_scripts:{}\r\nnumber_of_functions:{}\r\n"
+      "number_of_libraries:{}\r\nused_memory_vm_functions:{}\r\nused_memory_vm_total:{}\r\n"
+      "used_memory_vm_total_human:{}\r\nused_memory_functions:{}\r\nused_memory_scripts:{}\r\n"
       "used_memory_scripts_human:{}\r\n",
       used, human_bytes(used), rss, human_bytes(rss), dataset, c.maxmemory,
       human_bytes(c.maxmemory), c.maxmemory_policy,
       used ? static_cast<double>(rss) / static_cast<double>(used) : 0.0, store::allocator_name(),
       in.store().lazy_freer().pending(), in.store().lazy_freer().freed(), scripts.vm_bytes,
       scripts.vm_bytes, human_bytes(scripts.vm_bytes), scripts.cache_bytes, scripts.cached_scripts,
-      scripts.cache_bytes, human_bytes(scripts.cache_bytes));
+      functions.functions, functions.libraries, scripts.function_vm_bytes, vm_total,
+      human_bytes(vm_total), functions.bytes, scripts_total, human_bytes(scripts_total));
 }
 
 std::string info_persistence(Instance&, const Config&) {
@@ -260,16 +266,21 @@ void cmd_time(Context& ctx) {
 }
 
 void cmd_shutdown(Context& ctx) {
-  bool abort = false;
+  bool abort = false, nosave = false;
   for (std::string_view a : ctx.args.subspan(1)) {
     if (iequals(a, "abort")) {
       abort = true;
-    } else if (!iequals(a, "nosave") && !iequals(a, "save") && !iequals(a, "now") &&
-               !iequals(a, "force")) {
+    } else if (iequals(a, "nosave")) {
+      nosave = true;
+    } else if (!iequals(a, "save") && !iequals(a, "now") && !iequals(a, "force")) {
       return reply_syntax_error(ctx);
     }
   }
   if (abort) return ctx.out.error("ERR No shutdown in progress.");
+  // While a script is busy only SHUTDOWN NOSAVE goes ahead (Redis's check).
+  if (!nosave && scripts_busy()) {
+    return ctx.out.error(busy_script_is_eval() ? kBusyEvalError : kBusyFunctionError);
+  }
   // Like Redis, a successful SHUTDOWN sends no reply: the connection just closes.
   ctx.session.close_after_reply = true;
   ctx.instance.request_shutdown();

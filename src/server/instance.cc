@@ -325,21 +325,29 @@ bool Instance::pause_active() const {
          clock_.now_ms() < pause_until_ms_.load();
 }
 
-bool Instance::paused(const CommandSpec* spec, const Session& session) const {
+bool Instance::paused(const CommandSpec* spec, std::span<const std::string_view> args,
+                      const Session& session) const {
   if (!pause_active()) return false;
   if (pause_mode_.load() == 2) return true;
-  // Redis's "may replicate" commands: writes, and those that can write or publish.
-  auto writes = [](const CommandSpec* c) {
-    static constexpr std::string_view kMayReplicate[] = {
-        "publish", "spublish", "pfcount", "eval", "evalsha", "fcall", "eval_ro", "evalsha_ro"};
+  // Redis's "may replicate" commands: writes, and those that can write or publish. FCALL of a
+  // no-writes function is not one (Redis's scriptFlagsToCmdFlags drops the flag).
+  auto writes = [](const CommandSpec* c, std::string_view first_arg) {
+    static constexpr std::string_view kMayReplicate[] = {"publish", "spublish", "pfcount",   "eval",
+                                                         "evalsha", "eval_ro",  "evalsha_ro"};
+    if (c != nullptr && c->name == "fcall") {
+      const FunctionInfo* f = find_function(first_arg).function;
+      return f == nullptr || !(f->flags & kScriptNoWrites);
+    }
     return c != nullptr &&
            ((c->flags & kWrite) || std::find(std::begin(kMayReplicate), std::end(kMayReplicate),
                                              c->name) != std::end(kMayReplicate));
   };
-  if (writes(spec)) return true;
+  if (writes(spec, args.size() > 1 ? args[1] : std::string_view{})) return true;
   if (spec == nullptr || spec->name != "exec") return false;
   return std::any_of(session.queued.begin(), session.queued.end(),
-                     [&](const std::vector<std::string>& q) { return writes(find_command(q[0])); });
+                     [&](const std::vector<std::string>& q) {
+                       return writes(find_command(q[0]), q.size() > 1 ? q[1] : std::string_view{});
+                     });
 }
 
 void Instance::request_shutdown() {
@@ -426,7 +434,8 @@ void Instance::dispatch(Session& session, std::span<const std::string_view> args
   if (!rejection && scripts_busy()) rejection = busy_rejection(*spec, parent);
   // Eviction is its own step: a write that may grow memory first makes room for itself.
   std::optional<uint64_t> evict_after;
-  if (!rejection && (spec->flags & kDenyOom) && !session.in_multi) {
+  if (!rejection && !session.in_multi &&
+      ((spec->flags & kDenyOom) || (over_maxmemory() && script_denies_oom(*spec, args)))) {
     bool admitted;
     evict_after = make_room(session, *spec, args, admitted);
     if (!admitted) {

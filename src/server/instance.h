@@ -148,9 +148,10 @@ class Instance {
   // command wait before they run; a later pause extends it and can only widen it, as in Redis.
   void pause_clients(int64_t until_ms, bool all);
   void unpause_clients();
-  // Whether the command `spec` (null: unknown) of `session` must wait for a CLIENT PAUSE to end.
-  // One relaxed load while nothing is paused.
-  bool paused(const CommandSpec* spec, const Session& session) const;
+  // Whether the command `spec` (null: unknown) with arguments `args` of `session` must wait for
+  // a CLIENT PAUSE to end. One relaxed load while nothing is paused.
+  bool paused(const CommandSpec* spec, std::span<const std::string_view> args,
+              const Session& session) const;
   // Whether any CLIENT PAUSE is in effect.
   bool pause_active() const;
 

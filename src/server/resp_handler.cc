@@ -123,7 +123,8 @@ class RespHandler final : public net::Handler {
       // next command is parsed with, and a blocking command may hold back the ones after it:
       // such commands run at once, after the batch.
       const CommandSpec* spec = find_command(parser_.args()[0]);
-      if (instance_.paused(spec, session_)) {  // CLIENT PAUSE: it stays in the input until then
+      if (instance_.paused(spec, parser_.args(),
+                           session_)) {  // CLIENT PAUSE: it stays in the input until then
         run_batch(out);
         wait_for_unpause(conn);
         break;

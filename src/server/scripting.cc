@@ -1,5 +1,6 @@
-// Lua scripting: script cache, per-thread sandboxed interpreters, redis.* API, RESP <-> Lua
-// conversions and the busy-script registry. The locking rule is in scripting.h.
+// Lua scripting: script cache, per-thread sandboxed interpreters (EVAL and functions), redis.*
+// API, library loading (redis.register_function), RESP <-> Lua conversions and the busy-script
+// registry. The locking rule is in scripting.h, the library registry in functions.h.
 #include "server/scripting.h"
 
 #include <fmt/format.h>
@@ -15,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "server/args.h"
 #include "server/session.h"
 #include "store/store.h"
 
@@ -134,18 +136,12 @@ std::string parse_shebang(std::string_view body, uint32_t& flags) {
       size_t comma = list.find(',');
       std::string_view flag = list.substr(0, comma);
       list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
-      static constexpr std::pair<std::string_view, ScriptFlag> kFlags[] = {
-          {"no-writes", kScriptNoWrites},
-          {"allow-oom", kScriptAllowOom},
-          {"allow-stale", kScriptAllowStale},
-          {"no-cluster", kScriptNoCluster},
-          {"allow-cross-slot-keys", kScriptAllowCrossSlot}};
-      auto it = std::find_if(std::begin(kFlags), std::end(kFlags),
-                             [&](const auto& f) { return f.first == flag; });
-      if (it == std::end(kFlags)) {
+      auto it = std::find_if(std::begin(kScriptFlagNames), std::end(kScriptFlagNames),
+                             [&](const auto& f) { return f.name == flag; });
+      if (it == std::end(kScriptFlagNames)) {
         return fmt::format("ERR Unexpected flag in script shebang: {}", flag);
       }
-      flags |= it->second;
+      flags |= it->flag;
     }
   }
   return "";
@@ -161,9 +157,19 @@ std::string_view lua_code(const CachedScript& s) {
 // ---------------------------------------------------------------------------------------------
 // A running script and the registry of busy ones.
 
+// What a run executes: a cached script (EVAL) or a library's function (FCALL).
+struct Callee {
+  std::string_view name;  // in error texts: the script's sha, or the function's name
+  uint32_t flags;
+  std::atomic<bool>& needs_full_lock;
+  const CachedScript* script;  // EVAL
+  const Library* library;      // FCALL
+};
+
 struct Run {
   Instance& instance;
-  const CachedScript& script;
+  const Callee& callee;
+  std::span<const std::string_view> command;  // the caller's EVAL/FCALL (FUNCTION STATS)
   lua_State* vm;    // the thread's interpreter (redis.call may run in a coroutine of it)
   Session session;  // the script's own client: the caller's db, authenticated, RESP per setresp
   int caller_db;
@@ -179,7 +185,7 @@ struct Run {
   bool busy = false;               // registered in the busy list
   std::atomic<bool> wrote{false};  // ran a write command (read by SCRIPT KILL)
   std::atomic<bool> kill_requested{false};  // set by SCRIPT KILL
-  Session* caller = nullptr;                // the client that ran EVAL: its ACL user applies
+  Session* caller = nullptr;                // the client that ran EVAL/FCALL: its ACL user applies
 };
 
 thread_local Run* t_run = nullptr;  // the script this thread runs, if any
@@ -206,11 +212,14 @@ void unmark_busy(Run& run) {
 // Lua helpers. C functions called from Lua may raise (longjmp): each keeps C++ objects with
 // destructors in a helper that returns before lua_error is called.
 
-std::atomic<int64_t> g_vm_bytes{0};
+std::atomic<int64_t> g_eval_vm_bytes{0};
+std::atomic<int64_t> g_function_vm_bytes{0};
 
-void* counting_alloc(void*, void* p, size_t old_size, size_t new_size) {
-  g_vm_bytes.fetch_add(static_cast<int64_t>(new_size) - static_cast<int64_t>(p ? old_size : 0),
-                       std::memory_order_relaxed);
+// The allocator of every interpreter; `counter` is the byte count of its kind.
+void* counting_alloc(void* counter, void* p, size_t old_size, size_t new_size) {
+  static_cast<std::atomic<int64_t>*>(counter)->fetch_add(
+      static_cast<int64_t>(new_size) - static_cast<int64_t>(p ? old_size : 0),
+      std::memory_order_relaxed);
   if (new_size == 0) {
     std::free(p);
     return nullptr;
@@ -269,22 +278,49 @@ int readonly_error_here(lua_State* L) {
   return lua_error(L);
 }
 
-int global_lookup(lua_State* L) {
+// A library being loaded (FUNCTION LOAD, or its first FCALL on a thread): what
+// redis.register_function collects. Set only while the library's code runs.
+struct LoadContext {
+  std::vector<std::unique_ptr<FunctionInfo>> functions;
+  const store::Clock* clock;
+  int64_t deadline_ms;
+};
+
+thread_local LoadContext* t_load = nullptr;
+
+// Registry keys of a function interpreter: the load-time globals, the function table of the
+// library being loaded, and every evaluated library's function table by library id.
+constexpr const char* kLoadEnvKey = "cachet_load_env";
+constexpr const char* kLoadingKey = "cachet_loading";
+constexpr const char* kLibrariesKey = "cachet_libraries";
+
+// __index of a strict proxy: the field of the table at `table`, or Redis's error.
+int lookup_in(lua_State* L, int table) {
   lua_pushvalue(L, 2);
-  lua_rawget(L, lua_upvalueindex(1));
+  lua_rawget(L, table);
   if (!lua_isnil(L, -1)) return 1;
   return luaL_error(L, "Script attempted to access nonexistent global variable '%s'",
                     lua_tostring(L, 2));
 }
 
+int strict_lookup(lua_State* L) { return lookup_in(L, lua_upvalueindex(1)); }
+
+// The globals' lookup: while a library loads only its load-time environment is visible.
+int global_lookup(lua_State* L) {
+  if (t_load == nullptr) return lookup_in(L, lua_upvalueindex(1));
+  lua_getfield(L, LUA_REGISTRYINDEX, kLoadEnvKey);
+  return lookup_in(L, lua_gettop(L));
+}
+
 // Replaces the table on top of the stack by an empty proxy that reads through to it and refuses
-// writes. For the globals, a missing name is an error (Redis's text).
-void make_proxy(lua_State* L, bool globals) {
+// writes. With a `lookup` (the globals, the load-time redis table) a missing name is an error
+// (Redis's text); `lookup` gets the real table as its upvalue.
+void make_proxy(lua_State* L, lua_CFunction lookup) {
   int real = lua_gettop(L);
   lua_newtable(L);  // proxy
   lua_newtable(L);  // its metatable
   lua_pushvalue(L, real);
-  if (globals) lua_pushcclosure(L, global_lookup, 1);
+  if (lookup != nullptr) lua_pushcclosure(L, lookup, 1);
   lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, readonly_error);
   lua_setfield(L, -2, "__newindex");
@@ -852,7 +888,7 @@ CallOutcome call_command(lua_State* L, Run& run) {
     refusal = "Wrong number of args calling Redis command from script";
   } else if (not_allowed_in_scripts(*spec, parent)) {
     refusal = "This Redis command is not allowed from script";
-  } else if ((spec->flags & kWrite) && (run.read_only || (run.script.flags & kScriptNoWrites))) {
+  } else if ((spec->flags & kWrite) && (run.read_only || (run.callee.flags & kScriptNoWrites))) {
     refusal = "Write commands are not allowed from read-only scripts.";
   } else {
     refusal = acl_refusal(run, *spec, parent, args);
@@ -864,7 +900,7 @@ CallOutcome call_command(lua_State* L, Run& run) {
         run.undeclared = true;
         return CallOutcome::kAbandon;
       }
-      run.script.needs_full_lock.store(true, std::memory_order_relaxed);  // next run succeeds
+      run.callee.needs_full_lock.store(true, std::memory_order_relaxed);  // next run succeeds
       refusal =
           "Script attempted to access a non-declared key or shard after writing (declare every "
           "key it uses in KEYS)";
@@ -1085,6 +1121,21 @@ void wrap_global(lua_State* L, const char* name, lua_CFunction fn) {
   lua_setglobal(L, name);
 }
 
+// The fields the load-time redis table shares with the full one: log levels and version.
+void set_log_and_version(lua_State* L) {
+  set_function(L, "log", redis_log);
+  set_number(L, "LOG_DEBUG", 0);
+  set_number(L, "LOG_VERBOSE", 1);
+  set_number(L, "LOG_NOTICE", 2);
+  set_number(L, "LOG_WARNING", 3);
+  // REDIS_VERSION_NUM is 0x00MMmmpp, as Redis encodes it.
+  int major = 0, minor = 0, patch = 0;
+  std::sscanf(std::string(kRedisVersion).c_str(), "%d.%d.%d", &major, &minor, &patch);
+  set_number(L, "REDIS_VERSION_NUM", (major << 16) | (minor << 8) | patch);
+  push(L, kRedisVersion);
+  lua_setfield(L, -2, "REDIS_VERSION");
+}
+
 void register_redis_api(lua_State* L) {
   lua_newtable(L);
   set_function(L, "call", redis_call);
@@ -1095,25 +1146,15 @@ void register_redis_api(lua_State* L) {
   set_function(L, "set_repl", redis_set_repl);
   set_function(L, "replicate_commands", redis_replicate_commands);
   set_function(L, "setresp", redis_setresp);
-  set_function(L, "log", redis_log);
   set_function(L, "acl_check_cmd", redis_acl_check_cmd);
   set_function(L, "breakpoint", redis_breakpoint);
   set_function(L, "debug", redis_debug);
-  set_number(L, "LOG_DEBUG", 0);
-  set_number(L, "LOG_VERBOSE", 1);
-  set_number(L, "LOG_NOTICE", 2);
-  set_number(L, "LOG_WARNING", 3);
+  set_log_and_version(L);
   set_number(L, "REPL_NONE", 0);
   set_number(L, "REPL_AOF", kReplAof);
   set_number(L, "REPL_SLAVE", kReplReplica);
   set_number(L, "REPL_REPLICA", kReplReplica);
   set_number(L, "REPL_ALL", kReplAof | kReplReplica);
-  // REDIS_VERSION_NUM is 0x00MMmmpp, as Redis encodes it.
-  int major = 0, minor = 0, patch = 0;
-  std::sscanf(std::string(kRedisVersion).c_str(), "%d.%d.%d", &major, &minor, &patch);
-  set_number(L, "REDIS_VERSION_NUM", (major << 16) | (minor << 8) | patch);
-  push(L, kRedisVersion);
-  lua_setfield(L, -2, "REDIS_VERSION");
   lua_setglobal(L, "redis");
 }
 
@@ -1132,30 +1173,30 @@ void protect(lua_State* L, int& globals_ref) {
   lua_pushstring(L, "");
   lua_getmetatable(L, -1);
   lua_getglobal(L, "string");
-  make_proxy(L, false);
+  make_proxy(L, nullptr);
   lua_setfield(L, -2, "__index");
   lua_pushvalue(L, -1);
-  make_proxy(L, false);
+  make_proxy(L, nullptr);
   lua_setfield(L, -2, "__metatable");
   lua_settop(L, 0);
 
   for (const char* lib : {"string", "table", "math", "coroutine", "redis", "cjson", "bit"}) {
     lua_getglobal(L, lib);
-    make_proxy(L, false);
+    make_proxy(L, nullptr);
     lua_setglobal(L, lib);
   }
   lua_pushvalue(L, LUA_GLOBALSINDEX);
   lua_pushvalue(L, -1);
   globals_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-  make_proxy(L, true);
+  make_proxy(L, global_lookup);
   lua_pushvalue(L, -1);
   lua_setfield(L, LUA_GLOBALSINDEX, "_G");
   lua_replace(L, LUA_GLOBALSINDEX);
   lua_settop(L, 0);
 }
 
-lua_State* create_state(int& globals_ref) {
-  lua_State* L = lua_newstate(counting_alloc, nullptr);
+lua_State* create_state(int& globals_ref, std::atomic<int64_t>& bytes) {
+  lua_State* L = lua_newstate(counting_alloc, &bytes);
   open_library(L, "", luaopen_base);
   open_library(L, LUA_TABLIBNAME, luaopen_table);
   open_library(L, LUA_STRLIBNAME, luaopen_string);
@@ -1188,9 +1229,152 @@ lua_State* create_state(int& globals_ref) {
   return L;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Library loading: redis.register_function and the load-time environment.
+
+constexpr int64_t kLoadTimeoutMs = 500;  // Redis's LOAD_TIMEOUT_MS
+
+bool is_flag_named(std::string_view name, ScriptFlag& flag) {
+  for (const ScriptFlagName& f : kScriptFlagNames) {
+    if (iequals(f.name, name)) {
+      flag = f.flag;
+      return true;
+    }
+  }
+  return false;
+}
+
+// Reads register_function's flags table (on top of the stack) into `flags`.
+const char* read_function_flags(lua_State* L, uint32_t& flags) {
+  for (int i = 1;; ++i) {
+    lua_rawgeti(L, -1, i);
+    if (lua_isnil(L, -1)) break;
+    ScriptFlag flag{};
+    bool known = lua_isstring(L, -1) && is_flag_named(to_view(L, -1), flag);
+    lua_pop(L, 1);
+    if (!known) return "unknown flag given";
+    flags |= flag;
+  }
+  lua_pop(L, 1);  // the nil
+  return nullptr;
+}
+
+// The table form: {function_name=, callback=, flags=, description=}, keys case-insensitive.
+// Leaves the callback at stack index 2.
+const char* read_named_registration(lua_State* L, FunctionInfo& info, bool& has_name) {
+  if (!lua_istable(L, 1)) {
+    return "calling redis.register_function with a single argument is only applicable to Lua "
+           "table (representing named arguments).";
+  }
+  lua_settop(L, 2);  // index 2: the callback, once found
+  for (lua_pushnil(L); lua_next(L, 1); lua_pop(L, 1)) {
+    if (lua_type(L, -2) != LUA_TSTRING) {
+      if (!lua_isnumber(L, -2)) {
+        return "named argument key given to redis.register_function is not a string";
+      }
+      return "unknown argument given to redis.register_function";
+    }
+    std::string_view key = to_view(L, -2);
+    if (iequals(key, "function_name")) {
+      if (!lua_isstring(L, -1)) {
+        return "function_name argument given to redis.register_function must be a string";
+      }
+      info.name = std::string(to_view(L, -1));
+      has_name = true;
+    } else if (iequals(key, "description")) {
+      if (!lua_isstring(L, -1)) {
+        return "description argument given to redis.register_function must be a string";
+      }
+      info.description = std::string(to_view(L, -1));
+    } else if (iequals(key, "callback")) {
+      if (!lua_isfunction(L, -1)) {
+        return "callback argument given to redis.register_function must be a function";
+      }
+      lua_pushvalue(L, -1);
+      lua_replace(L, 2);
+    } else if (iequals(key, "flags")) {
+      if (!lua_istable(L, -1)) {
+        return "flags argument to redis.register_function must be a table representing function "
+               "flags";
+      }
+      if (const char* error = read_function_flags(L, info.flags)) return error;
+    } else {
+      return "unknown argument given to redis.register_function";
+    }
+  }
+  if (!has_name) return "redis.register_function must get a function name argument";
+  if (!lua_isfunction(L, 2)) return "redis.register_function must get a callback argument";
+  return nullptr;
+}
+
+// Reads register_function's arguments, checks the name, and adds the function to the library
+// being loaded (its callback to the kLoadingKey table). Returns Redis's error text, or null.
+const char* register_function(lua_State* L, LoadContext& load) {
+  int argc = lua_gettop(L);
+  if (argc < 1 || argc > 2) return "wrong number of arguments to redis.register_function";
+  auto info = std::make_unique<FunctionInfo>();
+  info->flags = kScriptShebang;  // functions never run in EVAL's compatibility mode
+  if (argc == 2) {
+    if (!lua_isstring(L, 1)) return "first argument to redis.register_function must be a string";
+    if (!lua_isfunction(L, 2)) {
+      return "second argument to redis.register_function must be a function";
+    }
+    info->name = std::string(to_view(L, 1));
+  } else {
+    bool has_name = false;
+    if (const char* error = read_named_registration(L, *info, has_name)) return error;
+  }
+  if (!valid_function_name(info->name)) {  // Redis 7.0 gives the library text here
+    return "Library names can only contain letters, numbers, or underscores(_) and must be at "
+           "least one character long";
+  }
+  for (const auto& other : load.functions) {
+    if (other->name == info->name) return "Function already exists in the library";
+  }
+  lua_getfield(L, LUA_REGISTRYINDEX, kLoadingKey);
+  push(L, info->name);
+  lua_pushvalue(L, 2);
+  lua_rawset(L, -3);
+  lua_settop(L, 0);
+  load.functions.push_back(std::move(info));
+  return nullptr;
+}
+
+int redis_register_function(lua_State* L) {
+  if (t_load == nullptr) {
+    return raise_error(L, "redis.register_function can only be called on FUNCTION LOAD command");
+  }
+  const char* error = register_function(L, *t_load);
+  return error != nullptr ? raise_error(L, error) : 0;
+}
+
+void load_hook(lua_State* L, lua_Debug*) {
+  if (t_load == nullptr || t_load->clock->now_ms() < t_load->deadline_ms) return;
+  lua_sethook(L, load_hook, LUA_MASKLINE, 0);  // keep raising at every line
+  raise_error(L, "FUNCTION LOAD timeout");
+}
+
+// Adds what a function interpreter has beyond an EVAL one: the load-time globals (a strict
+// redis table of register_function, log, log levels and version) and the library tables.
+void add_load_environment(lua_State* L) {
+  lua_newtable(L);  // the load-time globals
+  lua_newtable(L);  // their redis table
+  set_function(L, "register_function", redis_register_function);
+  set_log_and_version(L);
+  make_proxy(L, strict_lookup);
+  lua_setfield(L, -2, "redis");
+  lua_setfield(L, LUA_REGISTRYINDEX, kLoadEnvKey);
+  lua_newtable(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, kLibrariesKey);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The per-thread interpreters.
+
 struct Vm {
   lua_State* L = nullptr;
   uint64_t generation = 0;
+  uint64_t version = 0;  // the library_version() a function interpreter last pruned at
   int globals_ref = LUA_NOREF;
   Vm() = default;
   Vm(const Vm&) = delete;
@@ -1202,17 +1386,121 @@ struct Vm {
   }
 };
 
-thread_local Vm t_vm;
+thread_local Vm t_eval_vm;
+thread_local Vm t_function_vm;
 
-// This thread's interpreter, (re)built when missing or older than the last SCRIPT FLUSH.
-Vm& this_vm() {
-  uint64_t generation = cache().generation.load(std::memory_order_acquire);
-  if (t_vm.L != nullptr && t_vm.generation != generation) t_vm.close();
-  if (t_vm.L == nullptr) {
-    t_vm.L = create_state(t_vm.globals_ref);
-    t_vm.generation = generation;
+// `vm`, (re)built when missing or older than `generation`.
+Vm& current_vm(Vm& vm, uint64_t generation, std::atomic<int64_t>& bytes, bool functions) {
+  if (vm.L != nullptr && vm.generation != generation) vm.close();
+  if (vm.L == nullptr) {
+    vm.L = create_state(vm.globals_ref, bytes);
+    if (functions) add_load_environment(vm.L);
+    vm.generation = generation;
   }
-  return t_vm;
+  return vm;
+}
+
+// This thread's EVAL interpreter; rebuilt after SCRIPT FLUSH.
+Vm& eval_vm() {
+  return current_vm(t_eval_vm, cache().generation.load(std::memory_order_acquire), g_eval_vm_bytes,
+                    false);
+}
+
+// Drops the function tables of libraries no longer loaded (the garbage collector frees them).
+void prune_libraries(lua_State* L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, kLibrariesKey);
+  for (lua_pushnil(L); lua_next(L, -2); lua_pop(L, 1)) {
+    if (library_loaded(static_cast<uint64_t>(lua_tonumber(L, -2)))) continue;
+    lua_pushvalue(L, -2);
+    lua_pushnil(L);
+    lua_rawset(L, -5);  // clearing a field during the traversal is allowed
+  }
+  lua_pop(L, 1);
+}
+
+// This thread's function interpreter: rebuilt after FUNCTION FLUSH, pruned after a removal.
+Vm& function_vm() {
+  uint64_t version = library_version();  // read first: a later removal prunes again
+  Vm& vm = current_vm(t_function_vm, function_generation(), g_function_vm_bytes, true);
+  if (vm.version != version) {
+    prune_libraries(vm.L);
+    vm.version = version;
+  }
+  return vm;
+}
+
+// The text of the error a failed library run left on top of the stack.
+std::string load_error_text(lua_State* L) {
+  if (lua_isstring(L, -1)) return fmt::format("ERR {}", to_view(L, -1));
+  if (lua_istable(L, -1)) {
+    lua_getfield(L, -1, "err");
+    std::string text(lua_isstring(L, -1) ? to_view(L, -1) : "ERR unknown error");
+    lua_pop(L, 1);
+    return text;
+  }
+  return "ERR unknown error";
+}
+
+LibraryEval evaluate_in(Vm& vm, uint64_t library_id, std::string_view body,
+                        const store::Clock& clock) {
+  lua_State* L = vm.L;
+  int top = lua_gettop(L);  // left as found
+  LibraryEval result;
+  if (luaL_loadbuffer(L, body.data(), body.size(), "@user_function") != 0) {
+    result.error = fmt::format("ERR Error compiling function: {}", to_view(L, -1));
+    lua_settop(L, top);
+    return result;
+  }
+  lua_newtable(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, kLoadingKey);
+  LoadContext load{
+      .functions = {}, .clock = &clock, .deadline_ms = clock.now_ms() + kLoadTimeoutMs};
+  t_load = &load;
+  lua_sethook(L, load_hook, LUA_MASKCOUNT, kHookInstructions);
+  int rc = lua_pcall(L, 0, 0, 0);
+  lua_sethook(L, nullptr, 0, 0);
+  t_load = nullptr;
+  if (rc != 0) {
+    result.error = "ERR Error registering functions: " + load_error_text(L);
+  } else {
+    lua_getfield(L, LUA_REGISTRYINDEX, kLibrariesKey);
+    lua_getfield(L, LUA_REGISTRYINDEX, kLoadingKey);
+    lua_rawseti(L, -2, static_cast<int>(library_id));
+    result.functions = std::move(load.functions);
+  }
+  lua_pushnil(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, kLoadingKey);
+  lua_settop(L, top);
+  return result;
+}
+
+// Pushes the function `name` of `library`, evaluating the library on this thread first if it
+// has not been; on failure pushes nothing and sets `error`.
+bool push_library_function(Vm& vm, const Library& library, std::string_view name,
+                           const store::Clock& clock, std::string& error) {
+  lua_State* L = vm.L;
+  int top = lua_gettop(L);
+  auto push_table = [&] {
+    lua_getfield(L, LUA_REGISTRYINDEX, kLibrariesKey);
+    lua_rawgeti(L, -1, static_cast<int>(library.id));
+    lua_remove(L, -2);
+    return lua_istable(L, -1);
+  };
+  if (!push_table()) {
+    lua_settop(L, top);
+    // The registry's code evaluated once already; it can still fail here (a load timeout).
+    LibraryEval eval =
+        evaluate_in(vm, library.id, library.code.substr(library.code.find('\n')), clock);
+    if (!eval.error.empty()) {
+      error = eval.error;
+      return false;
+    }
+    push_table();
+  }
+  push(L, name);
+  lua_rawget(L, -2);
+  lua_remove(L, -2);
+  return true;
 }
 
 // Pushes the compiled function of `script` (compiling it on this thread the first time); on a
@@ -1234,14 +1522,18 @@ bool push_function(Vm& vm, const CachedScript& script, std::string& error) {
   return true;
 }
 
-void set_array_global(Vm& vm, const char* name, std::span<const std::string_view> items) {
-  lua_State* L = vm.L;
-  lua_rawgeti(L, LUA_REGISTRYINDEX, vm.globals_ref);
+void push_array(lua_State* L, std::span<const std::string_view> items) {
   lua_createtable(L, static_cast<int>(items.size()), 0);
   for (size_t i = 0; i < items.size(); ++i) {
     push(L, items[i]);
     lua_rawseti(L, -2, static_cast<int>(i + 1));
   }
+}
+
+void set_array_global(Vm& vm, const char* name, std::span<const std::string_view> items) {
+  lua_State* L = vm.L;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, vm.globals_ref);
+  push_array(L, items);
   lua_setfield(L, -2, name);  // the real globals have no metatable: a raw store
   lua_pop(L, 1);
 }
@@ -1249,7 +1541,7 @@ void set_array_global(Vm& vm, const char* name, std::span<const std::string_view
 // Writes the error a failed run left on top of the stack, in Redis 7.0's format.
 void write_error(lua_State* L, const Run& run, resp::Writer& out) {
   if (!lua_istable(L, -1)) {
-    out.error(fmt::format("ERR Error running script {}, {}", run.script.sha,
+    out.error(fmt::format("ERR Error running script {}, {}", run.callee.name,
                           lua_isstring(L, -1) ? to_view(L, -1) : "execution failure"));
     return;
   }
@@ -1258,27 +1550,45 @@ void write_error(lua_State* L, const Run& run, resp::Writer& out) {
   lua_getfield(L, -2, "source");
   lua_getfield(L, -3, "line");
   if (lua_isstring(L, -2) && lua_isstring(L, -1)) {
-    text += fmt::format(" script: {}, on {}:{}.", run.script.sha, to_view(L, -2), to_view(L, -1));
+    text += fmt::format(" script: {}, on {}:{}.", run.callee.name, to_view(L, -2), to_view(L, -1));
   }
   lua_pop(L, 3);
   out.error(text);
 }
 
+// Pushes the Lua function and the arguments of the run: a script gets KEYS and ARGV as
+// globals, a function gets them as its two arguments. Returns the argument count, or -1 (and
+// pushes nothing) with `error` set.
+int push_call(Run& run, Vm& vm, std::span<const std::string_view> argv, std::string& error) {
+  const Callee& callee = run.callee;
+  if (callee.script != nullptr) {
+    set_array_global(vm, "KEYS", run.keys);
+    set_array_global(vm, "ARGV", argv);
+    return push_function(vm, *callee.script, error) ? 0 : -1;
+  }
+  if (!push_library_function(vm, *callee.library, callee.name, run.instance.clock(), error)) {
+    return -1;
+  }
+  push_array(vm.L, run.keys);
+  push_array(vm.L, argv);
+  return 2;
+}
+
 // One attempt; returns false when it was abandoned for the full lock (nothing written).
 bool attempt(Run& run, Vm& vm, resp::Writer& out, std::span<const std::string_view> argv) {
   lua_State* L = vm.L;
-  set_array_global(vm, "KEYS", run.keys);
-  set_array_global(vm, "ARGV", argv);
+  int handler = lua_gettop(L) + 1;
   lua_pushcfunction(L, error_handler);
   std::string error;
-  if (!push_function(vm, run.script, error)) {
-    lua_pop(L, 1);
+  int nargs = push_call(run, vm, argv, error);
+  if (nargs < 0) {
+    lua_settop(L, 0);
     out.error(error);
     return true;
   }
   if (run.busy_after_ms > 0) lua_sethook(L, count_hook, LUA_MASKCOUNT, kHookInstructions);
   t_run = &run;
-  int rc = lua_pcall(L, 0, 1, -2);
+  int rc = lua_pcall(L, nargs, 1, handler);
   t_run = nullptr;
   lua_sethook(L, nullptr, 0, 0);
   unmark_busy(run);
@@ -1296,6 +1606,32 @@ bool attempt(Run& run, Vm& vm, resp::Writer& out, std::span<const std::string_vi
   return true;
 }
 
+// Runs `callee` for the client of `ctx`: the locking rule of scripting.h, rerun once under the
+// full lock when the first attempt is abandoned.
+void run_callee(Context& ctx, Vm& vm, const Callee& callee, std::span<const std::string_view> keys,
+                std::span<const std::string_view> argv, bool read_only) {
+  bool full = keys.empty() || callee.needs_full_lock.load(std::memory_order_relaxed);
+  for (int tries = 0; tries < 2; ++tries, full = true) {
+    Run run{
+        .instance = ctx.instance,
+        .callee = callee,
+        .command = ctx.args,
+        .vm = vm.L,
+        .session = {},
+        .caller_db = ctx.session.db,
+        .keys = keys,
+        .read_only = read_only,
+        .full_lock = full,
+        .start_ms = ctx.instance.clock().now_ms(),
+        .busy_after_ms = ctx.instance.hot().busy_reply_threshold.load(std::memory_order_relaxed)};
+    run.session.db = ctx.session.db;
+    run.session.authenticated = true;
+    run.caller = &ctx.session;
+    if (attempt(run, vm, ctx.out, argv)) return;
+    callee.needs_full_lock.store(true, std::memory_order_relaxed);
+  }
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -1308,7 +1644,7 @@ LoadResult load_script(std::string_view body) {
   script->sha = sha;
   script->body = std::string(body);
   if (std::string err = parse_shebang(body, script->flags); !err.empty()) return {nullptr, err};
-  Vm& vm = this_vm();
+  Vm& vm = eval_vm();
   std::string error;
   if (!push_function(vm, *script, error)) return {nullptr, error};
   lua_pop(vm.L, 1);
@@ -1338,38 +1674,91 @@ void flush_scripts() {
 
 void run_script(Context& ctx, const CachedScript& script, std::span<const std::string_view> keys,
                 std::span<const std::string_view> argv, bool read_only) {
-  Vm& vm = this_vm();
-  bool full = keys.empty() || script.needs_full_lock.load(std::memory_order_relaxed);
-  for (int tries = 0; tries < 2; ++tries, full = true) {
-    Run run{
-        .instance = ctx.instance,
-        .script = script,
-        .vm = vm.L,
-        .session = {},
-        .caller_db = ctx.session.db,
-        .keys = keys,
-        .read_only = read_only,
-        .full_lock = full,
-        .start_ms = ctx.instance.clock().now_ms(),
-        .busy_after_ms = ctx.instance.hot().busy_reply_threshold.load(std::memory_order_relaxed)};
-    run.session.db = ctx.session.db;
-    run.session.authenticated = true;
-    run.caller = &ctx.session;
-    if (attempt(run, vm, ctx.out, argv)) return;
-    script.needs_full_lock.store(true, std::memory_order_relaxed);
-  }
+  Callee callee{.name = script.sha,
+                .flags = script.flags,
+                .needs_full_lock = script.needs_full_lock,
+                .script = &script,
+                .library = nullptr};
+  run_callee(ctx, eval_vm(), callee, keys, argv, read_only);
 }
 
-KillResult kill_busy_scripts() {
+LibraryEval evaluate_library(uint64_t library_id, std::string_view body,
+                             const store::Clock& clock) {
+  return evaluate_in(function_vm(), library_id, body, clock);
+}
+
+void forget_library(uint64_t library_id) {
+  if (t_function_vm.L == nullptr) return;
+  lua_State* L = t_function_vm.L;
+  lua_getfield(L, LUA_REGISTRYINDEX, kLibrariesKey);
+  lua_pushnil(L);
+  lua_rawseti(L, -2, static_cast<int>(library_id));
+  lua_pop(L, 1);
+}
+
+bool script_denies_oom(const CommandSpec& spec, std::span<const std::string_view> args) {
+  if (args.size() < 2) return false;
+  std::string_view name = spec.name;
+  uint32_t flags = 0;
+  if (name == "fcall" || name == "fcall_ro") {
+    const FunctionInfo* f = find_function(args[1]).function;
+    flags = f ? f->flags : 0;
+  } else if (name == "evalsha" || name == "evalsha_ro") {
+    auto script = find_script(args[1]);
+    flags = script ? script->flags : 0;
+  } else if ((name == "eval" || name == "eval_ro") && !parse_shebang(args[1], flags).empty()) {
+    flags = 0;  // a malformed shebang: the command replies with the error
+  }
+  return (flags & kScriptShebang) && !(flags & (kScriptAllowOom | kScriptNoWrites));
+}
+
+void release_stale_function_interpreter() {
+  if (t_function_vm.generation != function_generation()) t_function_vm.close();
+}
+
+void run_function(Context& ctx, const FoundFunction& found, std::span<const std::string_view> keys,
+                  std::span<const std::string_view> argv, bool read_only) {
+  const FunctionInfo& f = *found.function;
+  Callee callee{.name = f.name,
+                .flags = f.flags,
+                .needs_full_lock = f.needs_full_lock,
+                .script = nullptr,
+                .library = found.library.get()};
+  run_callee(ctx, function_vm(), callee, keys, argv, read_only);
+}
+
+KillResult kill_busy_scripts(bool functions) {
   std::lock_guard lock(g_busy_mutex);
   if (g_busy_runs.empty()) return KillResult::kNotBusy;
   size_t killed = 0;
+  bool wrote = false;
   for (Run* run : g_busy_runs) {
-    if (run->wrote.load(std::memory_order_relaxed)) continue;
-    run->kill_requested.store(true, std::memory_order_relaxed);
-    ++killed;
+    if (run->wrote.load(std::memory_order_relaxed)) {
+      wrote = true;
+    } else if ((run->callee.library != nullptr) == functions) {
+      run->kill_requested.store(true, std::memory_order_relaxed);
+      ++killed;
+    }
   }
-  return killed > 0 ? KillResult::kKilled : KillResult::kUnkillable;
+  if (killed > 0) return KillResult::kKilled;
+  return wrote ? KillResult::kUnkillable : KillResult::kOtherKind;
+}
+
+std::optional<RunningFunction> running_function(const store::Clock& clock) {
+  std::lock_guard lock(g_busy_mutex);
+  for (const Run* run : g_busy_runs) {
+    if (run->callee.library == nullptr) continue;
+    RunningFunction r{.name = std::string(run->callee.name),
+                      .command = {run->command.begin(), run->command.end()},
+                      .duration_ms = clock.now_ms() - run->start_ms};
+    return r;
+  }
+  return std::nullopt;
+}
+
+bool busy_script_is_eval() {
+  std::lock_guard lock(g_busy_mutex);
+  return !g_busy_runs.empty() && g_busy_runs.front()->callee.script != nullptr;
 }
 
 std::optional<Rejection> busy_rejection(const CommandSpec& spec, const CommandSpec* parent) {
@@ -1387,16 +1776,18 @@ std::optional<Rejection> busy_rejection(const CommandSpec& spec, const CommandSp
        (name == "function" && (spec.name == "kill" || spec.name == "stats")))) {
     return std::nullopt;
   }
-  return Rejection{"BUSY",
-                   "Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN "
-                   "NOSAVE."};
+  std::string_view text = busy_script_is_eval() ? kBusyEvalError : kBusyFunctionError;
+  size_t space = text.find(' ');
+  return Rejection{text.substr(0, space), std::string(text.substr(space + 1))};
 }
 
 ScriptMemory script_memory() {
   Cache& c = cache();
   std::lock_guard lock(c.mutex);
-  return {static_cast<size_t>(std::max<int64_t>(0, g_vm_bytes.load(std::memory_order_relaxed))),
-          c.bytes, c.scripts.size()};
+  auto bytes = [](const std::atomic<int64_t>& n) {
+    return static_cast<size_t>(std::max<int64_t>(0, n.load(std::memory_order_relaxed)));
+  };
+  return {bytes(g_eval_vm_bytes), bytes(g_function_vm_bytes), c.bytes, c.scripts.size()};
 }
 
 }  // namespace cachet::server

@@ -777,11 +777,64 @@ ACL = weighted([
     (0.3, lambda g: [b"ACL", b"WHOAMI"]),
 ])
 
+# --- FUNCTION / FCALL ----------------------------------------------------------------------------
+# Three library names, each with two versions of different function sets, so LOAD, REPLACE and
+# DELETE meet "already exists" for libraries and functions. The functions read and write the
+# shared key space (WRONGTYPE inside a function is an error reply with its position) and one
+# version of each has a no-writes function for FCALL_RO. FUNCTION LIST is left to
+# test_functions.py: Redis lists libraries and functions in hash order.
+
+FUNCTION_BODIES = {
+    b"fn0": [b"redis.register_function{function_name='f_get', flags={'no-writes'}, "
+             b"callback=function(keys) return redis.call('get', keys[1]) end} "
+             b"redis.register_function('f_set', function(keys, args) "
+             b"return redis.call('set', keys[1], args[1]) end)",
+             b"redis.register_function('f_set', function(keys, args) "
+             b"return redis.call('append', keys[1], args[1]) end)"],
+    b"fn1": [b"redis.register_function('f_incr', function(keys, args) "
+             b"return redis.call('incrby', keys[1], args[1]) end) "
+             b"redis.register_function('f_push', function(keys, args) "
+             b"return redis.call('rpush', keys[1], unpack(args)) end)",
+             b"redis.register_function{function_name='f_type', flags={'no-writes'}, "
+             b"callback=function(keys) local t = {} for i, k in ipairs(keys) do "
+             b"t[i] = redis.call('type', k).ok end return t end}"],
+    b"fn2": [b"local calls = 0 redis.register_function('f_count', function() "
+             b"calls = calls + 1 return calls end) "
+             b"redis.register_function('f_del', function(keys) return redis.call('del', unpack(keys)) end)",
+             b"redis.register_function('f_err', function(keys) return redis.pcall('lpop', keys[1]) end) "
+             b"redis.register_function{function_name='f_get', flags={'no-writes'}, "
+             b"callback=function(keys) return redis.call('strlen', keys[1]) end}"],
+}
+FUNCTION_NAMES = [b"f_get", b"f_set", b"f_incr", b"f_push", b"f_type", b"f_count", b"f_del",
+                  b"f_err", b"F_GET", b"nosuch"]
+
+
+def _function_load(g):
+    name = g.pick(list(FUNCTION_BODIES))
+    code = b"#!lua name=" + name + b"\n" + g.pick(FUNCTION_BODIES[name])
+    return [b"FUNCTION", b"LOAD"] + ([b"REPLACE"] if g.chance(0.5) else []) + [code]
+
+
+def _fcall(g):
+    keys = g.keys(0, 3)
+    numkeys = str(len(keys)).encode() if g.chance(0.92) else g.pick([b"-1", b"x", b"9"])
+    args = [g.pick(INTS) for _ in range(g.r.randint(0, 2))]
+    return [g.pick([b"FCALL", b"FCALL", b"FCALL_RO"]), g.pick(FUNCTION_NAMES), numkeys] + keys + args
+
+
+FUNCTIONS = weighted([
+    (4, _function_load),
+    (1, lambda g: [b"FUNCTION", b"DELETE", g.pick(list(FUNCTION_BODIES) + [b"nolib"])]),
+    (0.3, lambda g: [b"FUNCTION", b"FLUSH"] + g.opts([[b"SYNC"], [b"ASYNC"]], 0.5)),
+    (1, lambda g: [b"FUNCTION", b"STATS"]),
+    (10, _fcall),
+])
+
 FAMILIES = {
     "acl": ACL,
     "strings": STRINGS, "keys": KEYSPACE, "hashes": HASHES, "lists": LISTS, "sets": SETS,
     "bitmaps": BITMAPS, "hyperloglog": HYPERLOGLOG, "object": OBJECT, "zsets": ZSETS, "geo": GEO,
-    "sort": SORT,
+    "sort": SORT, "functions": FUNCTIONS,
 }
 # "multi": MULTI/EXEC blocks of the other families; "resp3": now and then a HELLO 3 (or back to
 # HELLO 2), so that the commands after it are compared in RESP3.

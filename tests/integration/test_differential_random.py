@@ -20,7 +20,8 @@ from support import Cachet, Conn, Redis
 
 # The families CI runs (names from differential_gen.ALL_FAMILIES): all of them.
 DEFAULT_FAMILIES = (
-    "strings,keys,hashes,lists,sets,bitmaps,hyperloglog,object,zsets,geo,sort,acl,multi,resp3")
+    "strings,keys,hashes,lists,sets,bitmaps,hyperloglog,object,zsets,geo,sort,acl,functions,multi,"
+    "resp3")
 
 SEEDS = [int(s) for s in os.environ.get("CACHET_DIFF_SEEDS", "1,2,3,4,5,6,7,8").split(",")]
 COUNT = int(os.environ.get("CACHET_DIFF_COUNT", "2000"))
@@ -70,6 +71,7 @@ def test_random_commands_reply_as_redis_does(servers, seed):
     redis_server, cachet = servers
     theirs, ours = Conn(redis_server.port), Conn(cachet.port)
     assert theirs.call("FLUSHALL") == ours.call("FLUSHALL") == b"+OK\r\n"
+    assert theirs.call("FUNCTION", "FLUSH") == ours.call("FUNCTION", "FLUSH") == b"+OK\r\n"
     steps = generate(seed, COUNT, FAMILIES)
     for index, step in enumerate(steps):
         if step.args[0] in STALE_ERRNO_COMMANDS:
