@@ -107,6 +107,10 @@ def test_unpack_one_and_unpack_limit(pair):
                  "cmsgpack.unpack({})", "cmsgpack.pack()", "cmsgpack.unpack_one('', 0)",
                  "cmsgpack.unpack('')", "cmsgpack.unpack(5)"]:
         same(pair, DESCRIBE + f"return all({call})")
+    for n in ["100", "7990", "8100"]:
+        same(pair, "local t = {} for i = 1, ARGV[1] do t[i] = i end "
+                   "return #cmsgpack.pack(unpack(t))", n)
+        same(pair, "return #{cmsgpack.unpack_limit(string.rep('a', ARGV[1]), ARGV[1])}", n)
     same(pair, "return #{cmsgpack.unpack(string.rep('a', ARGV[1]))}", "7000")
     same(pair, "return #{cmsgpack.unpack(string.rep('a', ARGV[1]))}", "9000")
 
