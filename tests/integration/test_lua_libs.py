@@ -189,3 +189,20 @@ def test_random_struct_formats(pair):
         same(pair, DESCRIBE + f"return all(struct.unpack('{fmt}', ARGV[1]))",
              bytes(rng.randrange(256) for _ in range(rng.randint(0, 40))))
         same(pair, f"return struct.size('{fmt}')")
+
+
+def test_queue_script_style(pair):
+    """As BullMQ's scripts do: options packed by the client, stored, read back and unpacked."""
+    opts = pair[0].call("EVAL", "return cmsgpack.pack({attempts = 3, backoff = {type = 'fixed', "
+                                "delay = 1000}, jobId = 'j1', lifo = false, removeOnComplete = "
+                                "true, tags = {'a', 'b'}, ratio = 0.75})", "0")
+    packed = opts.split(b"\r\n", 1)[1][:-2]
+    body = """
+      redis.call('hset', 'job:1', 'opts', ARGV[1])
+      local o = cmsgpack.unpack(redis.call('hget', 'job:1', 'opts'))
+      return {o.attempts, o.backoff.type, o.backoff.delay, o.jobId, tostring(o.lifo),
+              tostring(o.removeOnComplete), #o.tags, tostring(o.ratio),
+              cmsgpack.pack(o.tags, o.backoff.delay)}
+    """
+    assert same(pair, body, packed).startswith(b"*9\r\n:3\r\n$5\r\nfixed\r\n:1000\r\n")
+    same(pair, "return cmsgpack.unpack(redis.call('get', 'missing'))")
