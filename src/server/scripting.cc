@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "server/args.h"
+#include "server/lua_cmsgpack.h"
+#include "server/lua_struct.h"
 #include "server/session.h"
 #include "store/store.h"
 
@@ -1180,7 +1182,8 @@ void protect(lua_State* L, int& globals_ref) {
   lua_setfield(L, -2, "__metatable");
   lua_settop(L, 0);
 
-  for (const char* lib : {"string", "table", "math", "coroutine", "redis", "cjson", "bit"}) {
+  for (const char* lib :
+       {"string", "table", "math", "coroutine", "redis", "cjson", "bit", "cmsgpack", "struct"}) {
     lua_getglobal(L, lib);
     make_proxy(L, nullptr);
     lua_setglobal(L, lib);
@@ -1203,6 +1206,8 @@ lua_State* create_state(int& globals_ref, std::atomic<int64_t>& bytes) {
   open_library(L, LUA_MATHLIBNAME, luaopen_math);
   open_library(L, "cjson", luaopen_cjson);
   open_library(L, "bit", luaopen_bit);
+  open_library(L, "cmsgpack", open_cmsgpack);
+  open_library(L, "struct", open_struct);
   for (const char* name :
        {"dofile", "loadfile", "print", "getfenv", "setfenv", "newproxy", "module", "require"}) {
     lua_pushnil(L);
