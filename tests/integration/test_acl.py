@@ -281,3 +281,16 @@ def test_client_kill_by_user(pair):
         (0, "CLIENT", "KILL", "USER", "kim"),
         (0, "ACL", "DELUSER", "kim"),
     ], connections=2)
+
+
+def test_functions_run_as_their_callers_user(pair):
+    lib = "#!lua name=acllib\nredis.register_function('rd', function(keys) return redis.call('get', keys[1]) end)"
+    same(pair, [
+        (1, "FUNCTION", "LOAD", "REPLACE", lib),
+        (1, "ACL", "SETUSER", "fay", "on", ">pw", "~a*", "+fcall", "+get"),
+        (0, "AUTH", "fay", "pw"),
+        (0, "FCALL", "rd", "1", "a1"), (0, "FCALL", "rd", "1", "b1"),
+        (1, "ACL", "SETUSER", "fay", "-get"), (0, "FCALL", "rd", "1", "a1"),
+        (0, "FUNCTION", "DELETE", "acllib"),
+        (1, "FUNCTION", "DELETE", "acllib"), (1, "ACL", "DELUSER", "fay"),
+    ], connections=2)
