@@ -433,12 +433,15 @@ void Instance::dispatch(Session& session, std::span<const std::string_view> args
   // A script past busy-reply-threshold holds the server: others get BUSY (scripting.h).
   if (!rejection && scripts_busy()) rejection = busy_rejection(*spec, parent);
   // Eviction is its own step: a write that may grow memory first makes room for itself.
+  // A script call evicts too (then its commands that grow memory are refused if memory stays
+  // over), but is refused outright only when its flags make it deny-oom (scripting.h).
   std::optional<uint64_t> evict_after;
-  if (!rejection && !session.in_multi &&
-      ((spec->flags & kDenyOom) || (over_maxmemory() && script_denies_oom(*spec, args)))) {
+  bool script_call = !rejection && over_maxmemory() && runs_script(*spec);
+  if (!rejection && !session.in_multi && ((spec->flags & kDenyOom) || script_call)) {
     bool admitted;
-    evict_after = make_room(session, *spec, args, admitted);
-    if (!admitted) {
+    std::optional<uint64_t> refused_key = make_room(session, *spec, args, admitted);
+    if (spec->flags & kDenyOom) evict_after = refused_key;
+    if (!admitted && ((spec->flags & kDenyOom) || script_denies_oom(*spec, args))) {
       rejection = Rejection{"OOM", "command not allowed when used memory > 'maxmemory'."};
     }
   }

@@ -119,6 +119,8 @@ class Instance {
   // ACL SAVE: writes every user to the aclfile. Returns Redis's error, empty on success.
   std::string save_acl_file();
 
+  // Whether used memory is over maxmemory (never with maxmemory 0).
+  bool over_maxmemory() const;
   // Whether a new connection must AUTH first (the default user has passwords or is off).
   bool password_required() const;
   // The user `name` when `password` authenticates it, else null (AUTH, HELLO AUTH, HTTP).
@@ -156,7 +158,6 @@ class Instance {
   bool pause_active() const;
 
  private:
-  bool over_maxmemory() const;
   // Evicts keys by the maxmemory policy until memory is under maxmemory; `admitted` is false if
   // it stays over. Returns the hash of the command's first key when TinyLFU refuses to admit it
   // (the write runs, then that new key is evicted at once).

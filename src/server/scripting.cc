@@ -188,6 +188,9 @@ struct Run {
   std::atomic<bool> wrote{false};  // ran a write command (read by SCRIPT KILL)
   std::atomic<bool> kill_requested{false};  // set by SCRIPT KILL
   Session* caller = nullptr;                // the client that ran EVAL/FCALL: its ACL user applies
+  // Memory stayed over maxmemory after the call's eviction step (Redis's pre_command_oom_state):
+  // commands that may grow memory are refused inside the script unless it allows OOM.
+  bool over_maxmemory = false;
 };
 
 thread_local Run* t_run = nullptr;  // the script this thread runs, if any
@@ -894,6 +897,10 @@ CallOutcome call_command(lua_State* L, Run& run) {
     refusal = "Write commands are not allowed from read-only scripts.";
   } else {
     refusal = acl_refusal(run, *spec, parent, args);
+  }
+  if (refusal.empty() && (spec->flags & kDenyOom) && run.over_maxmemory &&
+      !(run.callee.flags & kScriptAllowOom)) {  // Redis's scriptVerifyOOM
+    refusal = "-OOM command not allowed when used memory > 'maxmemory'.";
   }
   if (refusal.empty()) {
     ensure_locked(run);
@@ -1632,6 +1639,7 @@ void run_callee(Context& ctx, Vm& vm, const Callee& callee, std::span<const std:
     run.session.db = ctx.session.db;
     run.session.authenticated = true;
     run.caller = &ctx.session;
+    run.over_maxmemory = ctx.instance.over_maxmemory();
     if (attempt(run, vm, ctx.out, argv)) return;
     callee.needs_full_lock.store(true, std::memory_order_relaxed);
   }
@@ -1699,6 +1707,12 @@ void forget_library(uint64_t library_id) {
   lua_pushnil(L);
   lua_rawseti(L, -2, static_cast<int>(library_id));
   lua_pop(L, 1);
+}
+
+bool runs_script(const CommandSpec& spec) {
+  static constexpr std::string_view kNames[] = {"eval",       "evalsha", "eval_ro",
+                                                "evalsha_ro", "fcall",   "fcall_ro"};
+  return std::find(std::begin(kNames), std::end(kNames), spec.name) != std::end(kNames);
 }
 
 bool script_denies_oom(const CommandSpec& spec, std::span<const std::string_view> args) {

@@ -120,6 +120,8 @@ void release_stale_function_interpreter();
 void run_function(Context& ctx, const FoundFunction& found, std::span<const std::string_view> keys,
                   std::span<const std::string_view> argv, bool read_only);
 
+// Whether `spec` runs a script or function: EVAL, EVALSHA, FCALL and their _RO forms.
+bool runs_script(const CommandSpec& spec);
 // Whether this EVAL / EVALSHA / FCALL invocation (or its _RO form) is refused over maxmemory:
 // Redis derives the command's deny-oom flag from the script's declared flags (a shebang or a
 // function without allow-oom or no-writes). A script without a shebang is not refused here.

@@ -193,3 +193,29 @@ def test_undeclared_keys(srv):
         r.eval(sort_after_write, 1, "nums")
     assert r.llen("nums") == 4
     assert r.eval(sort_after_write, 1, "nums") == [b"0", b"0", b"1", b"2", b"3"]
+
+
+def test_commands_that_grow_memory_are_refused_inside_scripts_over_maxmemory():
+    """Over maxmemory (noeviction), a script without flags still runs, but its commands that may
+    grow memory fail with OOM (redis.call raises, redis.pcall returns it); reads and deletes run,
+    and `#!lua flags=allow-oom` lets writes through. Compared with redis-server."""
+    from support import Cachet, Redis
+    cases = [
+        ("EVAL", "return redis.call('set','a','b')", "0"),
+        ("EVAL", "return redis.pcall('set','a','b')", "0"),
+        ("EVAL", "return redis.call('get','big')", "0"),
+        ("EVAL", "#!lua flags=allow-oom\nreturn redis.call('set','a','b')", "0"),
+        ("EVAL", "#!lua\nreturn redis.call('get','big')", "0"),
+        ("EVAL", "return redis.call('del','a')", "0"),
+    ]
+    replies = []
+    with Redis() as r, Cachet() as c:
+        for port in (r.port, c.port):
+            conn = Conn(port)
+            conn.call("SET", "big", "x" * 100000)
+            conn.call("CONFIG", "SET", "maxmemory-policy", "noeviction")
+            conn.call("CONFIG", "SET", "maxmemory", "1")
+            replies.append([conn.call(*case) for case in cases])
+            conn.call("CONFIG", "SET", "maxmemory", "0")
+    assert replies[1] == replies[0]
+    assert replies[0][0].startswith(b"-OOM command not allowed")
