@@ -17,7 +17,7 @@ namespace cachet::server {
 
 class CommandsTest : public testing::Test {
  protected:
-  CommandsTest() : instance_(Config{}, clock_) { session_.authenticated = true; }
+  CommandsTest() : instance_(config_, clock_) { session_.authenticated = true; }
 
   // Runs one command and returns its raw reply.
   std::string run(std::vector<std::string> words) {
@@ -51,6 +51,7 @@ class CommandsTest : public testing::Test {
   }
 
   store::ManualClock clock_;
+  const Config config_;  // the defaults (a named object: GCC 12 misreads a temporary's strings)
   Instance instance_;
   Session session_;
   uint64_t next_client_id_ = 1000;
