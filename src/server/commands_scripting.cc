@@ -25,16 +25,29 @@ KeyPositions eval_keys(std::span<const std::string_view> args) {
   return KeyPositions({3, static_cast<uint32_t>(3 + *n), 1});
 }
 
-// Runs the script `script` with the keys and arguments after numkeys (args[2]).
-void run_with_args(Context& ctx, const CachedScript& script, bool read_only) {
+// EVAL's numkeys (args[2]) when it is valid for the argument count, else nothing after replying
+// Redis's error. Redis checks it before it compiles the body or looks up a 40-character sha.
+std::optional<size_t> eval_numkeys(Context& ctx) {
   auto n = parse_int64(ctx.args[2]);
-  if (!n) return reply_not_integer(ctx);
-  if (*n < 0) return ctx.out.error("ERR Number of keys can't be negative");
-  if (static_cast<uint64_t>(*n) > ctx.args.size() - 3) {
-    return ctx.out.error("ERR Number of keys can't be greater than number of args");
+  if (!n) {
+    reply_not_integer(ctx);
+    return std::nullopt;
   }
-  auto keys = ctx.args.subspan(3, static_cast<size_t>(*n));
-  auto argv = ctx.args.subspan(3 + static_cast<size_t>(*n));
+  if (*n < 0) {
+    ctx.out.error("ERR Number of keys can't be negative");
+    return std::nullopt;
+  }
+  if (static_cast<uint64_t>(*n) > ctx.args.size() - 3) {
+    ctx.out.error("ERR Number of keys can't be greater than number of args");
+    return std::nullopt;
+  }
+  return static_cast<size_t>(*n);
+}
+
+// Runs the script `script` with the `numkeys` keys after args[2] and the arguments after them.
+void run_with_args(Context& ctx, const CachedScript& script, size_t numkeys, bool read_only) {
+  auto keys = ctx.args.subspan(3, numkeys);
+  auto argv = ctx.args.subspan(3 + numkeys);
   if (read_only && (script.flags & kScriptShebang) && !(script.flags & kScriptNoWrites)) {
     return ctx.out.error("ERR Can not execute a script with write flag using *_ro command.");
   }
@@ -42,15 +55,22 @@ void run_with_args(Context& ctx, const CachedScript& script, bool read_only) {
 }
 
 void eval_body(Context& ctx, bool read_only) {
+  auto numkeys = eval_numkeys(ctx);
+  if (!numkeys) return;
   LoadResult loaded = load_script(ctx.args[1]);
   if (!loaded.script) return ctx.out.error(loaded.error);
-  run_with_args(ctx, *loaded.script, read_only);
+  run_with_args(ctx, *loaded.script, *numkeys, read_only);
 }
 
+// EVALSHA: a sha that is not 40 characters long is NOSCRIPT at once (before numkeys, as Redis).
 void eval_sha(Context& ctx, bool read_only) {
+  constexpr std::string_view kNoScript = "NOSCRIPT No matching script. Please use EVAL.";
+  if (ctx.args[1].size() != 40) return ctx.out.error(kNoScript);
+  auto numkeys = eval_numkeys(ctx);
+  if (!numkeys) return;
   auto script = find_script(ctx.args[1]);
-  if (!script) return ctx.out.error("NOSCRIPT No matching script. Please use EVAL.");
-  run_with_args(ctx, *script, read_only);
+  if (!script) return ctx.out.error(kNoScript);
+  run_with_args(ctx, *script, *numkeys, read_only);
 }
 
 void cmd_eval(Context& ctx) { eval_body(ctx, false); }

@@ -15,6 +15,7 @@ Only replies that depend on time or randomness are avoided or normalized; see no
 Run as a script (`python3 differential_gen.py SEED COUNT [FAMILIES]`) it prints the sequence,
 one command a line, for replaying by hand.
 """
+import hashlib
 import random
 import re
 import sys
@@ -35,6 +36,7 @@ HELLO = "hello"  # HELLO: the reply carries the connection's id
 class Step(NamedTuple):
     args: tuple  # of bytes
     norm: object  # a Norm above, or ("exec", (norm, ...)) for EXEC
+    key: bytes = None  # the key a hash norm asks the encoding of, when it is not args[1]
 
 
 KEYS = [b"k%d" % i for i in range(8)]
@@ -830,11 +832,92 @@ FUNCTIONS = weighted([
     (10, _fcall),
 ])
 
+# --- EVAL / EVALSHA / SCRIPT ------------------------------------------------------------------
+# A fixed pool of small scripts over the shared key space: reads and writes, an INCR/EXPIRE rate
+# limiter, hashes and lists, WRONGTYPE caught with pcall or raised by call (an error reply naming
+# the script's sha), error_reply/status_reply, reply conversions (tables cut at their first nil,
+# false as nil, floats truncated, nested tables), cjson, cmsgpack, bit and struct. EVALSHA
+# names a script that SCRIPT LOAD or EVAL may or may not have cached (the test starts with
+# SCRIPT FLUSH), or no script at all (NOSCRIPT). The script returning HGETALL is compared as
+# HGETALL is (HASH_PAIRS, asking the encoding of its KEYS[1]), and so is not drawn inside MULTI.
+# cjson.encode is given arrays and one-key objects only: a larger object's key order is Lua's
+# hash order.
+
+HGETALL_SCRIPT = (b"redis.call('hset', KEYS[1], 'f', ARGV[1], 'g', 'x') "
+                  b"return redis.call('hgetall', KEYS[1])")
+EVAL_SCRIPTS = [
+    b"return redis.call('get', KEYS[1])",
+    b"return redis.call('set', KEYS[1], ARGV[1])",
+    b"local n = redis.call('incr', KEYS[1]) if n == 1 then redis.call('expire', KEYS[1], 100000) "
+    b"end if n > tonumber(ARGV[1]) then return 0 end return n",
+    HGETALL_SCRIPT,
+    b"redis.call('lpush', KEYS[1], ARGV[1], ARGV[2]) return redis.call('lrange', KEYS[1], 0, -1)",
+    b"local r = redis.pcall('lpush', KEYS[1], 'a') if type(r) == 'table' and r.err then "
+    b"return 'caught: ' .. r.err end return r",
+    b"return redis.call('hget', KEYS[1], 'f')",
+    b"return redis.error_reply('MY custom error')",
+    b"return redis.status_reply('FINE')",
+    b"return {1, 2, 'three', {4, {5}}, false, 6}",
+    b"return {1, nil, 3}",
+    b"return nil",
+    b"return false",
+    b"return true",
+    b"return 3.99",
+    b"return -2.5",
+    b"return {1.5, -0.9, 'x'}",
+    b"return cjson.encode({1, 'two', {three = 3}, true})",
+    b"local t = cjson.decode(ARGV[1]) return type(t) == 'table' and #t or tostring(t)",
+    b"return cjson.encode(cjson.decode('[1,2.5,\"a\",null,{\"k\":[]}]'))",
+    b"return cmsgpack.unpack(cmsgpack.pack({1, 'a', {2, 3}, -7}))",
+    b"return string.len(cmsgpack.pack(ARGV[1], 300, -1, 'x'))",
+    b"return bit.band(tonumber(ARGV[1]) or 0, 6)",
+    b"return {bit.bor(1, 2), bit.bxor(5, 1), bit.lshift(1, 4), bit.tohex(255)}",
+    b"return struct.pack('>i2 B', 258, 7)",
+    b"return {struct.unpack('<I4', struct.pack('<I4', 16909060))}",
+    b"return redis.call('del', unpack(KEYS))",
+    b"return {KEYS[1], ARGV[1], #KEYS, #ARGV}",
+    b"return redis.call('nosuchcommand')",
+    b"return redis.call('type', KEYS[1]).ok",
+    b"return redis.call('incrbyfloat', KEYS[1], '1.5')",
+    b"error('plain lua error')",
+    b"return undefined_global",
+]
+EVAL_SHAS = [hashlib.sha1(s).hexdigest().encode() for s in EVAL_SCRIPTS]
+UNKNOWN_SHA = b"0" * 40
+
+
+def _eval(g):
+    """EVAL[_RO]/EVALSHA[_RO] of a pooled script, keys and args; now and then a bad numkeys."""
+    i = g.r.randrange(len(EVAL_SCRIPTS))
+    if g.in_multi and EVAL_SCRIPTS[i] == HGETALL_SCRIPT:  # as _hash_read_all: no HGETALL in MULTI
+        i = EVAL_SCRIPTS.index(HGETALL_SCRIPT) + 1
+    by_sha = g.chance(0.4)
+    name = (b"EVALSHA" if by_sha else b"EVAL") + (b"_RO" if g.chance(0.2) else b"")
+    unknown = g.pick([UNKNOWN_SHA, b"ffff"])  # a short sha is NOSCRIPT even with a bad numkeys
+    body = (EVAL_SHAS[i] if not g.chance(0.1) else unknown) if by_sha else EVAL_SCRIPTS[i]
+    keys = g.keys(0 if g.chance(0.1) else 1, 2)
+    numkeys = (str(len(keys)).encode() if g.chance(0.92)
+               else g.pick([b"-1", b"x", b"9", b"1.5", b""]))
+    args = [g.pick(INTS + [b"[1,2]", b"\"s\"", b"{bad", b"abc"]) for _ in range(g.r.randint(1, 2))]
+    args = [name, body, numkeys] + keys + args
+    if EVAL_SCRIPTS[i] == HGETALL_SCRIPT and keys:  # HGETALL's order, as the hashes family's
+        return Step(tuple(args), HASH_PAIRS, keys[0])
+    return args
+
+
+EVAL = weighted([
+    (12, _eval),
+    (3, lambda g: [b"SCRIPT", b"LOAD", g.pick(EVAL_SCRIPTS + [b"return (", b"x ="])]),
+    (2, lambda g: [b"SCRIPT", b"EXISTS",
+                   *g.some(EVAL_SHAS + [UNKNOWN_SHA, EVAL_SHAS[0].upper(), b"short"], 1, 3)]),
+    (0.05, lambda g: [b"SCRIPT", b"FLUSH"] + g.opts([[b"SYNC"], [b"ASYNC"]], 0.3)),
+])
+
 FAMILIES = {
     "acl": ACL,
     "strings": STRINGS, "keys": KEYSPACE, "hashes": HASHES, "lists": LISTS, "sets": SETS,
     "bitmaps": BITMAPS, "hyperloglog": HYPERLOGLOG, "object": OBJECT, "zsets": ZSETS, "geo": GEO,
-    "sort": SORT, "functions": FUNCTIONS,
+    "sort": SORT, "functions": FUNCTIONS, "eval": EVAL,
 }
 # "multi": MULTI/EXEC blocks of the other families; "resp3": now and then a HELLO 3 (or back to
 # HELLO 2), so that the commands after it are compared in RESP3.

@@ -113,6 +113,13 @@ def test_error_texts(srv):
         assert c.call("EVAL", body, "0") == expected, body
     assert c.call("EVAL", "return 1", "-1") == b"-ERR Number of keys can't be negative\r\n"
     assert c.call("EVALSHA", "ffff", "0") == b"-NOSCRIPT No matching script. Please use EVAL.\r\n"
+    # numkeys is checked before a 40-character sha is looked up or a body compiled
+    assert c.call("EVALSHA", "ffff", "1.5") == b"-NOSCRIPT No matching script. Please use EVAL.\r\n"
+    assert c.call("EVALSHA", "f" * 40, "1.5", "k") == \
+        b"-ERR value is not an integer or out of range\r\n"
+    assert c.call("EVALSHA", "f" * 40, "2", "k") == \
+        b"-ERR Number of keys can't be greater than number of args\r\n"
+    assert c.call("EVAL", "x=", "-1") == b"-ERR Number of keys can't be negative\r\n"
     assert c.call("EVAL_RO", "return redis.pcall('set','a','1')", "0") == \
         b"-ERR Write commands are not allowed from read-only scripts.\r\n"
 
