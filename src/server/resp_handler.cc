@@ -212,6 +212,7 @@ class RespHandler final : public net::Handler {
 
  private:
   static constexpr size_t kMaxBatch = 64;
+  static constexpr size_t kMaxPrefetch = 16;  // keys per command whose buckets are prefetched
 
   size_t unconsumed_ = 0;  // input on_input left for the next call (counted already)
 
@@ -268,15 +269,22 @@ class RespHandler final : public net::Handler {
                                                  : kUnauthenticatedOutputLimit);
   }
 
+  // Prefetches the buckets of the command's first keys (kMaxPrefetch at most).
+  void prefetch_keys(KeyPositions keys, std::span<const std::string_view> args) {
+    size_t issued = 0;
+    keys.for_each([&](size_t i) {
+      if (issued++ < kMaxPrefetch) {
+        instance_.store().prefetch(session_.db, store::hash_key(args[i]));
+      }
+    });
+  }
+
   void queue(resp::Writer& out, const CommandSpec* spec, std::span<const std::string_view> args) {
     batch_.push_back(
         {spec, static_cast<uint32_t>(batch_args_.size()), static_cast<uint32_t>(args.size())});
     batch_args_.insert(batch_args_.end(), args.begin(), args.end());
     if (spec != nullptr) {
-      KeyPositions keys = keys_of(*spec, args);
-      if (!keys.empty()) {
-        instance_.store().prefetch(session_.db, store::hash_key(args[keys.first()]));
-      }
+      prefetch_keys(keys_of(*spec, args), args);
     }
     if (batch_.size() == kMaxBatch) run_batch(out);
   }

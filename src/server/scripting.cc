@@ -818,15 +818,18 @@ void ensure_locked(Run& run) {
     run.full_lock = true;
     return;
   }
+  std::vector<uint64_t> hashes;
+  hashes.reserve(run.keys.size());
+  for (std::string_view key : run.keys) hashes.push_back(store::hash_key(key));
   if (run.full_lock) {
     run.lock.emplace(store, std::vector<bool>(store.databases(), true));
-    return;
+  } else {
+    std::vector<uint64_t> masks(store.databases(), 0);
+    for (uint64_t hash : hashes) masks[run.caller_db] |= uint64_t{1} << store::shard_of(hash);
+    run.lock.emplace(store, std::move(masks));
   }
-  std::vector<uint64_t> masks(store.databases(), 0);
-  for (std::string_view key : run.keys) {
-    masks[run.caller_db] |= uint64_t{1} << store::shard_of(store::hash_key(key));
-  }
-  run.lock.emplace(store, std::move(masks));
+  // The declared keys' lookups follow: start their entries' cache misses together.
+  for (uint64_t hash : hashes) store.prefetch_entry(run.caller_db, hash);
 }
 
 // Makes every instruction raise from now on (after SCRIPT KILL, or to abandon a run), so the

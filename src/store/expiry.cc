@@ -40,7 +40,7 @@ size_t Store::active_expire(int part, int of, std::chrono::microseconds budget) 
       while (true) {
         // A shard someone holds (a long EXEC or script) is skipped this time: waiting for it
         // would stall every client of this worker behind that transaction.
-        std::unique_lock<std::mutex> lock;
+        std::unique_lock<ShardMutex> lock;
         if (!((held_shards(db) >> i) & 1)) {  // (this thread's own transaction holds it already)
           lock = std::unique_lock(s.mutex_, std::try_to_lock);
           if (!lock.owns_lock()) break;

@@ -45,7 +45,7 @@ bool TransactionLock::extend(int db, uint64_t mask) {
   Database& d = *store_.dbs_[db];
   for (uint64_t m = mask & ~held_[db]; m != 0; m &= m - 1) {
     int shard = __builtin_ctzll(m);
-    std::mutex& mutex = d[shard].mutex_;
+    ShardMutex& mutex = d[shard].mutex_;
     if (db > top_db || (db == top_db && shard > top_shard)) {
       mutex.lock();
       top_db = db, top_shard = shard;

@@ -25,6 +25,7 @@
 #include "store/entry.h"
 #include "store/eviction.h"
 #include "store/lazy_free.h"
+#include "store/shard_mutex.h"
 #include "store/sketch.h"
 #include "store/table.h"
 
@@ -146,7 +147,7 @@ class Shard {
   void retire(Entry* e);         // unlinked already: update counters (the caller frees)
   void unlink_shrink(Entry* e);  // unlinks a live entry and shrinks the table if sparse
 
-  std::mutex mutex_;
+  ShardMutex mutex_;
   Table table_;
   size_t volatile_ = 0;
   int64_t bytes_ = 0;  // this shard's part of Store::used_bytes()
@@ -175,7 +176,7 @@ class ShardGuard {
   ShardGuard& operator=(const ShardGuard&) = delete;
 
  private:
-  std::unique_lock<std::mutex> lock_;
+  std::unique_lock<ShardMutex> lock_;
 };
 
 // Holds the locks of a set of shards of one database, taken in ascending order. Shards that a
@@ -214,6 +215,10 @@ class Store {
   // Hints that the key with `hash` in `db` is about to be looked up (no lock, no effect on data).
   void prefetch(int db, uint64_t hash) const {
     (*dbs_[db])[shard_of(hash)].table_.prefetch(static_cast<uint32_t>(hash));
+  }
+  // The same one step further, to the key's entry: the caller holds the key's shard.
+  void prefetch_entry(int db, uint64_t hash) const {
+    (*dbs_[db])[shard_of(hash)].table_.prefetch_chain(static_cast<uint32_t>(hash));
   }
 
   // Calls fn(Shard&) for each shard of `db` in turn, each under its own lock.

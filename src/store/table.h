@@ -105,6 +105,11 @@ class Table {
     size_t mask = published_mask_.load(std::memory_order_relaxed);
     if (buckets != nullptr) __builtin_prefetch(buckets + (hash & mask));
   }
+  // Prefetches the first entry of the chain `hash` maps to (needs the shard's lock: it reads
+  // the bucket). With prefetch() issued earlier this overlaps the entry misses of several keys.
+  void prefetch_chain(uint32_t hash) const {
+    if (Link head = buckets_ ? *head_for(hash) : 0; head != 0) __builtin_prefetch(entry_of(head));
+  }
 
  private:
   void resize(size_t buckets);
