@@ -105,11 +105,20 @@ Cache& cache() {
   return c;
 }
 
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+// The scripts this thread has run, so EVALSHA finds its script without the cache's mutex (two
+// workers taking it for every call slept on it). Scripts leave the cache only by SCRIPT FLUSH,
+// which bumps the generation: a thread seeing a newer one drops its copies.
+struct LocalScripts {
+  struct ShaHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view sha) const { return std::hash<std::string_view>()(sha); }
+  };
+  uint64_t generation = 0;
+  std::unordered_map<std::string, std::shared_ptr<const CachedScript>, ShaHash, std::equal_to<>>
+      scripts;  // by lower-case sha
+};
+
+thread_local LocalScripts t_scripts;
 
 // Parses `#!lua [flags=a,b]` into `flags`; returns Redis's error text, empty when valid. A body
 // without a shebang gets no flags.
@@ -1673,11 +1682,21 @@ LoadResult load_script(std::string_view body) {
 
 std::shared_ptr<const CachedScript> find_script(std::string_view sha) {
   if (sha.size() != 40) return nullptr;
-  std::string key = to_lower(sha);
+  char lower[40];
+  std::transform(sha.begin(), sha.end(), lower,
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  std::string_view key(lower, sizeof lower);
   Cache& c = cache();
+  if (uint64_t generation = c.generation.load(std::memory_order_acquire);
+      generation != t_scripts.generation) {
+    t_scripts.scripts.clear();
+    t_scripts.generation = generation;
+  }
+  if (auto it = t_scripts.scripts.find(key); it != t_scripts.scripts.end()) return it->second;
   std::lock_guard lock(c.mutex);
-  auto it = c.scripts.find(key);
-  return it == c.scripts.end() ? nullptr : it->second;
+  auto it = c.scripts.find(std::string(key));
+  if (it == c.scripts.end()) return nullptr;
+  return t_scripts.scripts.emplace(key, it->second).first->second;
 }
 
 void flush_scripts() {

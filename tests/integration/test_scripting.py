@@ -54,6 +54,20 @@ def test_register_script_loads_once_and_reruns_after_flush(srv):
     assert incr_by(keys=["counter"], args=[1, "x"]) == [8, b"counter", b"x"]  # NOSCRIPT -> EVAL
 
 
+def test_script_flush_reaches_every_connection_and_worker(srv):
+    """Each worker keeps its own copy of the scripts it ran; a flush from one connection must
+    still make EVALSHA on every other (served by either worker thread) answer NOSCRIPT."""
+    conns = [client(srv) for _ in range(6)]
+    sha = conns[0].script_load("return 1")
+    assert [r.evalsha(sha, 0) for r in conns] == [1] * 6
+    conns[0].script_flush()
+    for r in conns:
+        with pytest.raises(redis.exceptions.NoScriptError):
+            r.evalsha(sha, 0)
+    assert conns[1].script_load("return 1") == sha
+    assert [r.evalsha(sha.upper(), 0) for r in conns] == [1] * 6
+
+
 def test_redis_cli_eval_file(srv, tmp_path):
     script = tmp_path / "set_and_get.lua"
     script.write_text("redis.call('set', KEYS[1], ARGV[1])\nreturn redis.call('get', KEYS[1])\n")
