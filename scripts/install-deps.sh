@@ -15,6 +15,7 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev
   # real clients and peers for integration tests and benchmarks
   redis-server redis-tools memcached python3 python3-pytest python3-redis python3-kombu python3-rq libhiredis-dev
+  python3-django python3-django-redis ruby-sidekiq
   curl wrk nodejs
   # Lua scripting (EVAL): Lua 5.1 and the cjson and bit modules Redis scripts use
   liblua5.1-0-dev lua-cjson-dev lua-bitop-dev

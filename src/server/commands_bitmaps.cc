@@ -40,7 +40,8 @@ Entry* find_string(Context& ctx, KeyLock& k, bool& wrong) {
 
 // The string at the locked key for a bit write, created when absent and zero-padded so that bit
 // `max_bit` exists (`grown` says whether that created or lengthened it); null (after replying)
-// on WRONGTYPE.
+// on WRONGTYPE. Like Redis's lookupStringForBitCommand, it touches nothing (WATCH, tracking):
+// the command touches the key when it counts a change.
 Entry* string_for_write(Context& ctx, KeyLock& k, uint64_t max_bit, bool& grown) {
   Entry* e = k.find();
   if (e != nullptr && !e->is_string()) {
@@ -49,7 +50,7 @@ Entry* string_for_write(Context& ctx, KeyLock& k, uint64_t max_bit, bool& grown)
   }
   size_t len = max_bit / kByteBits + 1;
   grown = e == nullptr || e->value_len() < len;
-  if (e == nullptr) e = k.put("");
+  if (e == nullptr) e = k.add_quietly("");
   str::grow_zeroed(k.shard(), e, len);
   return e;
 }
@@ -296,17 +297,19 @@ bool parse_field_commands(Context& ctx, std::vector<FieldCommand>& out) {
 
 // Runs one SET / INCRBY on the string and replies with its result (SET: the old value; INCRBY:
 // the new one; null when OVERFLOW FAIL refuses it, leaving the field as it was). Returns whether
-// Redis counts it as a change: a write that changed the field or follows a `grown` string.
+// Redis counts it as a change, which touches the key: a write that changed the field or follows
+// a `grown` string. A refused write, or one to a string that was there, that leaves the field as
+// it was touches nothing (a WATCH stays clean).
 bool run_field_write(Context& ctx, KeyLock& k, Entry* e, const FieldCommand& c, bool grown) {
   int64_t old = bits::get_field(bytes_of(e), c.offset, c.type);
   auto stored = c.op == FieldOp::kSet ? bits::fit_value(c.type, c.value, c.overflow)
                                       : bits::fit_increment(c.type, old, c.value, c.overflow);
   if (!stored) return ctx.out.null(), false;
-  if (*stored == old) {  // Redis leaves the key untouched (a WATCH stays clean), yet unshared
-    str::set_form(e, str::Form::kRaw);
-  } else {
+  if (*stored != old) {
     str::edit(k.shard(), e,
               [&](bits::MutableBytes b) { bits::set_field(b, c.offset, c.type, *stored); });
+  } else if (grown) {
+    k.shard().touch(k.key());
   }
   ctx.out.integer(c.op == FieldOp::kSet ? old : *stored);
   return grown || *stored != old;

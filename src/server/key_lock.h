@@ -35,6 +35,9 @@ class KeyLock {
   store::Entry* put(std::string_view value, int64_t expire_at = 0) {
     return shard_.put(key_, hash_, value, expire_at);
   }
+  store::Entry* add_quietly(std::string_view value) {
+    return shard_.add_quietly(key_, hash_, value);
+  }
   bool erase() { return shard_.erase(key_, hash_, now_); }
 
  private:

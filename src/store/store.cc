@@ -136,11 +136,20 @@ Entry* Shard::put(std::string_view key, uint64_t hash, std::string_view value, i
       return old;
     }
   }
-  Entry* e = new_entry(key, value, value.size(), expire_at != 0);
+  return set_expire(insert(key, hash, value, expire_at != 0, old), expire_at);
+}
+
+Entry* Shard::add_quietly(std::string_view key, uint64_t hash, std::string_view value) {
+  return insert(key, hash, value, false, nullptr);
+}
+
+Entry* Shard::insert(std::string_view key, uint64_t hash, std::string_view value, bool expiry_slot,
+                     Entry* old) {
+  Entry* e = new_entry(key, value, value.size(), expiry_slot);
   note_put(e, true);
   account(static_cast<int64_t>(entry_bytes(e)));
   link_new(e, old, static_cast<uint32_t>(hash));
-  return set_expire(e, expire_at);
+  return e;
 }
 
 void Shard::link_new(Entry* e, Entry* old, uint32_t hash) {

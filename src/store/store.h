@@ -90,6 +90,11 @@ class Shard {
   Entry* lookup_read(std::string_view key, uint64_t hash, int64_t now);
   // Sets `key` to `value` with expiry `expire_at` (0: none), replacing any previous entry.
   Entry* put(std::string_view key, uint64_t hash, std::string_view value, int64_t expire_at);
+  // Adds `key`, which must be absent (looked up already: no expired entry either), holding the
+  // string `value` without expiry, and touches nothing (WATCH, tracking): for a key that Redis
+  // creates without signaling it (a bitmap write's zeroed string), whose command calls touch()
+  // if it counts a change.
+  Entry* add_quietly(std::string_view key, uint64_t hash, std::string_view value);
   // Deletes `key`; false when absent (expired keys count as absent).
   bool erase(std::string_view key, uint64_t hash, int64_t now);
   // Like erase(), but a value of more than LazyFreer::kThreshold elements is freed on the
@@ -101,8 +106,9 @@ class Shard {
   // large (the result replaces `e`). Bytes past the old length are uninitialized. A string's
   // capacity grows geometrically, a container's by an eighth (see grown_capacity).
   Entry* resize_value(Entry* e, size_t len);
-  // resize_value() for a change of encoding that keeps the logical value (a packed container
-  // converting to its heap form): WATCH is not touched, as Redis's conversions signal nothing.
+  // resize_value() that touches nothing: for a change of encoding that keeps the logical value (a
+  // packed container converting to its heap form), as Redis's conversions signal nothing, and
+  // for a bitmap's zero padding, which its command touches only if it counts a change.
   Entry* reencode_value(Entry* e, size_t len);
 
   size_t size() const { return table_.size(); }
@@ -141,6 +147,10 @@ class Shard {
   void report(KeyEvent event, std::string_view key) const;
   // Links the new entry `e` in place of `old` (freed), or as a new key when `old` is null.
   void link_new(Entry* e, Entry* old, uint32_t hash);
+  // A new entry for `key` holding the string `value` (with an expiry slot if `expiry_slot`,
+  // its expiry still unset), linked in place of `old`; touches the key only by freeing `old`.
+  Entry* insert(std::string_view key, uint64_t hash, std::string_view value, bool expiry_slot,
+                Entry* old);
   // Moves `e` to a new allocation with `capacity` value bytes and, if asked, an expiry slot.
   Entry* reallocate(Entry* e, size_t capacity, bool expiry_slot);
   void remove(Entry* e);         // unlinked already: update counters and free

@@ -8,10 +8,10 @@ namespace cachet::store::str {
 namespace {
 
 // Resizes the value to `len` (at least its length) and zeroes the added bytes before `zero_end`;
-// the value becomes raw.
-void extend(Shard& shard, Entry*& e, size_t len, size_t zero_end) {
+// the value becomes raw. Touches the key (WATCH) unless `quietly`.
+void extend(Shard& shard, Entry*& e, size_t len, size_t zero_end, bool quietly = false) {
   size_t old_len = e->value_len();
-  e = shard.resize_value(e, len);  // touches the key
+  e = quietly ? shard.reencode_value(e, len) : shard.resize_value(e, len);
   zero_end = std::min(zero_end, len);
   if (zero_end > old_len) std::memset(e->value_data() + old_len, 0, zero_end - old_len);
   set_form(e, Form::kRaw);
@@ -68,8 +68,8 @@ void assign(Shard& shard, Entry*& e, std::string_view value, Form form) {
 
 void grow_zeroed(Shard& shard, Entry*& e, size_t len) {
   set_form(e, Form::kRaw);
-  if (len <= e->value_len()) return;  // nothing changes (the edit that follows touches)
-  extend(shard, e, len, len);
+  if (len <= e->value_len()) return;
+  extend(shard, e, len, len, /*quietly=*/true);
 }
 
 }  // namespace cachet::store::str

@@ -36,8 +36,8 @@ size_t write_at(Shard& shard, Entry*& e, size_t offset, std::string_view bytes);
 // Replaces the value with `value`, keeping the key's expiry (INCR, INCRBYFLOAT).
 void assign(Shard& shard, Entry*& e, std::string_view value, Form form = Form::kAsWritten);
 
-// Makes the value at least `len` bytes long, the added bytes zero (a bitmap's padding); touches the
-// key (WATCH) only when it grows.
+// Makes the value at least `len` bytes long, the added bytes zero (a bitmap's padding), and raw.
+// Touches nothing, as Redis pads silently: the command calls shard.touch() if it counts a change.
 void grow_zeroed(Shard& shard, Entry*& e, size_t len);
 
 // Edits the value in place: calls fn(std::span<uint8_t>) on its bytes, as they are (grow them

@@ -2,9 +2,11 @@
 reader ever observes a half-applied MSET or transaction."""
 import threading
 
+import pytest
 import redis
 
 from support import Conn
+from test_lists_sets import server_fixture
 
 
 def test_watch_aborts_on_another_clients_write(server):
@@ -103,3 +105,37 @@ def test_no_reader_sees_half_applied_writes(server):
     for t in readers:
         t.join()
     assert errors == []
+
+
+srv = server_fixture()
+
+# A bitmap write from another client, the string it leaves at "k" (None: absent before), and
+# whether Redis 7.0 signals the key (a WATCH on it aborts the transaction). Redis creates and
+# zero-pads the string silently (lookupStringForBitCommand); only a write that happens and either
+# grew the string or changed its bits signals.
+BITMAP_WRITES = [
+    (None, ["BITFIELD", "k", "OVERFLOW", "FAIL", "INCRBY", "u8", "0", "300"], b"\x00", False),
+    (None, ["BITFIELD", "k", "OVERFLOW", "FAIL", "SET", "i4", "#3", "8", "GET", "u8", "0"],
+     b"\x00\x00", False),
+    (b"a", ["BITFIELD", "k", "OVERFLOW", "FAIL", "SET", "u8", "#3", "256"], b"a\x00\x00\x00", False),
+    (b"a", ["BITFIELD", "k", "OVERFLOW", "FAIL", "SET", "u8", "0", "256"], b"a", False),
+    (b"a", ["BITFIELD", "k", "SET", "u8", "0", "97"], b"a", False),  # the same value
+    (b"a", ["BITFIELD", "k", "SET", "u8", "#1", "0"], b"a\x00", True),  # grew: a change
+    (b"a", ["BITFIELD", "k", "OVERFLOW", "FAIL", "INCRBY", "u8", "#1", "256",
+            "OVERFLOW", "WRAP", "INCRBY", "u8", "0", "0"], b"a\x00", True),
+    (b"a", ["SETBIT", "k", "1", "1"], b"a", False),  # already set
+    (b"a", ["SETBIT", "k", "9", "0"], b"a\x00", True),
+]
+
+
+@pytest.mark.parametrize("before,command,after,signals", BITMAP_WRITES)
+def test_watch_and_bitmap_writes_that_change_nothing(srv, before, command, after, signals):
+    a, b = (redis.Redis(host="127.0.0.1", port=srv.port) for _ in range(2))
+    if before is not None:
+        b.set("k", before)
+    a.execute_command("WATCH", "k")
+    b.execute_command(*command)
+    assert b.get("k") == after
+    a.execute_command("MULTI")
+    a.execute_command("SET", "done", "1")
+    assert a.execute_command("EXEC") == (None if signals else [b"OK"])
