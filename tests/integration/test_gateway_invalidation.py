@@ -163,8 +163,10 @@ class EventStream:
         assert head.startswith(b"HTTP/1.1 200"), head
         assert b"Content-Type: text/event-stream" in head
 
-    def _block(self, end):
+    def _block(self, end, deadline=None):
         while end not in self.buf:
+            # Heartbeats keep the socket busy: bound the wait for an event itself too.
+            assert deadline is None or time.monotonic() < deadline, ("no event", self.buf)
             chunk = self.sock.recv(65536)
             if not chunk:
                 raise EOFError(self.buf)
@@ -174,9 +176,10 @@ class EventStream:
 
     def next(self):
         """The next event as (event, id, data); comments and retry fields are skipped."""
+        deadline = time.monotonic() + SAFETY_TIMEOUT
         while True:
             fields = {}
-            for line in self._block(b"\n\n").decode().split("\n"):
+            for line in self._block(b"\n\n", deadline).decode().split("\n"):
                 if line and not line.startswith(":"):
                     name, _, value = line.partition(": ")
                     fields[name] = value
