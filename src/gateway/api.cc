@@ -533,9 +533,7 @@ Api::Next Api::route(const http::Request& request, Call& call, http::Response& r
 Api::Next Api::stream(const http::Request& request, Call& call, http::Response& response,
                       json::buffer& body) const {
   if (events() == nullptr) {
-    fail(response, body, 501,
-         "server-sent events need the embedded API (cachet-server --http-port): this "
-         "gateway's remote backends do not stream their key changes");
+    fail(response, body, 501, "this cache backend does not stream its key changes");
     return Next::kRespond;
   }
   query_param(request.query, "prefix", call.prefix);

@@ -13,7 +13,7 @@
 //   POST /v1/invalidate      -> {"tags":[t], "keys":[k], "prefix":"p"} (any subset) deletes every
 //                               matching key, incrementally; {"deleted":n}
 //   GET /v1/events[?prefix=p] -> text/event-stream of changed/deleted/expired/evicted events
-//                               (events.h); 501 without an EventSource (remote backends)
+//                               (events.h, event_hub.h), from either backend
 //   GET /metrics             -> Prometheus text; GET /openapi.json -> this API in OpenAPI 3.1
 // With a password set (see Authenticator), everything but /healthz needs credentials (401).
 // Errors are {"error":{"code":"...","message":"..."}} (invalid JSON adds line, column, offset).
@@ -103,7 +103,7 @@ class Api {
   // Parses the body into call.purge; false when `response` is a 400/413.
   bool invalidate(const http::Request& request, Call& call, http::Response& response,
                   json::buffer& body) const;
-  // GET /v1/events: the stream's parameters, or a 501 without an EventSource.
+  // GET /v1/events: the stream's parameters, or a 501 for a Backend without an EventSource.
   Next stream(const http::Request& request, Call& call, http::Response& response,
               json::buffer& body) const;
   // Adds the tag index updates of a PUT (`value` is what the SET stores); false with a 400.

@@ -4,14 +4,9 @@
 
 #include "gateway/invalidation.h"
 #include "net/worker.h"
-#include "resp/reply.h"
-#include "server/notify.h"
 
 namespace cachet::gateway {
 namespace {
-
-constexpr std::string_view kPattern = "__keyevent@0__:*";
-constexpr uint32_t kNeeded = server::kNotifyKeyevent | server::kNotifyAll;
 
 std::string boot_name() {
   auto now = std::chrono::system_clock::now().time_since_epoch();
@@ -20,39 +15,29 @@ std::string boot_name() {
 
 }  // namespace
 
-EventHub::EventHub(server::Instance& instance, size_t replay, std::chrono::milliseconds heartbeat)
-    : instance_(instance), boot_(boot_name()), heartbeat_(heartbeat), ring_(replay) {}
+EventHub::EventHub(std::function<void()> start, size_t replay, std::chrono::milliseconds heartbeat)
+    : start_(std::move(start)), boot_(boot_name()), heartbeat_(heartbeat), ring_(replay) {}
 
-EventHub::~EventHub() {
-  if (subs_.subscriber) instance_.pubsub().unsubscribe(subs_, server::Space::kPattern, kPattern);
-}
-
-void EventHub::ensure_source() {
-  std::call_once(subscribed_, [this] {
-    subs_.subscriber = std::make_shared<server::Subscriber>();
-    subs_.subscriber->id = kSubscriberId;
-    subs_.subscriber->sink = [this](std::string_view message) { on_message(message); };
-    instance_.pubsub().subscribe(subs_, server::Space::kPattern, kPattern);
-  });
-  uint32_t flags = instance_.config().notify_keyspace_events;
-  if ((flags & kNeeded) == kNeeded) return;
-  std::string value = server::format_keyspace_events(flags | kNeeded);
-  std::string_view pair[] = {"notify-keyspace-events", value};
-  (void)instance_.set_config(pair);  // a valid value: it cannot be refused
-}
-
-void EventHub::on_message(std::string_view message) {
-  resp::Reply reply;
-  size_t used = 0;
-  if (resp::parse_reply(message, reply, used) != resp::ReplyStatus::kOk ||
-      reply.elements.size() != 4) {
-    return;
-  }
-  std::string_view channel = reply.elements[2].text, key = reply.elements[3].text;
-  std::optional<EventType> type = classify_keyevent(channel.substr(kPattern.size() - 1));
+void EventHub::publish(const resp::Reply& pmessage) {
+  if (pmessage.elements.size() != 4 || pmessage.elements[0].text != "pmessage") return;
+  std::string_view channel = pmessage.elements[2].text, key = pmessage.elements[3].text;
+  std::string_view prefix = kKeyeventPattern.substr(0, kKeyeventPattern.size() - 1);
+  if (!channel.starts_with(prefix)) return;
+  std::optional<EventType> type = classify_keyevent(channel.substr(prefix.size()));
   if (!type || key.starts_with(kTagPrefix)) return;
   std::lock_guard lock(mutex_);
   ring_.append(*type, key);
+  schedule_locked();
+}
+
+void EventHub::lose(std::string_view reason) {
+  std::lock_guard lock(mutex_);
+  gap_ = ring_.forget();
+  gap_reason_ = reason;
+  schedule_locked();
+}
+
+void EventHub::schedule_locked() {
   for (const auto& local : locals_) {
     if (local->streams_count.load(std::memory_order_relaxed) == 0) continue;
     if (local->scheduled.exchange(true)) continue;
@@ -77,7 +62,7 @@ EventHub::Local& EventHub::local_of(net::Worker& worker) {
 
 void EventHub::open(net::Connection& conn, std::string_view prefix,
                     std::string_view last_event_id) {
-  ensure_source();
+  if (start_) start_();
   Local& local = local_of(conn.worker());
   std::vector<Event> replay;
   bool reset = false;
@@ -118,9 +103,11 @@ void EventHub::deliver(Local& local) {
   std::vector<Event> events;
   bool lost;
   uint64_t now;
+  std::string reason = "this stream fell behind the server's event buffer";
   {
     std::lock_guard lock(mutex_);
     lost = !ring_.since(local.cursor, events);
+    if (lost && gap_ > local.cursor) reason = gap_reason_;
     now = local.cursor = ring_.last();
   }
   std::vector<uint64_t> ids;
@@ -129,7 +116,7 @@ void EventHub::deliver(Local& local) {
     if (conn == nullptr) continue;
     std::string& out = conn->output();
     if (lost) {
-      write_reset(out, boot_, now, "this stream fell behind the server's event buffer");
+      write_reset(out, boot_, now, reason);
     }
     for (const Event& e : events) {
       if (e.seq > s.sent && e.key.starts_with(s.prefix)) write_event(out, boot_, e);

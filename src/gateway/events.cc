@@ -37,6 +37,11 @@ uint64_t EventRing::append(EventType type, std::string_view key) {
   return next_++;
 }
 
+uint64_t EventRing::forget() {
+  events_.clear();
+  return next_++;
+}
+
 bool EventRing::since(uint64_t after, std::vector<Event>& out) const {
   uint64_t first = next_ - events_.size();  // seq of events_.front()
   if (after > last() || after + 1 < first) return false;

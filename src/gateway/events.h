@@ -1,6 +1,6 @@
 // Key change events for web clients (GET /v1/events, Server-Sent Events): what an event is, the
 // bounded replay log behind Last-Event-ID, the text/event-stream encoding, and the EventSource a
-// Backend offers when it can see the store's changes (the embedded API; see event_hub.h).
+// Backend offers for the store's changes (event_hub.h).
 //
 // Event ids are "<boot>.<seq>": `seq` counts the process's events from 1 and `boot` names the
 // process, so an id from before a restart is recognised as unknown (a `reset`), never replayed
@@ -46,13 +46,16 @@ class EventRing {
   // Appends to `out` every event after seq `after`. False (and nothing appended) when some of
   // them were dropped already, or `after` is in the future.
   bool since(uint64_t after, std::vector<Event>& out) const;
+  // Drops every event and uses up one seq, so that since() fails for every position before the
+  // call; returns that seq (the new last()).
+  uint64_t forget();
   // The seq of the newest event (0 before the first).
   uint64_t last() const { return next_ - 1; }
 
  private:
   size_t capacity_;
   uint64_t next_ = 1;         // seq of the next event
-  std::deque<Event> events_;  // seqs next_ - size() .. next_ - 1, oldest first
+  std::deque<Event> events_;  // seqs next_ - size() .. next_ - 1, oldest first (none past a forget)
 };
 
 // Parses a Last-Event-ID "<boot>.<seq>"; nullopt when it is malformed or names another boot.

@@ -50,6 +50,22 @@ TEST(EventRing, ReplaysTheGapWhileItIsHeldAndRefusesOnceDropped) {
   EXPECT_TRUE(out.empty());
 }
 
+TEST(EventRing, ForgetRefusesEveryEarlierPositionAndResumesAfterIt) {
+  EventRing ring(10);
+  ring.append(EventType::kChanged, "a");
+  ring.append(EventType::kDeleted, "b");
+  EXPECT_EQ(ring.forget(), 3u);
+  EXPECT_EQ(ring.last(), 3u);
+  std::vector<Event> out;
+  EXPECT_FALSE(ring.since(2, out));  // up to date before the gap: still lost
+  EXPECT_FALSE(ring.since(0, out));
+  ASSERT_TRUE(ring.since(3, out));
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(ring.append(EventType::kChanged, "c"), 4u);
+  ASSERT_TRUE(ring.since(3, out));
+  EXPECT_EQ(seqs(out), std::vector<uint64_t>{4});
+}
+
 TEST(EventId, ParsesOnlyThisBootsIds) {
   EXPECT_EQ(parse_event_id("77.12", "77"), 12u);
   EXPECT_EQ(parse_event_id("77.0", "77"), 0u);

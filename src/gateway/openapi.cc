@@ -118,14 +118,14 @@ std::string_view openapi_document() {
         "responses": {
           "200": {"description": "An endless event stream (heartbeat comments every 15 s)",
                   "content": {"text/event-stream": {}}},
-          "501": {"$ref": "#/components/responses/Error"}}
+          "503": {"$ref": "#/components/responses/Error"}}
       }
     },
     "/json": {"get": {"summary": "{\"message\":\"Hello, World!\"}, built per request",
                       "responses": {"200": {"description": "The message",
                                             "content": {"application/json": {}}}}}},
     "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "Alive"}}}},
-    "/readyz": {"get": {"summary": "Readiness: the cache backend answers",
+    "/readyz": {"get": {"summary": "Readiness: the cache backend answers (standalone: every node, with its event subscription)",
                         "responses": {"200": {"description": "Ready"},
                                       "503": {"$ref": "#/components/responses/Error"}}}},
     "/metrics": {"get": {"summary": "Prometheus metrics",

@@ -24,13 +24,17 @@ std::unique_ptr<RemoteBackend> RemoteBackend::create(RemoteOptions options, std:
 
 RemoteBackend::RemoteBackend(RemoteOptions options)
     : options_(std::move(options)), links_(static_cast<size_t>(options_.workers)) {
+  std::vector<NodeAddress> addresses;
   for (const std::string& n : options_.nodes) {
     auto node = std::make_unique<Node>();
-    node->name = n;
-    parse_host_port(n, node->host, node->port);
+    node->address.name = n;
+    parse_host_port(n, node->address.host, node->address.port);
+    addresses.push_back(node->address);
     nodes_.push_back(std::move(node));
     ring_.add(n);
   }
+  node_events_ = std::make_unique<NodeEvents>(hub_, addresses, options_.timeout,
+                                              options_.health_interval, options_.tls);
   health_ = std::thread([this] { health_loop(); });
 }
 
@@ -49,8 +53,9 @@ RemoteBackend::Links& RemoteBackend::links(net::Worker& worker) {
   if (!mine.empty()) return mine;
   for (const auto& n : nodes_) {
     Node* node = n.get();
+    const NodeAddress& a = node->address;
     mine.push_back(std::make_unique<Pipeline>(
-        worker, node->name, node->host, node->port, options_.timeout, options_.tls,
+        worker, a.name, a.host, a.port, options_.timeout, options_.tls,
         [node](std::string_view) { node->up.store(false, std::memory_order_relaxed); }));
   }
   auto interval = std::clamp(options_.timeout / 4, std::chrono::milliseconds(10),
@@ -75,7 +80,7 @@ void RemoteBackend::run_on(net::Worker& worker, int node, std::span<const Comman
   if (!n.up.load(std::memory_order_relaxed)) {
     Outcome ejected{false,
                     {},
-                    "cache node " + n.name +
+                    "cache node " + n.address.name +
                         " is unavailable (ejected; it rejoins when it answers a health check)"};
     return done(ejected);
   }
@@ -140,14 +145,14 @@ bool RemoteBackend::ready() {
   for (const auto& n : nodes_) {
     if (!n->up.load(std::memory_order_relaxed)) return false;
   }
-  return true;
+  return node_events_->subscribed();
 }
 
 void RemoteBackend::health_loop() {
   std::vector<std::unique_ptr<RespClient>> checkers;
   for (const auto& n : nodes_) {
-    checkers.push_back(
-        std::make_unique<RespClient>(n->host, n->port, options_.timeout, options_.tls));
+    checkers.push_back(std::make_unique<RespClient>(n->address.host, n->address.port,
+                                                    options_.timeout, options_.tls));
   }
   const std::vector<std::string_view> ping = {"PING"};
   std::unique_lock lock(mutex_);

@@ -3,7 +3,8 @@
 // per node (pipeline.h), so no thread waits on a cache server; a health checker thread PINGs
 // every node each interval. A node that fails a request or a check is ejected: its keys get 503
 // with a clear message, or, with `remap`, go to the next node on the ring; it rejoins after its
-// next successful PING.
+// next successful PING. Key change events (GET /v1/events) come from one keyspace-notification
+// subscription per node (node_events.h), merged by one EventHub.
 #pragma once
 
 #include <atomic>
@@ -16,6 +17,8 @@
 #include <vector>
 
 #include "gateway/backend.h"
+#include "gateway/event_hub.h"
+#include "gateway/node_events.h"
 #include "gateway/pipeline.h"
 #include "gateway/ring.h"
 
@@ -39,8 +42,9 @@ class RemoteBackend final : public Backend {
 
   void run(net::Worker& worker, std::string_view user, std::span<const Command> commands,
            Done done) override;
-  // Every node answers its health check.
+  // Every node answers its health check and its event subscription is established.
   bool ready() override;
+  EventSource* events() override { return &hub_; }
   int nodes() const override { return static_cast<int>(nodes_.size()); }
   void run_on_node(net::Worker& worker, std::string_view user, int node,
                    std::span<const Command> commands, Done done) override {
@@ -49,8 +53,7 @@ class RemoteBackend final : public Backend {
 
  private:
   struct Node {
-    std::string name, host;
-    uint16_t port = 0;
+    NodeAddress address;
     std::atomic<bool> up{true};
   };
   // One worker's connections, one per node; touched only by that worker's thread.
@@ -69,7 +72,9 @@ class RemoteBackend final : public Backend {
   RemoteOptions options_;
   Ring ring_;
   std::vector<std::unique_ptr<Node>> nodes_;
-  std::vector<Links> links_;  // by worker index
+  EventHub hub_;
+  std::unique_ptr<NodeEvents> node_events_;  // feeds hub_ (destroyed first)
+  std::vector<Links> links_;                 // by worker index
   std::mutex mutex_;
   std::condition_variable stop_cv_;
   bool stopping_ = false;  // guarded by mutex_

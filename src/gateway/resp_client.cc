@@ -177,6 +177,19 @@ bool RespClient::read_replies(size_t n, std::vector<resp::Reply>& replies, deadl
   return true;
 }
 
+RespClient::Next RespClient::next_message(resp::Reply& message, std::chrono::milliseconds wait,
+                                          std::string& error) {
+  std::vector<resp::Reply> replies;
+  if (fd_ >= 0 && read_replies(1, replies, std::chrono::steady_clock::now() + wait, error)) {
+    message = std::move(replies[0]);
+    return Next::kMessage;
+  }
+  if (fd_ >= 0 && error == "reply timed out") return Next::kIdle;
+  if (fd_ < 0) error = "not connected";
+  disconnect();
+  return Next::kFailed;
+}
+
 bool RespClient::run(std::span<const std::vector<std::string_view>> commands,
                      std::vector<resp::Reply>& replies, std::string& error) {
   deadline until = std::chrono::steady_clock::now() + timeout_;

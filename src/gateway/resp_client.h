@@ -1,4 +1,5 @@
-// A blocking connection to one cache server, speaking RESP, for the health checker's thread:
+// A blocking connection to one cache server, speaking RESP, for the health checker's and the
+// node event subscribers' threads:
 // pipelines a batch of commands in one write and reads their replies, every wait bounded by a
 // timeout. Reconnects on the next call after any failure. One thread at a time. (Requests use
 // the event-driven Pipeline instead.) Also the socket helpers both share. With a TLS context,
@@ -32,6 +33,11 @@ class RespClient {
   // with `error` set, and drops the connection.
   bool run(std::span<const std::vector<std::string_view>> commands,
            std::vector<resp::Reply>& replies, std::string& error);
+  // For a subscribed connection (after run() sent the SUBSCRIBE): the next message the server
+  // pushes, waiting at most `wait`. kIdle when none came (the connection stays); kFailed with
+  // `error` set on a connection error or a malformed message (the connection is dropped).
+  enum class Next { kMessage, kIdle, kFailed };
+  Next next_message(resp::Reply& message, std::chrono::milliseconds wait, std::string& error);
 
  private:
   using deadline = std::chrono::steady_clock::time_point;

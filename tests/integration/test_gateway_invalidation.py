@@ -1,10 +1,12 @@
 """Tags, purges and the live invalidation stream of the HTTP API (issue 16): PUT ?tags=, POST
 /v1/invalidate by tag, key and prefix (exact counts, never a key rewritten since it was tagged),
 a 100k-key purge that other requests interleave with, and GET /v1/events (Server-Sent Events)
-fed by the store's own changes, with Last-Event-ID replay and reset."""
+fed by the store's own changes, with Last-Event-ID replay and reset; the same stream from the
+standalone gateway, merged from every cache node's notifications."""
 import json
 import select
 import socket
+import time
 
 import pytest
 import redis
@@ -161,8 +163,10 @@ class EventStream:
         assert head.startswith(b"HTTP/1.1 200"), head
         assert b"Content-Type: text/event-stream" in head
 
-    def _block(self, end):
+    def _block(self, end, deadline=None):
         while end not in self.buf:
+            # Heartbeats keep the socket busy: bound the wait for an event itself too.
+            assert deadline is None or time.monotonic() < deadline, ("no event", self.buf)
             chunk = self.sock.recv(65536)
             if not chunk:
                 raise EOFError(self.buf)
@@ -172,9 +176,10 @@ class EventStream:
 
     def next(self):
         """The next event as (event, id, data); comments and retry fields are skipped."""
+        deadline = time.monotonic() + SAFETY_TIMEOUT
         while True:
             fields = {}
-            for line in self._block(b"\n\n").decode().split("\n"):
+            for line in self._block(b"\n\n", deadline).decode().split("\n"):
                 if line and not line.startswith(":"):
                     name, _, value = line.partition(": ")
                     fields[name] = value
@@ -281,7 +286,7 @@ def cluster(count):
     return nodes, Gateway(*backends)
 
 
-def test_remote_gateway_tags_purges_and_no_events():
+def test_remote_gateway_tags_and_purges():
     nodes, g = cluster(2)
     try:
         clients = [redis.Redis(host="127.0.0.1", port=n.port) for n in nodes]
@@ -295,8 +300,89 @@ def test_remote_gateway_tags_purges_and_no_events():
         assert invalidate(g.port, {"prefix": "p:"}) == 40
         assert invalidate(g.port, {"tags": ["odd"]}) == 0  # its keys are gone: only pruned
         assert sum(c.dbsize() for c in clients) == 0  # nor does the tag index leak
-        status, answer = call(g.port, "GET", "/v1/events")
-        assert status == 501 and "embedded" in answer["error"]["message"]
+    finally:
+        g.__exit__()
+        for n in nodes:
+            n.__exit__()
+
+
+def wait_ready(port):
+    """Until /readyz answers 200 (every node up and subscribed), bounded by SAFETY_TIMEOUT."""
+    deadline = time.monotonic() + SAFETY_TIMEOUT
+    while call(port, "GET", "/readyz")[0] != 200:
+        assert time.monotonic() < deadline, "gateway never became ready"
+        select.select([], [], [], 0.01)
+
+
+def keys_per_node(port, clients, prefix, count):
+    """PUTs prefix0.. until each node holds one; returns one key per node (node order)."""
+    found = {}
+    for i in range(count):
+        key = f"{prefix}{i}"
+        put(port, key, i)
+        found.setdefault(next(n for n, c in enumerate(clients) if c.exists(key)), key)
+    assert len(found) == len(clients)
+    return [found[n] for n in range(len(clients))]
+
+
+def test_remote_gateway_streams_every_nodes_events():
+    nodes, g = cluster(2)
+    try:
+        clients = [redis.Redis(host="127.0.0.1", port=n.port) for n in nodes]
+        wait_ready(g.port)
+        a, b = keys_per_node(g.port, clients, "ev:", 40)
+        events = EventStream(g.port, prefix="ev:")
+        put(g.port, a, {"x": 1})
+        assert events.next()[0::2] == ("changed", {"key": a})
+        put(g.port, b, {"x": 2})
+        assert events.next()[0::2] == ("changed", {"key": b})
+        assert call(g.port, "DELETE", "/v1/kv/" + b)[0] == 204
+        assert events.next()[0::2] == ("deleted", {"key": b})
+        clients[0].set(a, "short", px=50)  # RESP on the node: seen too
+        assert events.next()[0::2] == ("changed", {"key": a})
+        assert events.next()[0::2] == ("expired", {"key": a})
+        put(g.port, a, 1, "?tags=grp")
+        assert events.next()[0::2] == ("changed", {"key": a})
+        put(g.port, b, 2, "?tags=grp")
+        _, last, data = events.next()
+        assert data == {"key": b}
+        events.close()
+        assert invalidate(g.port, {"tags": ["grp"]}) == 2
+        resumed = EventStream(g.port, prefix="ev:", last_event_id=last)
+        purged = [resumed.next() for _ in range(2)]
+        assert sorted((e, d["key"]) for e, _, d in purged) == sorted([("deleted", a), ("deleted", b)])
+        assert all(c.config_get("notify-keyspace-events")["notify-keyspace-events"] == "AE"
+                   for c in clients)
+        resumed.close()
+    finally:
+        g.__exit__()
+        for n in nodes:
+            n.__exit__()
+
+
+def test_remote_gateway_resets_streams_after_a_node_gap():
+    nodes, g = cluster(2)
+    try:
+        wait_ready(g.port)
+        clients = [redis.Redis(host="127.0.0.1", port=n.port) for n in nodes]
+        a, b = keys_per_node(g.port, clients, "gap:", 40)
+        events = EventStream(g.port)
+        clients[1].set(b, "before")
+        _, before, _ = events.next()
+        port = nodes[1].port
+        nodes[1].stop()
+        nodes[1] = Cachet(port=port)  # a fresh node: notifications off, keys gone
+        kind, reset_id, data = events.next()  # once the gateway has resubscribed
+        assert kind == "reset" and "was unreachable" in data["reason"]
+        assert EventStream(g.port, last_event_id=before).next()[0] == "reset"
+        wait_ready(g.port)
+        clients[1] = redis.Redis(host="127.0.0.1", port=port)
+        assert clients[1].config_get("notify-keyspace-events")["notify-keyspace-events"] == "AE"
+        put(g.port, b, 3)
+        kind, new_id, data = events.next()
+        assert (kind, data) == ("changed", {"key": b})
+        assert int(new_id.split(".")[1]) == int(reset_id.split(".")[1]) + 1
+        events.close()
     finally:
         g.__exit__()
         for n in nodes:
