@@ -251,7 +251,7 @@ void CommandStats::finish(Context& ctx, Started started) {
                          ctx.instance.clock().now_ms() / 1000, duration / 1000);
   }
   if (now >= shared_.next_sample_us.load(kRelaxed)) {
-    sample_ops(now, ctx.instance.stats().commands.total());
+    sample_ops(now, ctx.instance.stats().sampled_totals());
   }
 }
 
@@ -290,38 +290,55 @@ void CommandStats::log_slow(Context& ctx, int64_t duration_us) {
 void CommandStats::reset() {
   shared_.epoch.fetch_add(1, std::memory_order_acq_rel);
   std::lock_guard lock(ops_mutex_);
-  ops_.last_total = 0;
-  ops_.rates.fill(0);
+  ops_.commands.clear();
+  ops_.input.clear();
+  ops_.output.clear();
 }
 
-void CommandStats::sample_ops(int64_t now_us, uint64_t total_commands) {
+void CommandStats::RateSeries::add(uint64_t total, int64_t elapsed_ms, int64_t periods) {
+  uint64_t delta = total >= last_total ? total - last_total : total;
+  auto rate = static_cast<int64_t>(delta * 1000 / static_cast<uint64_t>(elapsed_ms));
+  for (int64_t i = 0; i < periods; ++i) {
+    rates[next] = rate;
+    next = (next + 1) % kOpsSamples;
+  }
+  last_total = total;
+}
+
+int64_t CommandStats::RateSeries::average() const {
+  int64_t sum = 0;
+  for (int64_t rate : rates) sum += rate;
+  return sum / static_cast<int64_t>(kOpsSamples);
+}
+
+void CommandStats::RateSeries::clear() {
+  last_total = 0;
+  rates.fill(0);
+}
+
+void CommandStats::sample_ops(int64_t now_us, const Totals& totals) {
   std::unique_lock lock(ops_mutex_, std::try_to_lock);
   if (!lock.owns_lock() || now_us < shared_.next_sample_us.load(kRelaxed)) return;
-  if (ops_.sampled) {
-    int64_t elapsed_ms = std::max<int64_t>(1, (now_us - ops_.last_us) / 1000);
-    uint64_t ops =
-        total_commands >= ops_.last_total ? total_commands - ops_.last_total : total_commands;
-    auto rate = static_cast<int64_t>(ops * 1000 / static_cast<uint64_t>(elapsed_ms));
-    // An interval of several sample periods (no command ran) fills one rate per period.
-    auto periods = std::clamp<int64_t>(elapsed_ms / (kOpsSampleUs / 1000), 1, kOpsSamples);
-    for (int64_t i = 0; i < periods; ++i) {
-      ops_.rates[ops_.next] = rate;
-      ops_.next = (ops_.next + 1) % kOpsSamples;
-    }
-  }
+  int64_t elapsed_ms = std::max<int64_t>(1, (now_us - ops_.last_us) / 1000);
+  // An interval of several sample periods (no command ran) fills one rate per period; the
+  // first sample only sets the base.
+  int64_t periods =
+      ops_.sampled ? std::clamp<int64_t>(elapsed_ms / (kOpsSampleUs / 1000), 1, kOpsSamples) : 0;
+  ops_.commands.add(totals.commands, elapsed_ms, periods);
+  ops_.input.add(totals.input_bytes, elapsed_ms, periods);
+  ops_.output.add(totals.output_bytes, elapsed_ms, periods);
   ops_.sampled = true;
   ops_.last_us = now_us;
-  ops_.last_total = total_commands;
   shared_.next_sample_us.store(now_us + kOpsSampleUs, kRelaxed);
 }
 
-int64_t CommandStats::instantaneous_ops_per_sec(uint64_t total_commands) {
+CommandStats::Rates CommandStats::instantaneous(const Totals& now_totals) {
   int64_t now = now_us();
-  if (now >= shared_.next_sample_us.load(kRelaxed)) sample_ops(now, total_commands);
+  if (now >= shared_.next_sample_us.load(kRelaxed)) sample_ops(now, now_totals);
   std::lock_guard lock(ops_mutex_);
-  int64_t sum = 0;
-  for (int64_t rate : ops_.rates) sum += rate;
-  return sum / static_cast<int64_t>(kOpsSamples);
+  return {.ops_per_sec = ops_.commands.average(),
+          .input_bytes_per_sec = ops_.input.average(),
+          .output_bytes_per_sec = ops_.output.average()};
 }
 
 std::vector<CommandStats::Counts> CommandStats::counts() const {

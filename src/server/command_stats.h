@@ -88,9 +88,17 @@ class CommandStats {
   std::vector<uint64_t> latency(const CommandSpec& spec) const;
   // Every command of the table with its full name, in table order.
   static std::span<const std::pair<const CommandSpec*, std::string>> commands();
-  // Redis's instantaneous_ops_per_sec: the average of the last 16 rates of
-  // `total_commands` sampled every 100 ms (sampled when commands run and here).
-  int64_t instantaneous_ops_per_sec(uint64_t total_commands);
+  // The running totals Redis samples for its instantaneous_* metrics.
+  struct Totals {
+    uint64_t commands = 0, input_bytes = 0, output_bytes = 0;
+  };
+  // Redis's instantaneous_ops_per_sec / instantaneous_input_kbps / instantaneous_output_kbps
+  // (the latter two in bytes per second): each the average of the last 16 rates of its total,
+  // sampled every 100 ms (sampled when commands run and here).
+  struct Rates {
+    int64_t ops_per_sec = 0, input_bytes_per_sec = 0, output_bytes_per_sec = 0;
+  };
+  Rates instantaneous(const Totals& now_totals);
 
   SlowLog& slow_log() { return slow_log_; }
   LatencyMonitor& latency_monitor() { return latency_monitor_; }
@@ -124,7 +132,7 @@ class CommandStats {
   void for_each_current(Fn&& fn) const;
   void count_error(ThreadBlock& b, std::string_view reply);
   void log_slow(Context& ctx, int64_t duration_us);
-  void sample_ops(int64_t now_us, uint64_t total_commands);
+  void sample_ops(int64_t now_us, const Totals& totals);
 
   static constexpr size_t kOpsSamples = 16;
   static constexpr int64_t kOpsSampleUs = 100'000;
@@ -141,13 +149,22 @@ class CommandStats {
   std::vector<std::unique_ptr<ThreadBlock>> blocks_;                   // guarded by blocks_mutex_
   std::unordered_map<std::thread::id, ThreadBlock*> block_of_thread_;  // guarded by blocks_mutex_
 
+  // The last kOpsSamples rates of one total, a ring.
+  struct RateSeries {
+    uint64_t last_total = 0;
+    std::array<int64_t, kOpsSamples> rates{};
+    size_t next = 0;
+    // Records the rate of `total` over `elapsed_ms` into `periods` slots.
+    void add(uint64_t total, int64_t elapsed_ms, int64_t periods);
+    int64_t average() const;
+    void clear();
+  };
+
   std::mutex ops_mutex_;
   struct {
     bool sampled = false;
     int64_t last_us = 0;
-    uint64_t last_total = 0;
-    std::array<int64_t, kOpsSamples> rates{};
-    size_t next = 0;
+    RateSeries commands, input, output;
   } ops_;  // guarded by ops_mutex_
 
   SlowLog slow_log_;

@@ -94,22 +94,27 @@ std::string info_persistence(Instance&, const Config&) {
 
 std::string info_stats(Instance& in, const Config&) {
   store::ShardStats s = in.store().stats();
-  uint64_t commands = in.stats().commands.total();
+  CommandStats::Totals totals = in.stats().sampled_totals();
+  CommandStats::Rates rates = in.command_stats().instantaneous(totals);
   return fmt::format(
       "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n"
       "instantaneous_ops_per_sec:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\n"
       "total_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\n"
+      "instantaneous_input_kbps:{:.2f}\r\ninstantaneous_output_kbps:{:.2f}\r\n"
+      "instantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\n"
       "rejected_connections:{}\r\nexpired_keys:{}\r\n"
       "evicted_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n"
       "pubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\n"
       "tracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\n"
       "unexpected_error_replies:0\r\ntotal_error_replies:{}\r\n",
-      in.stats().connections_received.load(), commands,
-      in.command_stats().instantaneous_ops_per_sec(commands), in.stats().net_input_bytes.total(),
-      in.stats().net_output_bytes.total(), in.stats().rejected_connections.load(), s.expired,
-      s.evicted, s.hits, s.misses, in.pubsub().channel_count(Space::kChannel),
-      in.pubsub().pattern_count(), in.pubsub().channel_count(Space::kShard), in.tracking().keys(),
-      in.tracking().items(), in.tracking().prefixes(), in.command_stats().error_replies());
+      in.stats().connections_received.load(), totals.commands, rates.ops_per_sec,
+      totals.input_bytes, totals.output_bytes,
+      static_cast<double>(rates.input_bytes_per_sec) / 1024,
+      static_cast<double>(rates.output_bytes_per_sec) / 1024,
+      in.stats().rejected_connections.load(), s.expired, s.evicted, s.hits, s.misses,
+      in.pubsub().channel_count(Space::kChannel), in.pubsub().pattern_count(),
+      in.pubsub().channel_count(Space::kShard), in.tracking().keys(), in.tracking().items(),
+      in.tracking().prefixes(), in.command_stats().error_replies());
 }
 
 std::string info_replication(Instance&, const Config&) {

@@ -48,6 +48,13 @@ struct Stats {
   StripedCounter net_input_bytes, net_output_bytes;  // RESP clients' requests and replies
   std::atomic<uint64_t> connections_received{0};
   std::atomic<uint64_t> rejected_connections{0};
+
+  // The totals behind INFO's instantaneous_* rates.
+  CommandStats::Totals sampled_totals() const {
+    return {.commands = commands.total(),
+            .input_bytes = net_input_bytes.total(),
+            .output_bytes = net_output_bytes.total()};
+  }
 };
 
 // Settings read on hot paths (every command, every published message), mirrored from the config

@@ -334,6 +334,17 @@ TEST_F(IntrospectionTest, InstantaneousOpsAveragesSixteenSamples) {
   EXPECT_NE(info("stats").find("instantaneous_ops_per_sec:0\r\n"), std::string::npos);
 }
 
+TEST_F(IntrospectionTest, InstantaneousKbpsAverageTheNetworkTotals) {
+  run({"ping"});                                          // the first sample: the base
+  instance_.stats().net_input_bytes.add(1024 * 16 * 10);  // 160 KiB in 100 ms: 1600 KiB/s
+  instance_.stats().net_output_bytes.add(1024 * 8);       // 8 KiB in 100 ms: 80 KiB/s
+  fake_now_us += 100'000;
+  std::string stats = info("stats");
+  EXPECT_NE(stats.find("instantaneous_input_kbps:100.00\r\ninstantaneous_output_kbps:5.00\r\n"),
+            std::string::npos)
+      << stats;
+}
+
 // The section names of an INFO reply, each followed by a space.
 std::string headers(const std::string& reply) {
   std::string out;

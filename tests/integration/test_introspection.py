@@ -87,6 +87,19 @@ def test_info_commandstats_and_errorstats(r):
     assert set(r.info("commandstats")) == {"cmdstat_config|resetstat", "cmdstat_info"}
 
 
+def test_info_net_totals_grow_by_the_traffic_sent(r):
+    before = r.info("stats")
+    value = "x" * 100_000
+    r.set("big", value)
+    assert r.get("big") == value.encode()
+    after = r.info("stats")
+    assert after["total_net_input_bytes"] - before["total_net_input_bytes"] >= 100_000
+    assert after["total_net_output_bytes"] - before["total_net_output_bytes"] >= 100_000
+    assert after["instantaneous_input_kbps"] >= 0
+    assert after["instantaneous_output_kbps"] >= 0
+    assert after["instantaneous_input_repl_kbps"] == 0
+
+
 def test_info_latencystats_percentiles(r):
     r.set("k", "v")
     stats = r.info("latencystats")["latency_percentiles_usec_set"]
