@@ -350,7 +350,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       continue;
     }
     if (entry == kActiveExpire) {
-      h.instance.store().active_expire(0, 1, std::chrono::microseconds(200));
+      h.instance.active_expire(0, 1, std::chrono::microseconds(200));
       continue;
     }
     std::vector<std::string> words = words_of(entry);

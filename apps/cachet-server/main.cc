@@ -124,7 +124,7 @@ void add_expiry_timers(cachet::net::Server& net, cachet::server::Instance& insta
   auto budget = std::chrono::duration_cast<std::chrono::microseconds>(period) / 4;
   for (int i = 0; i < net.worker_count(); ++i) {
     net.worker(i).add_timer(period, [&instance, i, n = net.worker_count(), budget] {
-      instance.store().active_expire(i, n, budget);
+      instance.active_expire(i, n, budget);
     });
   }
 }

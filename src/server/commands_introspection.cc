@@ -231,9 +231,11 @@ void cmd_latency_reset(Context& ctx) {
 void cmd_latency_doctor(Context& ctx) {
   const HotConfig& hot = ctx.instance.hot();
   constexpr auto kRelaxed = std::memory_order_relaxed;
-  ctx.out.verbatim(latency_report(
-      latency_monitor(ctx).snapshot(), now_seconds(ctx), hot.slowlog_log_slower_than.load(kRelaxed),
-      hot.slowlog_max_len.load(kRelaxed), hot.latency_monitor_threshold.load(kRelaxed)));
+  DoctorSettings settings{.slowlog_log_slower_than = hot.slowlog_log_slower_than.load(kRelaxed),
+                          .slowlog_max_len = hot.slowlog_max_len.load(kRelaxed),
+                          .latency_monitor_threshold = hot.latency_monitor_threshold.load(kRelaxed),
+                          .hz = ctx.instance.config().hz};
+  ctx.out.verbatim(latency_report(latency_monitor(ctx).snapshot(), now_seconds(ctx), settings));
 }
 
 void cmd_latency_graph(Context& ctx) {

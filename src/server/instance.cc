@@ -140,13 +140,33 @@ std::optional<uint64_t> Instance::make_room(Session& session, const CommandSpec&
     uint64_t hash = store::hash_key(key);
     if (!store_.contains(session.db, key, hash)) incoming = hash;
   }
+  int64_t cycle_started = command_stats_.now_us();
+  std::optional<uint64_t> refused;
   for (int i = 0; i < kMaxEvictionsPerCommand && over_maxmemory(); ++i) {
+    int64_t started = command_stats_.now_us();
     auto result = store_.evict_one(incoming);
-    if (result == store::Store::Eviction::kRejectIncoming) return incoming;
-    if (result == store::Store::Eviction::kNoVictim) break;
+    if (result == store::Store::Eviction::kEvicted) note_latency("eviction-del", started);
+    if (result == store::Store::Eviction::kRejectIncoming) refused = incoming;
+    if (result != store::Store::Eviction::kEvicted) break;
   }
-  admitted = !over_maxmemory();
-  return std::nullopt;
+  note_latency("eviction-cycle", cycle_started);
+  admitted = refused.has_value() || !over_maxmemory();  // (a refused newcomer runs, then goes)
+  return refused;
+}
+
+void Instance::note_latency(std::string_view event, int64_t started_us) {
+  int64_t threshold = hot_.latency_monitor_threshold.load(std::memory_order_relaxed);
+  int64_t elapsed_ms = (command_stats_.now_us() - started_us) / 1000;
+  if (threshold > 0 && elapsed_ms >= threshold) {
+    command_stats_.latency_monitor().add(event, clock_.now_ms() / 1000, elapsed_ms);
+  }
+}
+
+size_t Instance::active_expire(int part, int of, std::chrono::microseconds budget) {
+  int64_t started = command_stats_.now_us();
+  size_t expired = store_.active_expire(part, of, budget);
+  note_latency("expire-cycle", started);
+  return expired;
 }
 
 Config Instance::config() const {

@@ -126,6 +126,10 @@ class Instance {
   // ACL SAVE: writes every user to the aclfile. Returns Redis's error, empty on success.
   std::string save_acl_file();
 
+  // One active expiry cycle over part `part` of `of` (store::Store::active_expire), recorded as
+  // the latency event "expire-cycle" when it took latency-monitor-threshold or longer.
+  size_t active_expire(int part, int of, std::chrono::microseconds budget);
+
   // Whether used memory is over maxmemory (never with maxmemory 0).
   bool over_maxmemory() const;
   // Whether a new connection must AUTH first (the default user has passwords or is off).
@@ -171,6 +175,9 @@ class Instance {
   std::optional<uint64_t> make_room(Session& session, const CommandSpec& spec,
                                     std::span<const std::string_view> args, bool& admitted);
   void apply_eviction(const Config& c);
+  // Records latency event `event` for the time since `started_us` (CommandStats' timer) when
+  // that reached latency-monitor-threshold, as Redis's latencyAddSampleIfNeeded.
+  void note_latency(std::string_view event, int64_t started_us);
   // Hands the encoding thresholds (hash-max-listpack-entries...) to the store.
   void apply_encodings(const Config& c);
   // execute() without CLIENT REPLY's suppression.

@@ -215,6 +215,40 @@ TEST_F(IntrospectionTest, LatencyGraphDrawsRedisSparkline) {
             "-ERR No samples available for event 'nosuch'\r\n");
 }
 
+TEST_F(IntrospectionTest, LatencyRecordsSlowExpireCycles) {
+  run({"config", "set", "latency-monitor-threshold", "2"});
+  fake_step_us = 1'000;  // the cycle reads the timer twice: 1 ms, under the threshold
+  instance_.active_expire(0, 1, seconds(1));
+  EXPECT_EQ(run({"latency", "latest"}), "*0\r\n");
+  fake_step_us = 3'000;
+  instance_.active_expire(0, 1, seconds(1));
+  fake_step_us = 0;
+  EXPECT_EQ(run({"latency", "latest"}),
+            "*1\r\n*4\r\n$12\r\nexpire-cycle\r\n:1700000000\r\n:3\r\n:3\r\n");
+  std::string report = run({"latency", "doctor"});
+  EXPECT_NE(report.find("1. expire-cycle: 1 latency spikes"), std::string::npos) << report;
+  EXPECT_NE(report.find("- In order to make the Redis keys expiring process more incremental, "
+                        "try to set the 'hz' configuration parameter to 100 using 'CONFIG SET "
+                        "hz 100'.\n- Deleting, expiring or evicting"),
+            std::string::npos)
+      << report;
+}
+
+TEST_F(IntrospectionTest, LatencyRecordsSlowEvictions) {
+  for (int i = 0; i < 10; ++i) run({"set", "key:" + std::to_string(i), "value"});
+  run({"config", "set", "latency-monitor-threshold", "1", "maxmemory-policy", "allkeys-random",
+       "maxmemory", "1"});
+  run_for(2'000, {"set", "new", "value"});  // evicts every key, each taking 2 ms
+  std::string latest = run({"latency", "latest"});
+  EXPECT_NE(latest.find("$14\r\neviction-cycle\r\n"), std::string::npos) << latest;
+  EXPECT_NE(latest.find("$12\r\neviction-del\r\n:1700000000\r\n:2\r\n:2\r\n"), std::string::npos)
+      << latest;
+  std::string report = run({"latency", "doctor"});
+  EXPECT_NE(report.find("- Sudden changes to the 'maxmemory' setting via 'CONFIG SET'"),
+            std::string::npos)
+      << report;
+}
+
 TEST_F(IntrospectionTest, LatencyHistogramIsCumulativeByPowersOfTwo) {
   run_for(66, {"set", "k", "v"});
   EXPECT_EQ(run({"latency", "histogram", "set", "nosuch"}),

@@ -38,15 +38,16 @@ EventAnalysis analyze(const LatencySeries& series, int64_t now_s) {
 // The advice LATENCY DOCTOR may give, in the order it gives it.
 struct Advice {
   bool slowlog_enabled = false, slowlog_tuning = false, slowlog_inspect = false;
-  bool scheduler = false, large_objects = false;
+  bool scheduler = false, hz = false, large_objects = false, mass_eviction = false;
   bool any() const {
-    return slowlog_enabled || slowlog_tuning || slowlog_inspect || scheduler || large_objects;
+    return slowlog_enabled || slowlog_tuning || slowlog_inspect || scheduler || hz ||
+           large_objects || mass_eviction;
   }
 };
 
-std::string advice_text(const Advice& advice, int64_t latency_monitor_threshold) {
+std::string advice_text(const Advice& advice, const DoctorSettings& settings) {
   std::string out = "\nI have a few advices for you:\n\n";
-  uint64_t suggested_us = static_cast<uint64_t>(latency_monitor_threshold) * 1000;
+  uint64_t suggested_us = static_cast<uint64_t>(settings.latency_monitor_threshold) * 1000;
   if (advice.slowlog_enabled) {
     out += fmt::format(
         "- There are latency issues with potentially slow commands you are using. Try to enable "
@@ -82,11 +83,23 @@ std::string advice_text(const Advice& advice, int64_t latency_monitor_threshold)
         "  5) Check if the problem is allocator-related by recompiling Redis with MALLOC=libc, "
         "if you are using Jemalloc. However this may create fragmentation problems.\n";
   }
+  if (advice.hz && settings.hz < 100) {
+    out +=
+        "- In order to make the Redis keys expiring process more incremental, try to set the "
+        "'hz' configuration parameter to 100 using 'CONFIG SET hz 100'.\n";
+  }
   if (advice.large_objects) {
     out +=
         "- Deleting, expiring or evicting (because of maxmemory policy) large objects is a "
         "blocking operation. If you have very large objects that are often deleted, expired, or "
         "evicted, try to fragment those objects into multiple smaller objects.\n";
+  }
+  if (advice.mass_eviction) {
+    out +=
+        "- Sudden changes to the 'maxmemory' setting via 'CONFIG SET', or allocation of large "
+        "objects via sets or sorted sets intersections, STORE option of SORT, Redis Cluster "
+        "large keys migrations (RESTORE command), may create sudden memory pressure forcing the "
+        "server to block trying to evict keys. \n";
   }
   return out;
 }
@@ -205,10 +218,33 @@ std::string latency_graph(std::string_view event, const LatencySeries& series, i
   return out;
 }
 
+namespace {
+
+// Adds the advice Redis gives for a spike of `event`.
+void advise(std::string_view event, const DoctorSettings& settings, Advice& advice) {
+  if (event == "command") {
+    if (settings.slowlog_log_slower_than < 0 || settings.slowlog_max_len == 0) {
+      advice.slowlog_enabled = true;
+    } else if (settings.slowlog_log_slower_than / 1000 > settings.latency_monitor_threshold) {
+      advice.slowlog_tuning = true;
+    }
+    advice.slowlog_inspect = advice.large_objects = true;
+  } else if (event == "fast-command") {
+    advice.scheduler = true;
+  } else if (event == "expire-cycle") {
+    advice.hz = advice.large_objects = true;
+  } else if (event == "eviction-del") {
+    advice.large_objects = true;
+  } else if (event == "eviction-cycle") {
+    advice.mass_eviction = true;
+  }
+}
+
+}  // namespace
+
 std::string latency_report(const std::map<std::string, LatencySeries, std::less<>>& events,
-                           int64_t now_s, int64_t slowlog_log_slower_than, int64_t slowlog_max_len,
-                           int64_t latency_monitor_threshold) {
-  if (events.empty() && latency_monitor_threshold == 0) {
+                           int64_t now_s, const DoctorSettings& settings) {
+  if (events.empty() && settings.latency_monitor_threshold == 0) {
     return "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis "
            "instance. You may use \"CONFIG SET latency-monitor-threshold <milliseconds>.\" in "
            "order to enable it. If we weren't in a deep space mission I'd suggest to take a look "
@@ -229,16 +265,7 @@ std::string latency_report(const std::map<std::string, LatencySeries, std::less<
         "Worst all time event {}ms.\n",
         number, event, a.samples, a.average_ms, a.mean_deviation_ms,
         static_cast<double>(a.period_s) / static_cast<double>(a.samples), series.max_ms);
-    if (event == "command") {
-      if (slowlog_log_slower_than < 0 || slowlog_max_len == 0) {
-        advice.slowlog_enabled = true;
-      } else if (slowlog_log_slower_than / 1000 > latency_monitor_threshold) {
-        advice.slowlog_tuning = true;
-      }
-      advice.slowlog_inspect = advice.large_objects = true;
-    } else if (event == "fast-command") {
-      advice.scheduler = true;
-    }
+    advise(event, settings, advice);
   }
   if (number == 0) {
     return "Dave, no latency spike was observed during the lifetime of this Redis instance, not "
@@ -251,7 +278,7 @@ std::string latency_report(const std::map<std::string, LatencySeries, std::less<
            "use the Redis community to get some help, providing this report in your help "
            "request.\n";
   }
-  return out + advice_text(advice, latency_monitor_threshold);
+  return out + advice_text(advice, settings);
 }
 
 }  // namespace cachet::server

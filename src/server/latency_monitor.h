@@ -1,4 +1,5 @@
-// The latency monitor (LATENCY): for each event ("command", "fast-command"), the worst latency
+// The latency monitor (LATENCY): for each event ("command", "fast-command", "expire-cycle",
+// "eviction-cycle", "eviction-del"), the worst latency
 // in ms of each of the last 160 seconds that had a sample at or over
 // `latency-monitor-threshold`, and the all-time maximum, as Redis 7.0 keeps them.
 //
@@ -46,11 +47,15 @@ class LatencyMonitor {
   std::map<std::string, LatencySeries, std::less<>> events_;  // guarded by mutex_
 };
 
-// LATENCY DOCTOR's report (Redis 7.0's wording) over `events` at `now_s`, for the given
-// slow log and latency monitor settings.
+// The settings LATENCY DOCTOR's advice depends on.
+struct DoctorSettings {
+  int64_t slowlog_log_slower_than = 0, slowlog_max_len = 0, latency_monitor_threshold = 0;
+  int64_t hz = 10;
+};
+
+// LATENCY DOCTOR's report (Redis 7.0's wording) over `events` at `now_s`.
 std::string latency_report(const std::map<std::string, LatencySeries, std::less<>>& events,
-                           int64_t now_s, int64_t slowlog_log_slower_than, int64_t slowlog_max_len,
-                           int64_t latency_monitor_threshold);
+                           int64_t now_s, const DoctorSettings& settings);
 
 // LATENCY GRAPH's report of one event at `now_s`: a title line, a rule, and Redis's
 // sparkline (4 rows, 80 columns per band) with the age of each sample below it.
