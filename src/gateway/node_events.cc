@@ -1,6 +1,7 @@
 #include "gateway/node_events.h"
 
 #include <cstdio>
+#include <optional>
 #include <utility>
 
 #include "gateway/resp_client.h"
@@ -10,6 +11,11 @@ namespace cachet::gateway {
 namespace {
 
 bool is_error(const resp::Reply& reply) { return reply.type == resp::Reply::Type::kError; }
+
+// A subscribed connection's answer to PING: ["pong", ""].
+bool is_pong(const resp::Reply& reply) {
+  return reply.elements.size() == 2 && reply.elements[0].text == "pong";
+}
 
 // The notify-keyspace-events value to set so that the node publishes what the hub needs, or ""
 // when it does already (or its CONFIG GET answer is unusable: then it is left alone).
@@ -57,14 +63,23 @@ bool NodeEvents::pause(std::chrono::milliseconds for_) {
   return !stop_cv_.wait_for(lock, for_, [this] { return stop_.load(); });
 }
 
-bool NodeEvents::subscribe(RespClient& client, std::string& error) {
+bool NodeEvents::enable_notifications(RespClient& client, bool& changed, std::string& error) {
   std::vector<resp::Reply> replies;
   const std::vector<std::string_view> get = {"CONFIG", "GET", "notify-keyspace-events"};
   if (!client.run(std::span(&get, 1), replies, error)) return false;
-  if (std::string value = missing_flags(replies[0]); !value.empty()) {
-    const std::vector<std::string_view> set = {"CONFIG", "SET", "notify-keyspace-events", value};
-    if (!client.run(std::span(&set, 1), replies, error)) return false;
-  }
+  std::string value = missing_flags(replies[0]);
+  changed = false;
+  if (value.empty()) return true;
+  const std::vector<std::string_view> set = {"CONFIG", "SET", "notify-keyspace-events", value};
+  if (!client.run(std::span(&set, 1), replies, error)) return false;
+  changed = !is_error(replies[0]);  // (a node that refuses is left as its operator set it)
+  return true;
+}
+
+bool NodeEvents::subscribe(RespClient& client, std::string& error) {
+  bool changed = false;
+  if (!enable_notifications(client, changed, error)) return false;
+  std::vector<resp::Reply> replies;
   const std::vector<std::string_view> sub = {"PSUBSCRIBE", EventHub::kKeyeventPattern};
   if (!client.run(std::span(&sub, 1), replies, error)) return false;
   if (is_error(replies[0]) || replies[0].elements.empty() ||
@@ -75,9 +90,45 @@ bool NodeEvents::subscribe(RespClient& client, std::string& error) {
   return true;
 }
 
+void NodeEvents::listen(const NodeAddress& a, RespClient& client, RespClient& control,
+                        std::string& error) {
+  using Clock = std::chrono::steady_clock;
+  const std::vector<std::string_view> ping = {"PING"};
+  auto next_check = Clock::now() + retry_;
+  std::optional<Clock::time_point> pong_due;  // a PING is unanswered
+  resp::Reply message;
+  while (!stop_.load()) {
+    RespClient::Next next = client.next_message(message, kPoll, error);
+    if (next == RespClient::Next::kFailed) return;
+    if (next == RespClient::Next::kMessage) {
+      if (is_pong(message)) {
+        pong_due.reset();
+      } else {
+        hub_.publish(message);
+      }
+    }
+    auto now = Clock::now();
+    if (pong_due && now > *pong_due) {
+      error = "no reply to PING";
+      return client.disconnect();
+    }
+    if (now < next_check) continue;
+    next_check = now + retry_;
+    if (!pong_due) {
+      if (!client.send(std::span(&ping, 1), error)) return;
+      pong_due = now + timeout_;
+    }
+    std::string ignored;  // a failing node fails the PING too
+    if (bool changed = false; enable_notifications(control, changed, ignored) && changed) {
+      hub_.lose("notify-keyspace-events of cache node " + a.name +
+                " no longer had what the gateway needs (set again): its events were lost");
+    }
+  }
+}
+
 void NodeEvents::loop(Node& node) {
   const NodeAddress& a = node.address;
-  RespClient client(a.host, a.port, timeout_, tls_);
+  RespClient client(a.host, a.port, timeout_, tls_), control(a.host, a.port, timeout_, tls_);
   bool lost = false;      // a subscription of this node was lost: events may be missing since
   bool reported = false;  // this outage is on stderr already
   std::string error;
@@ -93,13 +144,11 @@ void NodeEvents::loop(Node& node) {
     reported = false;
     if (lost) hub_.lose("cache node " + a.name + " was unreachable: its events were lost");
     node.subscribed.store(true, std::memory_order_relaxed);
-    resp::Reply message;
-    RespClient::Next next;
-    while ((next = client.next_message(message, kPoll, error)) != RespClient::Next::kFailed) {
-      if (next == RespClient::Next::kMessage) hub_.publish(message);
-      if (stop_.load()) return;
-    }
+    listen(a, client, control, error);
     node.subscribed.store(false, std::memory_order_relaxed);
+    if (stop_.load()) return;
+    std::fprintf(stderr, "cachet-gateway: events of cache node %s: subscription lost: %s\n",
+                 a.name.c_str(), error.c_str());
     lost = true;
   }
 }

@@ -190,6 +190,15 @@ RespClient::Next RespClient::next_message(resp::Reply& message, std::chrono::mil
   return Next::kFailed;
 }
 
+bool RespClient::send(std::span<const std::vector<std::string_view>> commands, std::string& error) {
+  std::string out;
+  encode_commands(commands, out);
+  if (fd_ >= 0 && send_all(out, std::chrono::steady_clock::now() + timeout_, error)) return true;
+  if (fd_ < 0) error = "not connected";
+  disconnect();
+  return false;
+}
+
 bool RespClient::run(std::span<const std::vector<std::string_view>> commands,
                      std::vector<resp::Reply>& replies, std::string& error) {
   deadline until = std::chrono::steady_clock::now() + timeout_;

@@ -38,6 +38,11 @@ class RespClient {
   // `error` set on a connection error or a malformed message (the connection is dropped).
   enum class Next { kMessage, kIdle, kFailed };
   Next next_message(resp::Reply& message, std::chrono::milliseconds wait, std::string& error);
+  // For a subscribed connection: sends `commands` (PING) without reading their replies, which
+  // arrive among the messages. False with `error` set (the connection dropped) on failure.
+  bool send(std::span<const std::vector<std::string_view>> commands, std::string& error);
+  // Drops the connection (the next run() connects again).
+  void disconnect();
 
  private:
   using deadline = std::chrono::steady_clock::time_point;
@@ -49,7 +54,6 @@ class RespClient {
   // Waits for what the last blocked read or write needs (TLS may need the other direction).
   bool wait_blocked(short events, deadline until);
   bool stale();
-  void disconnect();
 
   std::string host_;
   uint16_t port_;

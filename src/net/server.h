@@ -63,6 +63,8 @@ class Server {
   // Stops accepting, writes pending replies (up to a short deadline), closes every connection and
   // joins the workers. Thread-safe; idempotent.
   void stop();
+  // stop() has begun: no worker accepts from then on, even one that has not begun to drain.
+  bool stopping() const { return stopped_.load(std::memory_order_relaxed); }
   Worker& worker(int i) { return *workers_[i]; }
   int worker_count() const { return static_cast<int>(workers_.size()); }
   void set_max_connections(size_t n) { max_connections_.store(n, std::memory_order_relaxed); }

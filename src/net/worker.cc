@@ -236,6 +236,9 @@ void Worker::begin_drain() {
 }
 
 void Worker::accept_all(const ListenSet& set, std::shared_ptr<const TlsContext> tls) {
+  // (A worker still busy when stop() began must not take connections its peers refuse: a
+  // client would reach a server about to close it.)
+  if (server_.stopping()) return;
   for (int listen_fd : set.fds) {
     while (true) {
       sockaddr_storage addr;

@@ -387,3 +387,99 @@ def test_remote_gateway_resets_streams_after_a_node_gap():
         g.__exit__()
         for n in nodes:
             n.__exit__()
+
+
+def test_remote_gateway_sets_notifications_again_when_they_are_turned_off():
+    nodes, g = cluster(1)
+    try:
+        wait_ready(g.port)
+        node = redis.Redis(host="127.0.0.1", port=nodes[0].port)
+        events = EventStream(g.port, prefix="nk:")
+        put(g.port, "nk:1", 1)
+        assert events.next()[0::2] == ("changed", {"key": "nk:1"})
+        node.config_set("notify-keyspace-events", "")
+        kind, _, data = events.next()  # the gateway's next check (every health interval)
+        assert kind == "reset" and "notify-keyspace-events" in data["reason"], data
+        assert node.config_get("notify-keyspace-events")["notify-keyspace-events"] == "AE"
+        put(g.port, "nk:2", 2)
+        assert events.next()[0::2] == ("changed", {"key": "nk:2"})
+        events.close()
+    finally:
+        g.__exit__()
+        nodes[0].__exit__()
+
+
+class SilentNode:
+    """A fake cache node that answers the gateway's CONFIG GET and PSUBSCRIBE, then never
+    replies again (a node that hangs, or a half-open connection): counts the PSUBSCRIBEs."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.subscriptions = 0
+        self.conns = []
+
+    def serve(self, deadline):
+        """Serves connections until `deadline`, or until a second PSUBSCRIBE came."""
+        buffers = {}
+        while self.subscriptions < 2:
+            assert time.monotonic() < deadline, "the gateway never subscribed again"
+            ready, _, _ = select.select([self.listener, *buffers], [], [], 0.05)
+            for s in ready:
+                if s is self.listener:
+                    conn, _ = s.accept()
+                    self.conns.append(conn)
+                    buffers[conn] = b""
+                    continue
+                chunk = s.recv(65536)
+                if not chunk:
+                    del buffers[s]
+                    continue
+                buffers[s] += chunk
+                buffers[s] = self.answer(s, buffers[s])
+
+    def answer(self, conn, buf):
+        """Replies to the complete commands in `buf`; returns what is left."""
+        while buf.startswith(b"*") and b"\r\n" in buf:
+            words, rest = parse_command(buf)
+            if words is None:
+                break
+            buf = rest
+            if words[0].upper() == b"CONFIG":
+                conn.sendall(b"*2\r\n$22\r\nnotify-keyspace-events\r\n$2\r\nAE\r\n")
+            elif words[0].upper() == b"PSUBSCRIBE":
+                self.subscriptions += 1
+                conn.sendall(b"*3\r\n$10\r\npsubscribe\r\n$%d\r\n%s\r\n:1\r\n"
+                             % (len(words[1]), words[1]))
+            # PING and anything else: no answer, ever
+        return buf
+
+    def close(self):
+        for c in self.conns:
+            c.close()
+        self.listener.close()
+
+
+def parse_command(buf):
+    """(words, rest) of the RESP array at the start of `buf`, or (None, buf) if incomplete."""
+    head, sep, rest = buf.partition(b"\r\n")
+    words = []
+    for _ in range(int(head[1:])):
+        length, sep, after = rest.partition(b"\r\n")
+        if not sep or len(after) < int(length[1:]) + 2:
+            return None, buf
+        words.append(after[:int(length[1:])])
+        rest = after[int(length[1:]) + 2:]
+    return words, rest
+
+
+def test_remote_gateway_resubscribes_when_a_node_stops_answering_ping():
+    node = SilentNode()
+    g = Gateway("--backend", f"127.0.0.1:{node.port}", "--backend-timeout", "200")
+    try:
+        # Without the PING the first subscription would stay open (and silent) forever.
+        node.serve(time.monotonic() + SAFETY_TIMEOUT)
+        assert node.subscriptions == 2
+    finally:
+        g.__exit__()
+        node.close()
