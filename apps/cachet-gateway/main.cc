@@ -8,7 +8,9 @@
 // HOST:PORT (may repeat; keys spread by consistent hashing), --backend-timeout MS (1000), --remap
 // (send an ejected node's keys to the next node instead of answering 503), --backend-tls (speak
 // TLS to the backends, verifying them against --backend-tls-cacert FILE, or the system's CAs;
-// --backend-tls-cert FILE and --backend-tls-key FILE present a client certificate).
+// --backend-tls-cert FILE and --backend-tls-key FILE present a client certificate),
+// --no-events (no keyevent subscription on the nodes, no CONFIG SET of their
+// notify-keyspace-events: GET /v1/events answers 501).
 // SIGTERM/SIGINT drain, exit 0.
 #include <signal.h>
 
@@ -38,6 +40,10 @@ std::string parse_flags(int argc, char** argv, cachet::net::ServerOptions& serve
     std::string_view flag = argv[i];
     if (flag == "--remap" || flag == "--backend-tls") {
       (flag == "--remap" ? remote.remap : backend_tls) = true;
+      continue;
+    }
+    if (flag == "--no-events") {
+      remote.events = false;
       continue;
     }
     if (i + 1 == argc) return "missing value for " + std::string(flag);
@@ -99,7 +105,7 @@ int main(int argc, char** argv) {
                  "[--threads N] [--max-body BYTES] [--idle-timeout SECONDS]\n"
                  "       [--header-timeout SECONDS] [--body-timeout SECONDS]\n"
                  "       [--min-body-rate BYTES_PER_SECOND]\n"
-                 "       [--backend HOST:PORT]... [--backend-timeout MS] [--remap]\n"
+                 "       [--backend HOST:PORT]... [--backend-timeout MS] [--remap] [--no-events]\n"
                  "       [--backend-tls [--backend-tls-cacert FILE] [--backend-tls-cert FILE "
                  "--backend-tls-key FILE]]\n",
                  error.c_str());

@@ -118,6 +118,8 @@ std::string_view openapi_document() {
         "responses": {
           "200": {"description": "An endless event stream (heartbeat comments every 15 s)",
                   "content": {"text/event-stream": {}}},
+          "501": {"description": "Event streams are turned off (cachet-gateway --no-events)",
+                  "content": {"application/json": {}}},
           "503": {"$ref": "#/components/responses/Error"}}
       }
     },
@@ -125,7 +127,7 @@ std::string_view openapi_document() {
                       "responses": {"200": {"description": "The message",
                                             "content": {"application/json": {}}}}}},
     "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "Alive"}}}},
-    "/readyz": {"get": {"summary": "Readiness: the cache backend answers (standalone: every node, with its event subscription)",
+    "/readyz": {"get": {"summary": "Readiness: the cache backend answers (standalone: every node, with its event subscription unless --no-events)",
                         "responses": {"200": {"description": "Ready"},
                                       "503": {"$ref": "#/components/responses/Error"}}}},
     "/metrics": {"get": {"summary": "Prometheus metrics",

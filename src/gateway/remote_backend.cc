@@ -33,8 +33,10 @@ RemoteBackend::RemoteBackend(RemoteOptions options)
     nodes_.push_back(std::move(node));
     ring_.add(n);
   }
-  node_events_ = std::make_unique<NodeEvents>(hub_, addresses, options_.timeout,
-                                              options_.health_interval, options_.tls);
+  if (options_.events) {
+    node_events_ = std::make_unique<NodeEvents>(hub_, addresses, options_.timeout,
+                                                options_.health_interval, options_.tls);
+  }
   health_ = std::thread([this] { health_loop(); });
 }
 
@@ -145,7 +147,7 @@ bool RemoteBackend::ready() {
   for (const auto& n : nodes_) {
     if (!n->up.load(std::memory_order_relaxed)) return false;
   }
-  return node_events_->subscribed();
+  return !node_events_ || node_events_->subscribed();
 }
 
 void RemoteBackend::health_loop() {

@@ -29,6 +29,7 @@ struct RemoteOptions {
   std::chrono::milliseconds timeout{1000};          // per request and per health check
   std::chrono::milliseconds health_interval{1000};  // between health checks
   bool remap = false;  // send an ejected node's keys to the next node instead of failing
+  bool events = true;  // subscribe to every node's keyevents for GET /v1/events (--no-events)
   int workers = 1;     // worker threads that will call run() (net::Worker::index() < workers)
   std::shared_ptr<const net::TlsContext> tls;  // speak TLS to the nodes (null: plain TCP)
 };
@@ -42,9 +43,9 @@ class RemoteBackend final : public Backend {
 
   void run(net::Worker& worker, std::string_view user, std::span<const Command> commands,
            Done done) override;
-  // Every node answers its health check and its event subscription is established.
+  // Every node answers its health check and its event subscription (if any) is established.
   bool ready() override;
-  EventSource* events() override { return &hub_; }
+  EventSource* events() override { return node_events_ ? &hub_ : nullptr; }
   int nodes() const override { return static_cast<int>(nodes_.size()); }
   void run_on_node(net::Worker& worker, std::string_view user, int node,
                    std::span<const Command> commands, Done done) override {
@@ -73,7 +74,7 @@ class RemoteBackend final : public Backend {
   Ring ring_;
   std::vector<std::unique_ptr<Node>> nodes_;
   EventHub hub_;
-  std::unique_ptr<NodeEvents> node_events_;  // feeds hub_ (destroyed first)
+  std::unique_ptr<NodeEvents> node_events_;  // feeds hub_ (destroyed first); null: no events
   std::vector<Links> links_;                 // by worker index
   std::mutex mutex_;
   std::condition_variable stop_cv_;

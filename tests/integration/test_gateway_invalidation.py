@@ -483,3 +483,14 @@ def test_remote_gateway_resubscribes_when_a_node_stops_answering_ping():
     finally:
         g.__exit__()
         node.close()
+
+
+def test_remote_gateway_with_no_events_leaves_the_nodes_alone():
+    with Cachet() as node, Gateway("--backend", f"127.0.0.1:{node.port}", "--no-events") as g:
+        wait_ready(g.port)  # health alone makes it ready
+        status, body = call(g.port, "GET", "/v1/events")
+        assert status == 501 and "error" in body
+        put(g.port, "k", 1)
+        r = redis.Redis(host="127.0.0.1", port=node.port)
+        assert r.config_get("notify-keyspace-events")["notify-keyspace-events"] == ""
+        assert r.pubsub_numpat() == 0
