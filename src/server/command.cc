@@ -72,6 +72,7 @@ std::string_view group_of(const CommandSpec& spec, const CommandSpec* parent) {
 }
 
 KeyPositions keys_of(const CommandSpec& spec, std::span<const std::string_view> args) {
+  if (!arity_ok(spec, args.size())) return {};  // (find_keys reads the arity's arguments)
   if (spec.find_keys != nullptr) return spec.find_keys(args);
   const KeySpec& k = spec.keys;
   if (k.first <= 0 || static_cast<size_t>(k.first) >= args.size()) return {};

@@ -148,6 +148,7 @@ CommandFamily acl_commands();
 
 // The key arguments of `args` (a whole invocation, args[0] the name) for the command `spec`.
 // Every user of key positions goes through this: locking, prefetch, admission, COMMAND GETKEYS.
+// None when `args` does not fit the command's arity (prefetch runs before the arity check).
 KeyPositions keys_of(const CommandSpec& spec, std::span<const std::string_view> args);
 // The group of a command (its own, or its family's; a subcommand's is its container's).
 std::string_view group_of(const CommandSpec& spec, const CommandSpec* parent);
