@@ -4,6 +4,8 @@
 #include <array>
 #include <cstring>
 
+#include "store/lzf.h"
+
 namespace cachet::server::rdb {
 namespace {
 
@@ -134,7 +136,7 @@ std::optional<std::string> Reader::string() {
     auto compressed = length();
     auto size = compressed ? length() : std::nullopt;
     auto data = size ? take(*compressed) : std::nullopt;
-    return data ? lzf_decompress(*data, *size) : std::nullopt;
+    return data ? store::lzf::decompress(*data, *size) : std::nullopt;
   }
   int bytes = *n == kEncInt8 ? 1 : *n == kEncInt16 ? 2 : *n == kEncInt32 ? 4 : 0;
   auto raw = bytes ? take(bytes) : std::nullopt;
@@ -145,36 +147,6 @@ std::optional<std::string> Reader::string() {
                   : bytes == 2 ? static_cast<int16_t>(v)
                                : static_cast<int32_t>(v);
   return std::to_string(value);
-}
-
-std::optional<std::string> lzf_decompress(std::string_view in, size_t size) {
-  std::string out;
-  out.reserve(size);
-  size_t ip = 0;
-  auto at = [&](size_t i) { return static_cast<uint8_t>(in[i]); };
-  while (ip < in.size()) {
-    unsigned ctrl = at(ip++);
-    if (ctrl < 32) {  // a run of ctrl + 1 literal bytes
-      size_t n = ctrl + 1;
-      if (ip + n > in.size() || out.size() + n > size) return std::nullopt;
-      out.append(in.substr(ip, n));
-      ip += n;
-      continue;
-    }
-    size_t len = ctrl >> 5;  // a back reference of len + 2 bytes
-    size_t back = (size_t{ctrl & 0x1f} << 8) + 1;
-    if (ip >= in.size()) return std::nullopt;
-    if (len == 7) {
-      len += at(ip++);
-      if (ip >= in.size()) return std::nullopt;
-    }
-    back += at(ip++);
-    len += 2;
-    if (back > out.size() || out.size() + len > size) return std::nullopt;
-    for (size_t from = out.size() - back; len > 0; --len) out.push_back(out[from++]);
-  }
-  if (out.size() != size) return std::nullopt;
-  return out;
 }
 
 }  // namespace cachet::server::rdb

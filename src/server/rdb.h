@@ -49,8 +49,4 @@ class Reader {
   size_t pos_ = 0;
 };
 
-// Decompresses LZF data (Redis's lzf_decompress) into exactly `size` bytes; nothing when the
-// data is corrupt or does not decompress to that size.
-std::optional<std::string> lzf_decompress(std::string_view in, size_t size);
-
 }  // namespace cachet::server::rdb
