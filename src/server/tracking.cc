@@ -156,9 +156,9 @@ void Tracking::deliver(const Client& c, std::shared_ptr<const Message> message) 
   if (!r.target_client || !r.target_client->closed.load(std::memory_order_acquire)) {
     return deliver_push(*r.target, std::move(message));
   }
-  // The push is on its way before the flag shows (a RESP2 client gets none).
+  // The flag shows before the push can arrive (a client reading it may ask at once).
+  if (r.client) r.client->tracking_redirect_broken.store(true, std::memory_order_relaxed);
   deliver_push(*r.endpoint, redirect_broken_message(c.redirect));
-  if (r.client) r.client->tracking_redirect_broken.store(true, std::memory_order_release);
 }
 
 std::vector<std::string_view> Tracking::keys_in(KeyWriters::const_iterator first,
