@@ -8,8 +8,15 @@ connection in CLIENT TRACKING on (default mode: the server remembers every key e
 Cells alternate servers and modes and are repeated; medians are reported, with the throughput
 each server loses to tracking in percent. Servers as in bench/redis_compare.py: redis-server with
 its defaults, cachet with --threads N (0: one per core).
+
+A second table is BCAST's batching: one RESP3 connection in CLIENT TRACKING on BCAST PREFIX key:
+reads its pushes while redis-benchmark runs REQUESTS/2 SETs, -P 16, 50 clients, 1M keys; it
+reports SET/s, the pushes the listener got and their bytes (Redis sends one push per prefix per
+event-loop turn, so fewer pushes mean bigger batches).
 Usage: bench/tracking_compare.py [--repeat 5] [--requests 1000000] [--threads N]
 """
+import socket
+import threading
 import argparse
 import pathlib
 import statistics
@@ -34,6 +41,58 @@ def run(port, tracking, requests):
     return float(dict(f.split("=") for f in out.split())["requests_per_sec"])
 
 
+class BcastListener:
+    """A BCAST tracking connection counting the invalidation pushes it reads."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.sock.sendall(b"HELLO 3\r\nCLIENT TRACKING on BCAST PREFIX key:\r\nPING\r\n")
+        self.pushes, self.bytes, self.data = 0, 0, b""
+        self.read_until_pong()
+        self.pushes, self.bytes, self.data = 0, 0, b""
+        self.thread = threading.Thread(target=self.read_until_pong)
+
+    def read_until_pong(self):
+        while not self.data.endswith(b"+PONG\r\n"):
+            chunk = self.sock.recv(1 << 20)
+            self.bytes += len(chunk)
+            tail = self.data[-9:] + chunk
+            self.pushes += tail.count(b"invalidate")
+            self.data = tail
+
+    def finish(self):
+        """Waits for the pushes sent before a PING's reply; returns (pushes, bytes)."""
+        self.sock.sendall(b"PING\r\n")
+        self.thread.join()
+        self.sock.close()
+        return self.pushes, self.bytes - len(b"+PONG\r\n")
+
+
+def bcast_run(port, requests):
+    listener = BcastListener(port)
+    listener.thread.start()
+    sets = rc.run_load(port, "set", 16, requests, ["-r", str(KEYSPACE)])
+    pushes, size = listener.finish()
+    return sets, pushes, size
+
+
+def bcast_cells(servers, repeat, requests):
+    results = {name: [] for name in servers}
+    for _ in range(repeat):
+        for name, (_, port) in servers.items():
+            results[name].append(bcast_run(port, requests))
+    return results
+
+
+def print_bcast(results, repeat):
+    print(f"\n| server | SET/s with a BCAST listener | pushes received | push MB |"
+          f"  (medians of {repeat})")
+    print("|---|---|---|---|")
+    for name, runs in results.items():
+        sets, pushes, size = (statistics.median(r[i] for r in runs) for i in range(3))
+        print(f"| {name} | {sets:,.0f} | {pushes:,.0f} | {size / 1e6:.1f} |")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
@@ -49,6 +108,7 @@ def main():
             for tracking in (False, True):
                 for name, (_, port) in servers.items():
                     results[(name, tracking)].append(run(port, tracking, opts.requests))
+        bcast = bcast_cells(servers, opts.repeat, opts.requests // 2)
     finally:
         for proc, _ in servers.values():
             proc.terminate()
@@ -60,6 +120,7 @@ def main():
         plain = statistics.median(results[(name, False)])
         tracked = statistics.median(results[(name, True)])
         print(f"| {name} | {plain:,.0f} | {tracked:,.0f} | {100 * (1 - tracked / plain):.0f}% |")
+    print_bcast(bcast, opts.repeat)
 
 
 if __name__ == "__main__":

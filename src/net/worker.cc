@@ -335,6 +335,7 @@ void Worker::watch_output(Connection& conn, bool on) {
 }
 
 void Worker::flush(Connection& conn) {
+  conn.output_peak_ = std::max(conn.output_peak_, conn.output_.size() - conn.sent_);
   while (conn.sent_ < conn.output_.size()) {
     const char* src = conn.output_.data() + conn.sent_;
     size_t len = conn.output_.size() - conn.sent_;
@@ -365,6 +366,7 @@ void Worker::flush(Connection& conn) {
       return;
     }
   }
+  conn.handler_->on_written(conn);
   // Backpressure: stop reading while too many replies wait to be written. Resuming must read
   // what arrived meanwhile, since its edge has passed.
   bool was_reading = conn.reading_;

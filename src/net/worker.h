@@ -35,6 +35,9 @@ class Handler {
   // Input size from which on_input can make progress again (0: any new byte may help).
   virtual size_t input_needed() const { return 0; }
   virtual void on_close(Connection& /*conn*/) {}
+  // The worker has written what the socket took of conn.output() (and consumed the input before):
+  // the buffers' sizes are settled until the next event (CLIENT LIST's view of them).
+  virtual void on_written(Connection& /*conn*/) {}
 };
 
 class Worker;
@@ -76,6 +79,11 @@ class Connection {
   const std::string& local_address() const { return local_; }
   Worker& worker() { return worker_; }
   std::string& output() { return output_; }
+  // Input received and not yet consumed by the handler, and the input buffer's allocation.
+  size_t input_size() const { return input_.size(); }
+  size_t input_capacity() const { return input_.capacity(); }
+  // The most unwritten output the connection has had at once (measured when writing).
+  size_t output_peak() const { return output_peak_; }
   // Stop reading; close once the pending output has been written.
   void close_after_reply() { closing_ = true; }
   bool closing() const { return closing_; }
@@ -113,6 +121,7 @@ class Connection {
   InputBuffer input_;
   std::string output_;
   size_t sent_ = 0;  // bytes of output_ already written
+  size_t output_peak_ = 0;
   std::unique_ptr<Handler> handler_;
   // Null on plain TCP: the worker's one branch per read and write. While the handshake runs the
   // connection has the handshake deadline.

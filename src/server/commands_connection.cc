@@ -175,6 +175,13 @@ void cmd_client_setinfo(Context& ctx) {
   ctx.out.ok();
 }
 
+// Records the caller's own memory as it is mid-command (its line in CLIENT LIST or INFO shows the
+// arguments and the input being run, as Redis's does).
+void show_own_memory(Context& ctx) {
+  if (ctx.session.connection == nullptr || !ctx.session.info) return;
+  ctx.session.info->record(connection_memory(*ctx.session.connection, argv_bytes(ctx.args)));
+}
+
 void cmd_client_list(Context& ctx) {
   std::vector<uint64_t> ids;
   for (size_t i = 2; i < ctx.args.size(); ++i) {
@@ -191,6 +198,7 @@ void cmd_client_list(Context& ctx) {
     }
   }
   int64_t now = ctx.instance.clock().now_ms();
+  show_own_memory(ctx);
   std::string text;
   for (const auto& client : ctx.instance.clients().snapshot()) {
     if (!ids.empty() && std::find(ids.begin(), ids.end(), client->id) == ids.end()) continue;
@@ -202,6 +210,7 @@ void cmd_client_list(Context& ctx) {
 
 void cmd_client_info(Context& ctx) {
   if (!ctx.session.info) return ctx.out.verbatim("");
+  show_own_memory(ctx);
   ctx.out.verbatim(describe_client(*ctx.session.info, ctx.instance.clock().now_ms()) + "\n");
 }
 
@@ -388,17 +397,18 @@ bool check_prefixes(Context& ctx, const std::vector<std::string>& added,
   return true;
 }
 
-// The Subscriber of the client with `id` (a REDIRECT target), or null if no such client.
-std::shared_ptr<Subscriber> redirect_target(Context& ctx, uint64_t id) {
+// Points `route` at the client with `id` (a REDIRECT target); false if there is no such client.
+bool redirect_to(Context& ctx, uint64_t id, TrackingRoute& route) {
   for (const auto& client : ctx.instance.clients().snapshot()) {
     if (client->id == id && client->worker != nullptr) {
-      auto target = std::make_shared<Subscriber>();
-      target->id = id;
-      target->worker = client->worker;
-      return target;
+      route.target = std::make_shared<Subscriber>();
+      route.target->id = id;
+      route.target->worker = client->worker;
+      route.target_client = client;
+      return true;
     }
   }
-  return nullptr;
+  return false;
 }
 
 void cmd_client_tracking(Context& ctx) {
@@ -410,8 +420,8 @@ void cmd_client_tracking(Context& ctx) {
   }
   TrackingOptions t;
   if (!parse_tracking(ctx, t)) return;
-  std::shared_ptr<Subscriber> target;
-  if (t.redirect != 0 && !(target = redirect_target(ctx, t.redirect))) {
+  TrackingRoute route{.client = ctx.session.info};
+  if (t.redirect != 0 && !redirect_to(ctx, t.redirect, route)) {
     return ctx.out.error("ERR The client ID you want redirect to does not exist");
   }
   TrackingOptions& current = ctx.session.tracking;
@@ -420,7 +430,8 @@ void cmd_client_tracking(Context& ctx) {
   }
   t.on = true;
   current = std::move(t);
-  ctx.instance.tracking().enable(endpoint_of(ctx.session), current, std::move(target));
+  route.endpoint = endpoint_of(ctx.session);
+  ctx.instance.tracking().enable(std::move(route), current);
   ctx.out.ok();
 }
 
@@ -514,6 +525,10 @@ void cmd_client_trackinginfo(Context& ctx) {
   if (t.caching == 1) flags.push_back("caching-yes");
   if (t.caching == 0) flags.push_back("caching-no");
   if (t.noloop) flags.push_back("noloop");
+  if (t.on && ctx.session.info &&
+      ctx.session.info->tracking_redirect_broken.load(std::memory_order_relaxed)) {
+    flags.push_back("broken_redirect");
+  }
   ctx.out.map(3);
   ctx.out.bulk("flags");
   ctx.out.set(flags.size());
@@ -686,6 +701,7 @@ void stop_monitoring(Instance& instance, Session& session) {
 void stop_tracking(Instance& instance, Session& session) {
   if (session.tracking.on) instance.tracking().disable(session.subs.subscriber->id);
   session.tracking = TrackingOptions{};
+  if (session.info) session.info->tracking_redirect_broken.store(false, std::memory_order_relaxed);
 }
 
 CommandFamily connection_commands() { return {"connection", kCommands}; }

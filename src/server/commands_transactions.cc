@@ -155,6 +155,7 @@ void discard_transaction(Session& s) {
   s.in_multi = false;
   s.multi_failed = false;
   s.queued.clear();
+  if (s.info) s.info->multi_bytes.store(0, std::memory_order_relaxed);
 }
 
 CommandFamily transaction_commands() { return {"transactions", kCommands}; }

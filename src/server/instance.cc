@@ -468,6 +468,12 @@ void Instance::dispatch(Session& session, std::span<const std::string_view> args
   if (rejection) return reject(session, spec, *rejection, out);
   if (session.in_multi && !(spec->flags & kNoQueue)) {
     session.queued.emplace_back(args.begin(), args.end());
+    if (session.info) {  // multi-mem: the copies' bytes and string headers
+      std::atomic<size_t>& bytes = session.info->multi_bytes;
+      bytes.store(bytes.load(std::memory_order_relaxed) + argv_bytes(args) +
+                      args.size() * sizeof(std::string),
+                  std::memory_order_relaxed);
+    }
     return out.simple("QUEUED");
   }
   Context ctx{*this, session, args, out, *spec, parent};

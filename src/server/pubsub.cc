@@ -93,8 +93,10 @@ class PubSub::Fanout {
 
 void deliver_push(const Subscriber& s, std::shared_ptr<const Message> message) {
   if (s.worker == nullptr) {  // a test's client
+    int protocol = s.protocol.load(std::memory_order_relaxed);
+    if (message->resp3_only && protocol < 3) return;
     std::string bytes;
-    append_push(bytes, message->push, s.protocol.load(std::memory_order_relaxed));
+    append_push(bytes, message->push, protocol);
     return s.sink(bytes);
   }
   uint64_t id = s.id;

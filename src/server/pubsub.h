@@ -51,6 +51,7 @@ struct Message {
   // When set, what a RESP2 client gets instead, and only while it is subscribed (CLIENT
   // TRACKING's invalidations redirected to __redis__:invalidate); others get nothing.
   std::string resp2;
+  bool resp3_only = false;  // a RESP2 client gets nothing (tracking-redir-broken)
 };
 
 // Hands `message` to one subscriber (its worker's task list, or at once on its own thread).

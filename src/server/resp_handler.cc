@@ -2,6 +2,8 @@
 
 #include "resp/parser.h"
 #include "resp/writer.h"
+#include "server/blocking.h"
+#include "server/clients.h"
 #include "server/command.h"
 #include "store/store.h"
 
@@ -51,6 +53,7 @@ class RespHandler final : public net::Handler {
     info->addr = conn.peer_address();
     info->laddr = conn.local_address();
     info->fd = conn.fd();
+    info->fixed_bytes = sizeof(ClientInfo) + sizeof(RespHandler) + sizeof(net::Connection);
     info->created_ms = instance.clock().now_ms();
     info->last_interaction_ms = info->created_ms;
     net::Worker* worker = &conn.worker();
@@ -146,8 +149,6 @@ class RespHandler final : public net::Handler {
     run_batch(out);
     apply_output_limit(conn);
     session_.info->last_interaction_ms.store(instance_.store().now(), std::memory_order_relaxed);
-    session_.info->input_bytes.store(input.size() - pos, std::memory_order_relaxed);
-    session_.info->output_bytes.store(conn.pending_output(), std::memory_order_relaxed);
     if (!session_.close_after_reply) return pos;
     conn.close_after_reply();
     return input.size();
@@ -156,12 +157,19 @@ class RespHandler final : public net::Handler {
   size_t input_needed() const override { return needed_; }
 
   void on_close(net::Connection&) override {
+    session_.info->closed.store(true, std::memory_order_release);
     if (session_.waiter) instance_.blocking().cancel(*session_.waiter);
     unwatch_all(instance_, session_);
     unsubscribe_all(instance_, session_);
     stop_tracking(instance_, session_);
     stop_monitoring(instance_, session_);
     instance_.clients().remove(session_.info->id);
+  }
+
+  // Shows the settled buffers in CLIENT LIST (a blocked client still holds its arguments).
+  void on_written(net::Connection& conn) override {
+    session_.info->record(
+        connection_memory(conn, session_.waiter ? argv_bytes(session_.waiter->args) : 0));
   }
 
   // Appends a message published to the client; the write happens once the worker has handled its
@@ -197,7 +205,6 @@ class RespHandler final : public net::Handler {
       over_soft_since_ms_ = -1;
     }
     conn.worker().send(conn);
-    session_.info->output_bytes.store(conn.pending_output(), std::memory_order_relaxed);
   }
 
   // Ends a block: writes the blocking command's reply, then runs the input that waited.
@@ -230,8 +237,9 @@ class RespHandler final : public net::Handler {
   }
 
   // Appends `message` in the client's protocol; a RESP2-only form reaches only a subscribed
-  // client.
+  // client, a RESP3-only message no RESP2 client.
   void append_message(std::string& output, const Message& message) {
+    if (session_.protocol < 3 && message.resp3_only) return;
     if (session_.protocol < 3 && !message.resp2.empty()) {
       if (session_.subs.total() != 0) output += message.resp2;
     } else {

@@ -10,6 +10,7 @@ import select
 import signal
 import socket
 import subprocess
+import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CACHET = os.environ.get("CACHET_SERVER", str(ROOT / "build/release/bin/cachet-server"))
@@ -116,6 +117,17 @@ def encode(*args):
         a = a if isinstance(a, bytes) else str(a).encode()
         parts.append(b"$%d\r\n%s\r\n" % (len(a), a))
     return b"".join(parts)
+
+
+def poll(fetch, ready):
+    """Calls fetch() until ready(its result) holds, and returns that result: a wait for the
+    server to get to something in its own time. Fails after SAFETY_TIMEOUT."""
+    deadline = time.monotonic() + SAFETY_TIMEOUT
+    while True:
+        result = fetch()
+        if ready(result):
+            return result
+        assert time.monotonic() < deadline, f"still not ready: {result!r}"
 
 
 class Conn:

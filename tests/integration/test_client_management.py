@@ -7,7 +7,7 @@ blocking reads bounded by the connections' safety timeout, never sleeps.
 """
 import re
 
-from support import Conn, encode
+from support import Conn, encode, poll
 from test_lists_sets import client, server_fixture
 
 srv = server_fixture("--threads", "4")
@@ -114,3 +114,76 @@ def test_client_pause_all_holds_every_command_until_it_expires(srv):
     assert admin.call("CLIENT", "PAUSE", "-1") == b"-ERR timeout is negative\r\n"
     assert admin.call("CLIENT", "PAUSE", "10", "NONE") == (
         b"-ERR CLIENT PAUSE mode must be WRITE or ALL\r\n")
+
+
+CLIENT_FIELDS = ["id", "addr", "laddr", "fd", "name", "age", "idle", "flags", "db", "sub", "psub",
+                 "ssub", "multi", "qbuf", "qbuf-free", "argv-mem", "multi-mem", "rbs", "rbp", "obl",
+                 "oll", "omem", "tot-mem", "events", "cmd", "user", "redir", "resp"]
+
+
+def fields(line):
+    return dict(f.split("=", 1) for f in line.split(" "))
+
+
+def entry_when(r, name, ready):
+    """The CLIENT LIST entry of the client named `name` once `ready(entry)` holds (the server
+    sees bytes that were sent, and drains output, in its own time)."""
+    return poll(lambda: client_entry(r, name=name), ready)
+
+
+def test_client_info_shows_its_own_command_as_redis_does(srv):
+    c = Conn(srv.port)
+    info = c.call("CLIENT", "INFO")
+    line = info.split(b"\r\n", 1)[1].decode().strip()
+    assert list(fields(line)) == CLIENT_FIELDS
+    f = fields(line)
+    # Mid-command: the query buffer holds the command, the arguments are CLIENT and INFO.
+    assert (f["qbuf"], f["argv-mem"], f["obl"], f["oll"], f["omem"]) == ("26", "10", "0", "0", "0")
+    assert int(f["qbuf-free"]) > 0
+    assert int(f["tot-mem"]) > int(f["qbuf"]) + int(f["qbuf-free"]) + int(f["argv-mem"])
+    # Between commands (cachet's worker records them once the reply is written: poll).
+    poll(lambda: client_entry(client(srv), id=f["id"]),
+         lambda e: (e["qbuf"], e["argv-mem"], e["omem"]) == ("0", "0", "0"))
+
+
+def test_client_list_shows_a_half_sent_command_in_the_query_buffer(srv):
+    c = Conn(srv.port)
+    assert c.call("CLIENT", "SETNAME", "slow") == b"+OK\r\n"
+    c.send(b"*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$5\r\nhel")
+    e = entry_when(client(srv), "slow", lambda e: int(e["qbuf"]) > 0)
+    assert e["cmd"] == "client|setname"  # nothing ran
+    c.send(b"lo\r\n")
+    assert c.reply() == b"+OK\r\n"
+
+
+def test_client_list_shows_a_large_pending_reply_in_the_output_buffer(srv):
+    r = client(srv)
+    r.set("big", "x" * (4 << 20))
+    c = Conn(srv.port)
+    assert c.call("CLIENT", "SETNAME", "reader") == b"+OK\r\n"
+    c.send(encode("GET", "big") * 8)  # 32 MB of replies, more than the socket takes
+    e = entry_when(r, "reader", lambda e: int(e["omem"]) > 0)
+    assert int(e["tot-mem"]) > int(e["omem"])
+    for _ in range(8):
+        assert len(c.reply()) > 4 << 20
+    entry_when(r, "reader", lambda e: int(e["omem"]) == 0 and int(e["obl"]) == 0)
+
+
+def test_client_list_counts_queued_and_blocked_commands_memory(srv):
+    r = client(srv)
+    tx = Conn(srv.port)
+    assert tx.call("CLIENT", "SETNAME", "tx") == b"+OK\r\n"
+    assert tx.call("MULTI") == b"+OK\r\n"
+    assert client_entry(r, name="tx")["multi-mem"] == "0"
+    assert tx.call("SET", "key", "x" * 1000) == b"+QUEUED\r\n"
+    assert int(client_entry(r, name="tx")["multi-mem"]) >= 1006
+    assert tx.call("DISCARD") == b"+OK\r\n"
+    assert client_entry(r, name="tx")["multi-mem"] == "0"
+    b = Conn(srv.port)
+    assert b.call("CLIENT", "SETNAME", "blocked") == b"+OK\r\n"
+    b.send(encode("BLPOP", "queue:" + "q" * 100, "0"))
+    e = entry_when(r, "blocked", lambda e: "b" in e["flags"])
+    assert int(e["argv-mem"]) >= 5 + 106 + 1  # a blocked client keeps its arguments
+    r.rpush("queue:" + "q" * 100, "job")
+    assert b.reply().endswith(b"$3\r\njob\r\n")
+    entry_when(r, "blocked", lambda e: e["argv-mem"] == "0")

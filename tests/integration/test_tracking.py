@@ -8,7 +8,7 @@ expectations are Redis 7.0's; the cachet run (4 worker threads, so writer, reade
 target sit on different threads) is the one under test. Waiting for a push is a blocking read
 bounded by the connections' safety timeout, never a sleep.
 """
-from support import Conn, encode
+from support import Conn, encode, poll
 from test_lists_sets import client, server_fixture
 
 srv = server_fixture("--threads", "4")
@@ -102,17 +102,49 @@ def test_bcast_sends_every_write_under_its_prefixes(srv):
     r = client(srv)
     r.set("other", "1")
     r.set("cfg:color", "red")
+    assert c.reply() == invalidate("cfg:color")
     r.mset({"flag:a": "1", "unrelated": "2"})
-    seen = set()
-    while seen != {"cfg:color", "flag:a"}:  # Redis batches per event loop, cachet per command
-        reply = c.reply()
-        assert reply.startswith(b">2\r\n$10\r\ninvalidate\r\n*")
-        keys = set(k.decode() for k in reply.split(b"\r\n")[5::2] if k)
-        assert keys <= {"cfg:color", "flag:a"}
-        seen |= keys
+    assert c.reply() == invalidate("flag:a")
     info = c.call("CLIENT", "TRACKINGINFO")
     assert info == (b"%3\r\n$5\r\nflags\r\n~2\r\n$2\r\non\r\n$5\r\nbcast\r\n$8\r\nredirect\r\n:0\r\n"
                     b"$8\r\nprefixes\r\n*2\r\n$4\r\ncfg:\r\n$5\r\nflag:\r\n")
+
+
+def test_bcast_batches_a_pipelines_writes_per_prefix(srv):
+    """Redis sends BCAST invalidations once per event-loop turn (beforeSleep): the keys written by
+    one pipelined batch come in one push per prefix, prefixes and keys in byte order, each key
+    once."""
+    c = tracking_client(srv, "BCAST", "PREFIX", "b:", "PREFIX", "a:")
+    w = Conn(srv.port)
+    batch = [("SET", "b:2", "1"), ("SET", "a:1", "1"), ("SET", "x", "1"), ("SET", "b:1", "1"),
+             ("SET", "b:2", "3"), ("MSET", "a:3", "1", "a:2", "2")]
+    w.send(b"".join(encode(*command) for command in batch))
+    assert [w.reply() for _ in batch] == [b"+OK\r\n"] * len(batch)
+    assert c.reply() == invalidate("a:1", "a:2", "a:3")
+    assert c.reply() == invalidate("b:1", "b:2")
+    assert c.call("PING") == b"+PONG\r\n"  # nothing else came
+
+
+def test_bcast_sends_a_transactions_keys_in_one_push(srv):
+    c = tracking_client(srv, "BCAST")
+    w = Conn(srv.port)
+    assert w.call("MULTI") == b"+OK\r\n"
+    for key in ("k9", "k8", "k7"):
+        assert w.call("SET", key, "v") == b"+QUEUED\r\n"
+    assert w.call("EXEC") == b"*3\r\n+OK\r\n+OK\r\n+OK\r\n"
+    assert c.reply() == invalidate("k7", "k8", "k9")
+    # Its own writes: the replies of the batch first, then one push.
+    c.send(encode("SET", "k2", "1") + encode("SET", "k1", "1"))
+    assert [c.reply(), c.reply(), c.reply()] == [b"+OK\r\n", b"+OK\r\n", invalidate("k1", "k2")]
+
+
+def test_bcast_noloop_leaves_out_the_keys_it_wrote_last(srv):
+    c = tracking_client(srv, "BCAST", "NOLOOP")
+    c.send(encode("SET", "mine", "1") + encode("SET", "also", "1"))
+    assert [c.reply(), c.reply()] == [b"+OK\r\n", b"+OK\r\n"]
+    assert c.call("PING") == b"+PONG\r\n"  # no push for its own writes
+    client(srv).set("theirs", "1")
+    assert c.reply() == invalidate("theirs")
 
 
 def test_optin_tracks_only_reads_after_caching_yes(srv):
@@ -166,3 +198,49 @@ def test_tracking_table_stays_within_its_limit(srv):
         assert reply.startswith(b">2\r\n$10\r\ninvalidate\r\n*1\r\n")
         pushed.add(reply.split(b"\r\n")[5].decode())
     assert pushed <= set(keys)
+
+
+def disconnect(server, conn, conn_id):
+    """Closes `conn` and waits until the server no longer lists it."""
+    conn.close()
+    r = Conn(server.port)
+    poll(lambda: r.call("CLIENT", "LIST"), lambda listed: b"id=%d " % conn_id not in listed)
+
+
+def test_broken_redirect_is_reported_instead_of_each_invalidation(srv):
+    target = Conn(srv.port)
+    target_id = int(target.call("CLIENT", "ID")[1:-2])
+    c = tracking_client(srv, "REDIRECT", target_id)
+    assert c.call("GET", "k") == b"_\r\n"
+    disconnect(srv, target, target_id)
+    broken = b">2\r\n$21\r\ntracking-redir-broken\r\n:%d\r\n" % target_id
+    r = client(srv)
+    r.set("k", "1")
+    assert c.reply() == broken
+    assert c.call("CLIENT", "TRACKINGINFO") == (
+        b"%3\r\n$5\r\nflags\r\n~2\r\n$2\r\non\r\n$15\r\nbroken_redirect\r\n$8\r\nredirect\r\n"
+        + b":%d\r\n$8\r\nprefixes\r\n*0\r\n" % target_id)
+    assert b" flags=tR " in c.call("CLIENT", "INFO")
+    assert c.call("CLIENT", "GETREDIR") == b":%d\r\n" % target_id
+    assert c.call("GET", "k") == b"$1\r\n1\r\n"
+    r.set("k", "2")  # every invalidation tells it again, flushes too
+    assert c.reply() == broken
+    r.flushall()
+    assert c.reply() == broken
+    # Tracking turned on again clears the flag.
+    assert c.call("CLIENT", "TRACKING", "on") == b"+OK\r\n"
+    assert b" flags=t " in c.call("CLIENT", "INFO")
+
+
+def test_broken_redirect_sends_a_resp2_client_nothing(srv):
+    target = Conn(srv.port)
+    target_id = int(target.call("CLIENT", "ID")[1:-2])
+    c = Conn(srv.port)
+    assert c.call("CLIENT", "TRACKING", "on", "REDIRECT", target_id) == b"+OK\r\n"
+    assert c.call("GET", "k") == b"$-1\r\n"
+    disconnect(srv, target, target_id)
+    client(srv).set("k", "1")
+    # The invalidation finds the target gone (cachet: on the writer's thread).
+    poll(lambda: c.call("CLIENT", "TRACKINGINFO"), lambda info: b"broken_redirect" in info)
+    assert c.call("PING") == b"+PONG\r\n"  # (tracking_test checks no push is made)
+    assert b" flags=tR " in c.call("CLIENT", "INFO")
