@@ -27,6 +27,7 @@ constexpr std::array<uint64_t, 256> kTable = make_table();
 constexpr uint8_t k6Bit = 0, k14Bit = 1, kEncoded = 3;  // the top two bits of a length
 constexpr uint8_t k32Bit = 0x80, k64Bit = 0x81;
 constexpr uint64_t kEncInt8 = 0, kEncInt16 = 1, kEncInt32 = 2, kEncLzf = 3;
+constexpr size_t kCompressAbove = 20;  // Redis (rdbcompression yes) tries LZF on longer strings
 
 void append_big_endian(std::string& out, uint64_t n, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>(n >> (8 * i)));
@@ -54,7 +55,25 @@ void append_length(std::string& out, uint64_t n) {
   }
 }
 
+namespace {
+
+// Appends `s` in the LZF string form (encoding byte, compressed length, length, data) when
+// compressing saves more than 4 bytes, as Redis's rdbSaveLzfStringObject; false otherwise.
+bool append_lzf(std::string& out, std::string_view s) {
+  std::string packed(s.size() - 4, '\0');
+  size_t n = store::lzf::compress(s, packed.data(), packed.size());
+  if (n == 0) return false;
+  out.push_back(static_cast<char>(kEncoded << 6 | kEncLzf));
+  append_length(out, n);
+  append_length(out, s.size());
+  out.append(packed.data(), n);
+  return true;
+}
+
+}  // namespace
+
 void append_string(std::string& out, std::string_view s) {
+  if (s.size() > kCompressAbove && append_lzf(out, s)) return;
   append_length(out, s.size());
   out.append(s);
 }

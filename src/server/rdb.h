@@ -21,8 +21,8 @@ uint64_t crc64(uint64_t crc, std::string_view data);
 
 // Appends Redis's length encoding of `n` (6-bit, 14-bit, 32-bit or 64-bit form).
 void append_length(std::string& out, uint64_t n);
-// Appends `s` as an uncompressed RDB string (length then bytes). Redis reads it whatever its
-// rdbcompression setting.
+// Appends `s` as an RDB string as Redis writes it with rdbcompression yes (its default): over
+// 20 bytes LZF-compressed when that saves more than 4 bytes, else length then bytes.
 void append_string(std::string& out, std::string_view s);
 // Appends the footer (version, CRC-64) that makes `out` a DUMP payload.
 void append_footer(std::string& out);
