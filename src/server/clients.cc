@@ -67,6 +67,12 @@ void ClientRegistry::remove(uint64_t id) {
   clients_.erase(id);
 }
 
+bool ClientInfo::request_close() {
+  if (killed.exchange(true)) return false;
+  if (kill) kill();
+  return true;
+}
+
 size_t ClientRegistry::size() const {
   std::lock_guard lock(mutex_);
   return clients_.size();
@@ -76,7 +82,9 @@ std::vector<std::shared_ptr<ClientInfo>> ClientRegistry::snapshot() const {
   std::vector<std::shared_ptr<ClientInfo>> out;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& [id, client] : clients_) out.push_back(client);
+    for (const auto& [id, client] : clients_) {
+      if (!client->killed.load(std::memory_order_relaxed)) out.push_back(client);
+    }
   }
   std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a->id < b->id; });
   return out;

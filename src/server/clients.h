@@ -45,7 +45,8 @@ struct ClientInfo {
   int fd = -1;
   int64_t created_ms = 0;
   net::Worker* worker = nullptr;  // the worker owning the connection (null in tests)
-  // Asks the client's own worker to close it. Safe from any thread.
+  // Asks the client's own worker to close it. Safe from any thread. Call it through
+  // request_close().
   std::function<void()> kill;
 
   std::atomic<int64_t> last_interaction_ms{0};
@@ -67,6 +68,12 @@ struct ClientInfo {
   // set by whichever thread finds out, cleared when tracking is turned on or off.
   std::atomic<bool> tracking_redirect_broken{false};
   std::atomic<bool> closed{false};  // the connection has closed (a REDIRECT target is gone)
+  // CLIENT KILL or ACL asked it to close: from then on it is gone for CLIENT LIST and KILL, as
+  // Redis frees such a client at once, while its worker closes the connection.
+  std::atomic<bool> killed{false};
+
+  // Marks it killed and asks its worker to close it; false when it was killed already.
+  bool request_close();
 
   // The memory figures as the owner thread last recorded them.
   ClientMemory memory() const;
@@ -90,7 +97,7 @@ class ClientRegistry {
   void add(std::shared_ptr<ClientInfo> client);
   void remove(uint64_t id);
   size_t size() const;
-  // A snapshot of every client, ordered by id.
+  // A snapshot of every client not killed, ordered by id.
   std::vector<std::shared_ptr<ClientInfo>> snapshot() const;
 
  private:

@@ -59,7 +59,7 @@ void cmd_acl_getuser(Context& ctx) {
 // Closes the connections of users that no longer exist, as Redis does on ACL DELUSER and LOAD.
 void disconnect_removed_users(Instance& instance) {
   for (const auto& client : instance.clients().snapshot()) {
-    if (instance.acl().find(client->user()) == nullptr && client->kill) client->kill();
+    if (instance.acl().find(client->user()) == nullptr) client->request_close();
   }
 }
 

@@ -268,8 +268,8 @@ int64_t kill_clients(Context& ctx, const KillFilter& f) {
     if (self && f.skipme) continue;
     if (self) {
       ctx.session.close_after_reply = true;
-    } else if (client->kill) {
-      client->kill();
+    } else if (!client->request_close()) {
+      continue;  // (another thread's CLIENT KILL got it first)
     }
     ++killed;
   }
