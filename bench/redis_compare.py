@@ -1,10 +1,16 @@
 #!/usr/bin/env python3
-"""cachet-server vs redis-server under the same redis-benchmark load, in one run.
+"""cachet-server vs redis-server under the same load generator, in one run.
 
-For each server, pipeline depth and command (SET, GET): redis-benchmark with 50 clients over a
-1M-key space; requests/s from redis-benchmark, server CPU seconds per million requests from
+For each server, pipeline depth and command (SET, GET): the load generator with 50 clients over a
+1M-key space; requests/s from the load generator, server CPU seconds per million requests from
 /proc/PID/stat. Each cell is repeated (servers alternating) and the median reported, with the
-ratio cachet/redis. Usage: bench/redis_compare.py [--repeat 3] [--threads N]
+ratio cachet/redis.
+
+The load generator (--loadgen, here and in the scripts built on run_load and run_command) is
+redis-benchmark or bench/pipe_load, which sends the same commands (TEST_COMMANDS for
+redis-benchmark's -t tests) but spends far less CPU per reply, so that on a small machine it
+leaves more of the cores to the servers; it also fails on any error reply.
+Usage: bench/redis_compare.py [--repeat 3] [--threads N] [--loadgen redis-benchmark|pipe_load]
 """
 import argparse
 import os
@@ -16,6 +22,23 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CACHET = ROOT / "build/release/bin/cachet-server"
+PIPE_LOAD = ROOT / "build/release/bin/pipe_load"
+LOADGENS = ("redis-benchmark", "pipe_load")
+# What redis-benchmark 7.0.15 sends for its -t tests with -r (read with MONITOR); "VXK" is its
+# default 3-byte value.
+TEST_COMMANDS = {
+    "set": ["SET", "key:__rand_int__", "VXK"],
+    "get": ["GET", "key:__rand_int__"],
+    "lpush": ["LPUSH", "mylist", "VXK"],
+    "rpush": ["RPUSH", "mylist", "VXK"],
+    "lpop": ["LPOP", "mylist"],
+    "rpop": ["RPOP", "mylist"],
+    "sadd": ["SADD", "myset", "element:__rand_int__"],
+    "spop": ["SPOP", "myset"],
+    "zadd": ["ZADD", "myzset", "__rand_int__", "element:__rand_int__"],
+    "zpopmin": ["ZPOPMIN", "myzset"],
+}
+loadgen = LOADGENS[0]  # the load generator of run_load and run_command; set by use_loadgen()
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -54,8 +77,40 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
+def add_loadgen_option(parser):
+    parser.add_argument("--loadgen", choices=LOADGENS, default=LOADGENS[0],
+                        help="load generator (default redis-benchmark)")
+
+
+def use_loadgen(name):
+    """Makes `name` (one of LOADGENS) the load generator of run_load and run_command."""
+    global loadgen
+    loadgen = name
+
+
+def run_command(port, argv, pipeline, requests, keyspace=None, extra=()):
+    """requests/s of the load generator sending the command `argv` `requests` times from 50
+    clients, each __rand_int__ drawn from [0, keyspace) (None: sent literally); `extra` are more
+    redis-benchmark flags (--tls...), which pipe_load does not take. Exits on a pipe_load error."""
+    common = ["-h", "127.0.0.1", "-p", str(port), "-n", str(requests), "-c", "50", "-P",
+              str(pipeline)] + (["-r", str(keyspace)] if keyspace else [])
+    if loadgen == "redis-benchmark":
+        out = subprocess.run(["redis-benchmark", *common, *extra, "--csv", *argv],
+                             capture_output=True, text=True, check=True).stdout
+        return float(out.splitlines()[-1].split(",")[1].strip('"'))
+    if extra:
+        sys.exit(f"pipe_load takes no redis-benchmark flags: {extra}")
+    done = subprocess.run([str(PIPE_LOAD), *common, *argv], capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"pipe_load {' '.join(argv)} on port {port}: {done.stderr.strip()}")
+    return float(dict(f.split("=") for f in done.stdout.split())["requests_per_sec"])
+
+
 def run_load(port, test, pipeline, requests, extra=()):
-    """requests/s redis-benchmark reports; `extra` are more redis-benchmark flags (--tls...)."""
+    """requests/s of redis-benchmark's test `test` (or with pipe_load, of the same command) over
+    a 1M-key space; `extra` as for run_command."""
+    if loadgen == "pipe_load":
+        return run_command(port, TEST_COMMANDS[test], pipeline, requests, 1_000_000, extra)
     out = subprocess.run(
         ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), *extra, "-t", test, "-n",
          str(requests), "-c", "50", "-P", str(pipeline), "-r", "1000000", "--csv"],
@@ -112,10 +167,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--threads", type=int, default=0, help="cachet worker threads (0: cores)")
+    add_loadgen_option(parser)
     opts = parser.parse_args()
+    use_loadgen(opts.loadgen)
     servers = {"redis": start_redis(), "cachet": start_cachet(opts.threads)}
     results = run_cells(servers, ((1, 300_000), (16, 2_000_000)), opts.repeat)
-    report(results, f"redis-benchmark, 50 clients, 1M-key space, median of {opts.repeat}; "
+    report(results, f"{loadgen}, 50 clients, 1M-key space, median of {opts.repeat}; "
            f"cachet threads={opts.threads or os.cpu_count()}, {os.cpu_count()} cores")
 
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Lua scripting throughput, cachet-server vs redis-server, same load generator in one run.
 
-Both servers SCRIPT LOAD the same two scripts; redis-benchmark (50 clients, `-r 100000`) then
-sends EVALSHA with random keys (every `__rand_int__` is drawn on its own, so keys are in practice
+Both servers SCRIPT LOAD the same two scripts; the load generator (redis-benchmark, or
+bench/pipe_load with --loadgen pipe_load; 50 clients, `-r 100000`) then sends EVALSHA with random keys (every `__rand_int__` is drawn on its own, so keys are in practice
 disjoint between clients):
 - ratelimit: INCR KEYS[1], EXPIRE it ARGV[1] seconds on the first hit, return the count;
   `EVALSHA <sha> 1 rl:__rand_int__ 10`;
@@ -13,10 +13,12 @@ Each at pipeline 1 and 16; then the rate limiter at pipeline 16 on a second cach
 Cells alternate servers and are repeated; medians are reported with server CPU seconds per
 million requests. Servers as in bench/redis_compare.py.
 Usage: bench/scripting_compare.py [--repeat 3] [--requests 1000000] [--threads N]
+[--loadgen redis-benchmark|pipe_load]
 """
 import argparse
 import os
 import pathlib
+import shlex
 import statistics
 import subprocess
 import sys
@@ -48,19 +50,10 @@ def prepare(port):
     return {name: cli(port, "SCRIPT", "LOAD", body) for name, body in SCRIPTS.items()}
 
 
-def run_load(port, command, pipeline, requests):
-    """requests/s redis-benchmark reports for `command` (a list of arguments)."""
-    out = subprocess.run(
-        ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-n", str(requests), "-c", "50",
-         "-P", str(pipeline), "-r", str(KEYSPACE), "--csv", *command],
-        capture_output=True, text=True, check=True).stdout
-    return float(out.splitlines()[-1].split(",")[1].strip('"'))
-
-
 def measure(server, command, pipeline, requests):
     proc, port = server
     before = rc.cpu_seconds(proc.pid)
-    rps = run_load(port, command, pipeline, requests)
+    rps = rc.run_command(port, command, pipeline, requests, KEYSPACE)
     return rps, (rc.cpu_seconds(proc.pid) - before) / requests * 1e6
 
 
@@ -78,7 +71,9 @@ def main():
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--requests", type=int, default=1_000_000, help="per cell at pipeline 16")
     parser.add_argument("--threads", type=int, default=0, help="cachet worker threads (0: cores)")
+    rc.add_loadgen_option(parser)
     opts = parser.parse_args()
+    rc.use_loadgen(opts.loadgen)
     threads = opts.threads or os.cpu_count()
     servers = {"redis": rc.start_redis(), "cachet": rc.start_cachet(threads),
                "cachet-1": rc.start_cachet(1)}
@@ -100,7 +95,8 @@ def main():
             proc.terminate()
             proc.wait()
     med = {cell: [statistics.median(x) for x in zip(*runs)] for cell, runs in results.items()}
-    print(f"redis-benchmark EVALSHA, 50 clients, {KEYSPACE:,}-key space, median of "
+    print(f"Command: `{shlex.join(['python3', 'bench/scripting_compare.py'] + sys.argv[1:])}`")
+    print(f"{rc.loadgen} EVALSHA, 50 clients, {KEYSPACE:,}-key space, median of "
           f"{opts.repeat}; cachet threads={threads}, {os.cpu_count()} cores")
     print("| script | pipeline | redis req/s | cachet req/s | throughput ratio | "
           "redis CPU s/M req | cachet CPU s/M req | CPU ratio |")

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""cachet-server vs redis-server on list and set commands under the same redis-benchmark load.
+"""cachet-server vs redis-server on list and set commands under the same load generator.
 
 Rows: LPUSH, RPUSH, LPOP, RPOP, SADD, SPOP, LRANGE_100, LRANGE_300 at pipeline 1 and 16, 50
-clients; requests/s from redis-benchmark, server CPU seconds per million requests from
-/proc/PID/stat (helpers of bench/redis_compare.py). Before every run the server is flushed and
+clients; requests/s from the load generator (redis-benchmark, or bench/pipe_load with
+--loadgen pipe_load), server CPU seconds per million requests from /proc/PID/stat (helpers of
+bench/redis_compare.py). Before every run the server is flushed and
 given the same starting data, outside the measured interval:
 - LPUSH, RPUSH, SADD start empty (SADD members element:__rand_int__ over a 1M space);
 - LPOP, RPOP, SPOP start with as many elements as the run has requests, so no pop is a miss;
@@ -12,12 +13,13 @@ given the same starting data, outside the measured interval:
   fill that -t would time inside the same run stays out of the LRANGE CPU figure.
 Cells alternate servers, are repeated, and the medians are reported with ratios cachet/redis.
 Usage: bench/types_compare.py [--repeat 3] [--requests 1000000] [--threads N]
+[--loadgen redis-benchmark|pipe_load]
 """
 import argparse
 import os
 import pathlib
+import shlex
 import statistics
-import subprocess
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
@@ -45,18 +47,10 @@ def prepare(port, test, n):
     tm.pipe(port, commands)
 
 
-def run_custom(port, argv, pipeline, n):
-    """requests/s of redis-benchmark running the command argv n times."""
-    out = subprocess.run(["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-n", str(n),
-                          "-c", "50", "-P", str(pipeline), "--csv"] + argv,
-                         capture_output=True, text=True, check=True).stdout
-    return float(out.splitlines()[1].split(",")[1].strip('"'))
-
-
 def run(port, test, pipeline, n):
     if test.startswith("lrange"):
         last = int(test.split("_")[1]) - 1
-        return run_custom(port, ["LRANGE", "mylist", "0", str(last)], pipeline, n)
+        return rc.run_command(port, ["LRANGE", "mylist", "0", str(last)], pipeline, n)
     return rc.run_load(port, test, pipeline, n)
 
 
@@ -84,7 +78,8 @@ def collect(servers, repeat, requests):
 
 
 def report(results, opts):
-    print(f"redis-benchmark, 50 clients, median of {opts.repeat}; requests per run: "
+    print(f"Command: `{shlex.join(['python3', 'bench/types_compare.py'] + sys.argv[1:])}`")
+    print(f"{rc.loadgen}, 50 clients, median of {opts.repeat}; requests per run: "
           f"{opts.requests:,} at pipeline 16, {opts.requests // 8:,} at pipeline 1, LRANGE 1/10 "
           f"of that; cachet threads={opts.threads or os.cpu_count()}, {os.cpu_count()} cores")
     print("| command | pipeline | redis req/s | cachet req/s | ratio | "
@@ -105,7 +100,9 @@ def main():
     parser.add_argument("--requests", type=int, default=1_000_000,
                         help="requests per run at pipeline 16 (see requests_for)")
     parser.add_argument("--threads", type=int, default=0, help="cachet worker threads (0: cores)")
+    rc.add_loadgen_option(parser)
     opts = parser.parse_args()
+    rc.use_loadgen(opts.loadgen)
     servers = {"redis": rc.start_redis(), "cachet": rc.start_cachet(opts.threads)}
     try:
         results = collect(servers, opts.repeat, opts.requests)

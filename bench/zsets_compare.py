@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""cachet-server vs redis-server on sorted-set commands under the same redis-benchmark load.
+"""cachet-server vs redis-server on sorted-set commands under the same load generator.
 
 Rows, at pipeline 1 and 16 with 50 clients, all on one key `myzset` as redis-benchmark's own
 sorted-set tests use:
@@ -11,14 +11,15 @@ sorted-set tests use:
   each run starting from the same 10k-member set (element:%012d with score i), so every
   member and score they name exists.
 Servers, load and CPU measurement are those of bench/redis_compare.py and bench/types_compare.py:
-requests/s from redis-benchmark, server CPU seconds (utime+stime from /proc/PID/stat) per million
+requests/s from the load generator (redis-benchmark, or bench/pipe_load with --loadgen pipe_load,
+which sends the same commands), server CPU seconds (utime+stime from /proc/PID/stat) per million
 requests. Every run starts from FLUSHALL plus its starting data, loaded outside the measured
 interval. Cells alternate servers, are repeated, and the medians are reported with the ratios
 cachet/redis. Threads as in types_compare.py: redis-server with its defaults (one thread serving
 commands, no io-threads), cachet with --threads N (default 0: cachet's own default, one per core).
 A server that rejects a command (e.g. an unknown command) gets that error in its cells instead of
 numbers. Usage: bench/zsets_compare.py [--repeat 3] [--requests 1000000] [--threads N]
-[--servers redis,cachet]
+[--servers redis,cachet] [--loadgen redis-benchmark|pipe_load]
 """
 import argparse
 import functools
@@ -102,9 +103,7 @@ def run(port, test, pipeline, n):
     argv = TESTS[test][0]
     if argv is None:
         return rc.run_load(port, test, pipeline, n)
-    # Options placed before the command still count (redis-benchmark stops at the first
-    # non-option argument), so -r narrows __rand_int__ to the prepared members.
-    return tc.run_custom(port, ["-r", str(SMALL)] + argv, pipeline, n)
+    return rc.run_command(port, argv, pipeline, n, keyspace=SMALL)
 
 
 def collect(servers, repeat, requests):
@@ -143,10 +142,10 @@ def cell(red, cac, i, form):
 def report(results, opts):
     threads = opts.threads or f"cachet's default ({os.cpu_count()}, one per core)"
     print(f"Command: `{shlex.join(['python3', 'bench/zsets_compare.py'] + sys.argv[1:])}`")
-    print(f"redis-benchmark, 50 clients, one key, median of {opts.repeat}; requests per run: "
+    print(f"{rc.loadgen}, 50 clients, one key, median of {opts.repeat}; requests per run: "
           f"{opts.requests:,} at pipeline 16, {opts.requests // 8:,} at pipeline 1, ZRANGE 1/10 "
           f"and ZRANGEBYSCORE 1/2 of that; redis-server 1 thread (defaults, no io-threads), "
-          f"cachet threads: {threads}; {os.cpu_count()} cores shared with redis-benchmark")
+          f"cachet threads: {threads}; {os.cpu_count()} cores shared with {rc.loadgen}")
     print()
     print("| command | pipeline | redis req/s | cachet req/s | ratio | "
           "redis CPU s/M req | cachet CPU s/M req | ratio |")
@@ -173,7 +172,9 @@ def main():
                         help="requests per run at pipeline 16 (see requests_for)")
     parser.add_argument("--threads", type=int, default=0, help="cachet worker threads (0: cores)")
     parser.add_argument("--servers", default="redis,cachet", help="comma-separated subset")
+    rc.add_loadgen_option(parser)
     opts = parser.parse_args()
+    rc.use_loadgen(opts.loadgen)
     starters = {"redis": rc.start_redis, "cachet": lambda: rc.start_cachet(opts.threads)}
     servers = {}
     try:
