@@ -213,3 +213,20 @@ def test_getset_and_set_get_read_the_old_value(r, misses):
         ("__keyevent@0__:keymiss", "b"), ("__keyevent@0__:set", "b"),
     ]
 
+
+def test_sort_reads_each_pattern_key_once(r, misses):
+    # Found by the randomized events differential: a SORT whose BY or GET keys were in shards it
+    # had not locked started over and read the keys again (a second "keymiss" each), and a
+    # numeric SORT stopped reading BY keys at the first non-number, where Redis reads them all.
+    elements = [str(i) for i in range(12)]
+    r.rpush("l", *elements)
+    assert r.sort("l", by="w_*", get="g_*") == [None] * 12
+    # BY keys in the list's order; GET keys in the sorted order (all 0: by the elements' bytes).
+    assert events(misses, r) == [("__keyevent@0__:rpush", "l")] + [
+        ("__keyevent@0__:keymiss", f"w_{e}") for e in elements] + [
+        ("__keyevent@0__:keymiss", f"g_{e}") for e in sorted(elements)]
+    r.set("w_0", "x")  # not a number
+    with pytest.raises(redis.ResponseError, match="can't be converted"):
+        r.sort("l", by="w_*")
+    assert events(misses, r) == [("__keyevent@0__:set", "w_0")] + [
+        ("__keyevent@0__:keymiss", f"w_{e}") for e in elements[1:]]
