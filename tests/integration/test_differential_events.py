@@ -31,16 +31,16 @@ from test_differential_random import SEEDS, mismatch, replay, reset, servers  # 
 # keys) and m (lookups of missing keys).
 FLAGS = "KEAnm"
 PATTERN = "__key*@*__:*"
-MARKER = "__diff_marker__"  # outside PATTERN
+MARKER = "__diff_marker__:%d"  # a seed's marker channel (outside PATTERN)
 
 
 class Events:
     """A subscriber of one server: every keyspace notification and the marker channel."""
 
-    def __init__(self, port):
-        self.conn = Conn(port)
+    def __init__(self, port, channel):
+        self.conn, self.channel = Conn(port), channel.encode()
         assert self.conn.call("PSUBSCRIBE", PATTERN).startswith(b"*3\r\n$10\r\npsubscribe\r\n")
-        assert self.conn.call("SUBSCRIBE", MARKER).startswith(b"*3\r\n$9\r\nsubscribe\r\n")
+        assert self.conn.call("SUBSCRIBE", channel).startswith(b"*3\r\n$9\r\nsubscribe\r\n")
 
     def until(self, marker):
         """The (pattern, channel, payload) of every notification delivered before the marker
@@ -48,7 +48,7 @@ class Events:
         out = []
         while True:
             fields = [_bulk(e) for e in split_array(self.conn.reply())[1]]
-            if fields == [b"message", MARKER.encode(), marker]:
+            if fields == [b"message", self.channel, marker]:
                 return out
             assert fields[0] == b"pmessage", fields
             out.append(tuple(fields[1:]))
@@ -95,11 +95,20 @@ def notifying(servers):  # noqa: F811
     return servers
 
 
+@pytest.fixture
+def connections(notifying, seed):
+    """Command connections and subscribers (to the seed's marker channel) of Redis and cachet."""
+    conns = [Conn(notifying[0].port), Conn(notifying[1].port),
+             Events(notifying[0].port, MARKER % seed), Events(notifying[1].port, MARKER % seed)]
+    yield conns
+    for conn in conns:
+        conn.close()
+
+
 @pytest.mark.parametrize("seed", SEEDS)
-def test_random_commands_notify_as_redis_does(notifying, seed):
+def test_random_commands_notify_as_redis_does(notifying, connections, seed):
     redis_server, cachet = notifying
-    theirs, ours = Conn(redis_server.port), Conn(cachet.port)
-    their_events, our_events = Events(redis_server.port), Events(cachet.port)
+    theirs, ours, their_events, our_events = connections
     reset(theirs, ours)
     block = Transaction()
     state = {"marker": 0}
@@ -110,7 +119,7 @@ def test_random_commands_notify_as_redis_does(notifying, seed):
         state["marker"] += 1
         marker = b"%d" % state["marker"]
         for conn in (theirs, ours):
-            conn.send(encode("PUBLISH", MARKER, marker))
+            conn.send(encode("PUBLISH", MARKER % seed, marker))
         assert theirs.reply() == ours.reply() == b":1\r\n"
         return their_events.until(marker), our_events.until(marker)
 
@@ -127,5 +136,3 @@ def test_random_commands_notify_as_redis_does(notifying, seed):
             pytest.fail(mismatch(seed, steps, index, expected, actual, "keyspace events differ"))
 
     replay(redis_server, seed, theirs, ours, compare)
-    for conn in (theirs, ours, their_events, our_events):
-        conn.close()
