@@ -3,8 +3,8 @@ test_differential_random.py (same generator, seeds and knobs), sent to redis-ser
 cachet-server with every notification class on, and the events each command raises compared
 between the two servers as well as its reply.
 
-One subscriber per server PSUBSCRIBEs to every keyspace and keyevent channel and SUBSCRIBEs to a
-marker channel. After each command (after EXEC or DISCARD inside a transaction, whose queued
+One subscriber per server PSUBSCRIBEs to every keyspace and keyevent channel and SUBSCRIBEs to the
+seed's marker channel. After each command (after EXEC or DISCARD inside a transaction, whose queued
 commands raise nothing until EXEC), the command connection PUBLISHes a counter to the marker
 channel and the subscriber reads up to that counter: everything it read before are the command's
 events, in the order they were raised. That needs no sleep: Redis runs commands and delivers on
