@@ -142,9 +142,8 @@ void cmd_hvals(Context& ctx) { reply_all(ctx, Part::kValues); }
 
 void cmd_hdel(Context& ctx) {
   KeyLock k(ctx, ctx.args[1]);
-  bool wrong;
-  Entry* e = find_hash(ctx, k, wrong);
-  if (wrong) return;
+  Entry* e = k.find();  // a write's look-up, as Redis's: no keyspace miss
+  if (wrong_kind(ctx, e, store::Kind::kHash)) return;
   int64_t removed = 0;
   for (size_t i = 2; e != nullptr && i < ctx.args.size(); ++i) {
     removed += hash::remove(k.shard(), e, ctx.args[i]);

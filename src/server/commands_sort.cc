@@ -4,10 +4,11 @@
 //
 // Locking: BY and GET patterns read keys named after the elements, which (as in Redis) are not
 // declared key arguments. A sort runs under the shard locks of its source and destination plus
-// those of every pattern key it has needed; a pattern key in a shard not held is a miss, and the
-// sort starts over holding that shard too (sort_locked). The shards held only grow, so this ends
-// (at worst holding all of them), and every result comes from one consistent view. A retry
-// repeats the look-ups, so keyspace_hits / keyspace_misses may count them more than once.
+// those of every pattern key it needs: it names them all before it reads any, and when one is in
+// a shard not held, starts over holding that shard too (sort_locked). The shards held only grow,
+// so this ends (at worst holding all of them), and every result comes from one consistent view.
+// So each pattern key is read once, as Redis reads it (a keyspace hit or miss, and "keymiss");
+// only the source's look-up repeats on a retry, counting its keyspace hit again.
 //
 // Where Redis's order is its hash tables' iteration order, cachet's differs: SORT ... BY nosort
 // of a set (without STORE) replies the set in cachet's iteration order (the same as Redis's only
@@ -16,6 +17,7 @@
 // (glibc's qsort) except for BY with LIMIT (its partial quicksort), where such ties may come out
 // in another order than here.
 #include <algorithm>
+#include <cassert>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -168,26 +170,33 @@ struct Item {
   std::optional<std::string> key;  // ALPHA BY: the BY value (nothing when it is missing)
 };
 
-// Looks up the keys patterns name, in shards the caller holds: `held` is their mask. A key in
-// another shard is not read but recorded in missing(), for the caller to lock it and start over.
+// Looks up the keys patterns name, in shards the caller holds: `held` is their mask. need()
+// records the shard of a key not held, for the caller to lock it and start over; value() reads a
+// key, which must be held. A sort calls need() for every key before it reads any, so that each key
+// is read once, as Redis reads it (a read counts a keyspace hit or miss and may raise "keymiss").
 class PatternReader {
  public:
   PatternReader(store::Locked& lock, uint64_t held, int64_t now)
       : lock_(lock), held_(held), now_(now) {}
 
-  // The value `p` gives for `element`; nothing when it names a missing key or field, a key of
-  // another type, or a key not held.
+  // Records the shard of the key `p` names for `element` unless it is held (or names none).
+  void need(const Pattern& p, std::string_view element) {
+    if (p.kind == Pattern::Kind::kElement || p.kind == Pattern::Kind::kNothing) return;
+    uint64_t hash = store::hash_key(key_of(p, element));
+    uint64_t bit = uint64_t{1} << store::shard_of(hash);
+    if ((held_ | wanted_) & bit) return;
+    missing_.push_back(hash);
+    wanted_ |= bit;
+  }
+
+  // The value `p` gives for `element`; nothing when it names a missing key or field, or a key of
+  // another type.
   std::optional<std::string> value(const Pattern& p, std::string_view element) {
     if (p.kind == Pattern::Kind::kElement) return std::string(element);
     if (p.kind == Pattern::Kind::kNothing) return std::nullopt;
-    std::string key = std::string(p.prefix).append(element).append(p.suffix);
+    std::string key = key_of(p, element);
     uint64_t hash = store::hash_key(key);
-    uint64_t bit = uint64_t{1} << store::shard_of(hash);
-    if (!(held_ & bit)) {
-      if (!(wanted_ & bit)) missing_.push_back(hash);
-      wanted_ |= bit;
-      return std::nullopt;
-    }
+    assert(held_ & (uint64_t{1} << store::shard_of(hash)));
     const Entry* e = lock_.shard(hash).lookup_read(key, hash, now_);
     if (e == nullptr) return std::nullopt;
     if (p.kind == Pattern::Kind::kString) {
@@ -204,6 +213,10 @@ class PatternReader {
   const std::vector<uint64_t>& missing() const { return missing_; }
 
  private:
+  static std::string key_of(const Pattern& p, std::string_view element) {
+    return std::string(p.prefix).append(element).append(p.suffix);
+  }
+
   store::Locked& lock_;
   uint64_t held_;
   int64_t now_;
@@ -269,9 +282,10 @@ std::optional<double> parse_score(const std::string& text) {
 }
 
 // Fills in what each item sorts by. False when a numeric sort key is not a number (a missing BY
-// value sorts as 0).
+// value sorts as 0); as Redis, it still reads every item's BY key.
 bool fill_sort_keys(std::vector<Item>& items, const Order& order, PatternReader& reader) {
   if (order.alpha && !order.by) return true;  // the elements themselves
+  bool numbers = true;
   for (Item& item : items) {
     std::optional<std::string> by = order.by ? reader.value(*order.by, item.element) : std::nullopt;
     if (order.alpha) {
@@ -280,10 +294,21 @@ bool fill_sort_keys(std::vector<Item>& items, const Order& order, PatternReader&
     }
     if (order.by && !by) continue;
     std::optional<double> score = parse_score(order.by ? *by : item.element);
-    if (!score) return false;
-    item.score = *score;
+    numbers = numbers && score.has_value();
+    item.score = score.value_or(0);
   }
-  return true;
+  return numbers;
+}
+
+// Records the shards of every key the BY and GET patterns name for `items` (GET's for all of
+// them: the window is known only after sorting); true when the caller holds them all.
+bool holds_pattern_keys(const std::vector<Item>& items, const Order& order,
+                        const std::vector<Pattern>& gets, PatternReader& reader) {
+  for (const Item& item : items) {
+    if (order.sort && order.by) reader.need(*order.by, item.element);
+    for (const Pattern& p : gets) reader.need(p, item.element);
+  }
+  return reader.complete();
 }
 
 int compare_bytes(std::string_view a, std::string_view b) { return a.compare(b); }
@@ -350,8 +375,8 @@ Order order_for(const Order& order, const Entry* source, bool storing) {
   return o;
 }
 
-// The sorted result of the source `e` (null: an empty list); kRetry when a pattern named a key
-// in a shard not held.
+// The sorted result of the source `e` (null: an empty list); kRetry, before reading any pattern
+// key, when a pattern names a key in a shard not held.
 Outcome sort_source(const Entry* e, const SortArgs& a, PatternReader& reader) {
   Order order = order_for(a.order, e, a.store.has_value());
   Window w = limit_window(a.offset, a.count, source_size(e));
@@ -362,14 +387,12 @@ Outcome sort_source(const Entry* e, const SortArgs& a, PatternReader& reader) {
   } else {
     items = load_all(e);
   }
+  if (!holds_pattern_keys(items, order, a.gets, reader)) return {Status::kRetry};
   if (order.sort) {
     if (!fill_sort_keys(items, order, reader)) return {Status::kNotNumber};
-    if (!reader.complete()) return {Status::kRetry};
     sort_items(items, order);
   }
-  Values values = collect_values(items, w, a.gets, reader);
-  if (!reader.complete()) return {Status::kRetry};
-  return {Status::kDone, std::move(values)};
+  return {Status::kDone, collect_values(items, w, a.gets, reader)};
 }
 
 // STORE: the destination becomes a list of the values (a missing one as ""), replacing what it

@@ -101,7 +101,8 @@ void notify_set(Context& ctx, std::string_view key, bool expires, std::string_vi
 // SET's core once options are parsed: replies OK / null, or the old value with GET.
 void do_set(Context& ctx, std::string_view key, std::string_view value, const SetOptions& o) {
   KeyLock k(ctx, key);
-  Entry* old = k.find();
+  // With GET, Redis reads the key first (a keyspace hit or miss, and "keymiss").
+  Entry* old = o.get ? k.find_read() : k.find();
   if (o.get && !reply_value(ctx, old)) return;
   if ((o.nx && old != nullptr) || (o.xx && old == nullptr)) {
     if (!o.get) ctx.out.null();

@@ -1083,6 +1083,18 @@ def normalize(raw, norm, is_listpack):
     return raw
 
 
+def events_in_hash_order(args):
+    """Whether the keyspace events of command `args` (test_differential_events.py) come in an
+    order Redis leaves undefined, so that they are compared as a multiset: SORT reads the BY keys
+    of a set's elements, and of a sorted set's (which it loads from its dict), in hash-table
+    order, each read of a missing key raising "keymiss". Only SORT_KEYS get BY patterns."""
+    if args[0] not in (b"SORT", b"SORT_RO") or len(args) < 4:
+        return False
+    if SORT_KEYS.get(args[1]) not in (b"set", b"zset"):
+        return False
+    return any(a == b"BY" and b != b"nosort" for a, b in zip(args[2:], args[3:]))
+
+
 def show(args):
     """A command as one readable line (long arguments abbreviated)."""
     def arg(a):

@@ -10,6 +10,7 @@ import select
 import signal
 import socket
 import subprocess
+import threading
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -42,6 +43,17 @@ def _wait_for_line(stream, marker, proc):
         data += chunk
 
 
+def _drain_in_background(stream):
+    """Reads and drops what the server writes to `stream` from now on: a log pipe nobody reads
+    fills up (64 KB) and then blocks the server in its next log write (redis-server logs a
+    warning for each ACL rule like "+select|0", so a long differential run stalled)."""
+    def drain():
+        while os.read(stream.fileno(), 65536):
+            pass
+
+    threading.Thread(target=drain, daemon=True).start()
+
+
 class Cachet:
     """A cachet-server process on a kernel-chosen loopback port."""
 
@@ -52,6 +64,7 @@ class Cachet:
         self.proc = subprocess.Popen([self.BINARY, *args, "--port", str(port)], stderr=subprocess.PIPE,
                                      stdout=subprocess.DEVNULL, bufsize=0)
         line = _wait_for_line(self.proc.stderr, "ready to accept connections", self.proc)
+        _drain_in_background(self.proc.stderr)
         self.port = int(line.split(" on port ")[1].split()[0])
 
     def stop(self, sig=signal.SIGTERM):
@@ -101,6 +114,7 @@ class Redis:
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", *args], stdout=subprocess.PIPE, bufsize=0)
         _wait_for_line(self.proc.stdout, "Ready to accept connections", self.proc)
+        _drain_in_background(self.proc.stdout)
 
     def __enter__(self):
         return self

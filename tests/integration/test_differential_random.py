@@ -57,8 +57,10 @@ def servers():
         assert cachet.stop() == 0
 
 
-def _mismatch(seed, steps, index, expected, actual):
-    lines = [f"seed {seed}, step {index} (families {','.join(FAMILIES)}): replies differ",
+def mismatch(seed, steps, index, expected, actual, what="replies differ"):
+    """The failure report for step `index` of `steps`: how to reproduce it, the commands before
+    it, and Redis's and cachet's answers."""
+    lines = [f"seed {seed}, step {index} (families {','.join(FAMILIES)}): {what}",
              f"reproduce: CACHET_DIFF_SEEDS={seed} CACHET_DIFF_COUNT={index + 1} "
              f"CACHET_DIFF_FAMILIES={','.join(FAMILIES)}", "last commands:"]
     lines += [f"  {n}: {show(s.args)}" for n, s in enumerate(steps) if index - CONTEXT < n <= index]
@@ -66,15 +68,18 @@ def _mismatch(seed, steps, index, expected, actual):
     return "\n".join(lines)
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_random_commands_reply_as_redis_does(servers, seed):
-    redis_server, cachet = servers
-    theirs, ours = Conn(redis_server.port), Conn(cachet.port)
+def reset(theirs, ours):
+    """Empties both servers of everything a seed creates, so that a seed reproduces alone."""
     assert theirs.call("FLUSHALL") == ours.call("FLUSHALL") == b"+OK\r\n"
     assert theirs.call("FUNCTION", "FLUSH") == ours.call("FUNCTION", "FLUSH") == b"+OK\r\n"
     assert theirs.call("SCRIPT", "FLUSH") == ours.call("SCRIPT", "FLUSH") == b"+OK\r\n"
-    # A seed starts from no ACL users of its own either, so that it reproduces alone.
     assert theirs.call("ACL", "DELUSER", *ACL_USERS) == ours.call("ACL", "DELUSER", *ACL_USERS)
+
+
+def replay(redis_server, seed, theirs, ours, after_step=lambda steps, index, reply: None):
+    """Sends the seed's steps to Redis (`theirs`) and cachet (`ours`), failing the test at the
+    first reply that differs after normalization; after each step calls
+    after_step(steps, index, Redis's reply)."""
     steps = generate(seed, COUNT, FAMILIES)
     for index, step in enumerate(steps):
         if step.args[0] in STALE_ERRNO_COMMANDS:
@@ -83,13 +88,22 @@ def test_random_commands_reply_as_redis_does(servers, seed):
         try:
             actual = ours.call(*step.args)
         except ConnectionError as e:
-            pytest.fail(_mismatch(seed, steps, index, expected, f"connection lost: {e}"))
+            pytest.fail(mismatch(seed, steps, index, expected, f"connection lost: {e}"))
 
         def is_listpack(key=[step.key] if step.key else step.args[1:2] or [b""]):
             return theirs.call("OBJECT", "ENCODING", key[0]) == b"$8\r\nlistpack\r\n"
 
         expected_n = normalize(expected, step.norm, is_listpack)
         if normalize(actual, step.norm, is_listpack) != expected_n:
-            pytest.fail(_mismatch(seed, steps, index, expected, actual))
+            pytest.fail(mismatch(seed, steps, index, expected, actual))
+        after_step(steps, index, expected)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_random_commands_reply_as_redis_does(servers, seed):
+    redis_server, cachet = servers
+    theirs, ours = Conn(redis_server.port), Conn(cachet.port)
+    reset(theirs, ours)
+    replay(redis_server, seed, theirs, ours)
     theirs.close()
     ours.close()

@@ -11,6 +11,7 @@ import threading
 import time
 
 import pytest
+import redis
 
 from test_lists_sets import client, server_fixture
 from test_queues import wait_blocked
@@ -184,3 +185,48 @@ def test_other_databases_have_their_own_channels(r, srv):
     assert next_event(p) == ("__keyspace@0__:a", "move_from")
     assert next_event(p) == ("__keyspace@2__:a", "move_to")
     assert next_event(p) == ("__keyspace@5__:b", "set")
+
+
+@pytest.fixture
+def misses(r):
+    """A subscriber to every keyevent channel with keymiss (m) on: write commands look keys up
+    without it, reads (GET ... and SORT's BY and GET keys) raise it for a missing key."""
+    r.config_set("notify-keyspace-events", "KEAm")
+    return subscribe(r, "__keyevent@0__:*", "__keymarker__:*")
+
+
+def test_a_write_to_a_missing_key_is_no_keymiss(r, misses):
+    # Found by the randomized events differential (test_differential_events.py): HDEL of a
+    # missing key raised "keymiss" in cachet.
+    assert r.hdel("nohash", "f") == 0
+    assert r.delete("nokey") == 0
+    assert events(misses, r) == []
+
+
+def test_getset_and_set_get_read_the_old_value(r, misses):
+    # Found by the randomized events differential: Redis's GETSET and SET ... GET read the key
+    # first (a keyspace miss, "keymiss"); cachet looked it up as a write.
+    assert r.getset("a", "1") is None
+    assert r.set("b", "1", get=True) is None
+    assert events(misses, r) == [
+        ("__keyevent@0__:keymiss", "a"), ("__keyevent@0__:set", "a"),
+        ("__keyevent@0__:keymiss", "b"), ("__keyevent@0__:set", "b"),
+    ]
+
+
+def test_sort_reads_each_pattern_key_once(r, misses):
+    # Found by the randomized events differential: a SORT whose BY or GET keys were in shards it
+    # had not locked started over and read the keys again (a second "keymiss" each), and a
+    # numeric SORT stopped reading BY keys at the first non-number, where Redis reads them all.
+    elements = [str(i) for i in range(12)]
+    r.rpush("l", *elements)
+    assert r.sort("l", by="w_*", get="g_*") == [None] * 12
+    # BY keys in the list's order; GET keys in the sorted order (all 0: by the elements' bytes).
+    assert events(misses, r) == [("__keyevent@0__:rpush", "l")] + [
+        ("__keyevent@0__:keymiss", f"w_{e}") for e in elements] + [
+        ("__keyevent@0__:keymiss", f"g_{e}") for e in sorted(elements)]
+    r.set("w_0", "x")  # not a number
+    with pytest.raises(redis.ResponseError, match="can't be converted"):
+        r.sort("l", by="w_*")
+    assert events(misses, r) == [("__keyevent@0__:set", "w_0")] + [
+        ("__keyevent@0__:keymiss", f"w_{e}") for e in elements[1:]]
