@@ -439,9 +439,10 @@ void Instance::show_state(const Session& session, ClientInfo& info) {
   const TrackingOptions& t = session.tracking;
   info.multi.store(session.in_multi ? static_cast<int64_t>(session.queued.size()) : -1, kRelaxed);
   info.redirect.store(t.on ? static_cast<int64_t>(t.redirect) : -1, kRelaxed);
-  info.flags.store((session.monitor ? kClientMonitor : 0) | (session.in_multi ? kClientMulti : 0) |
-                       (t.on ? kClientTracking : 0) | (t.bcast ? kClientBcast : 0) |
-                       (session.no_evict ? kClientNoEvict : 0),
+  auto flag = [](bool on, ClientFlag f) { return on ? static_cast<uint32_t>(f) : 0u; };
+  info.flags.store(flag(session.monitor, kClientMonitor) | flag(session.in_multi, kClientMulti) |
+                       flag(t.on, kClientTracking) | flag(t.bcast, kClientBcast) |
+                       flag(session.no_evict, kClientNoEvict),
                    kRelaxed);
 }
 

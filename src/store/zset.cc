@@ -141,7 +141,12 @@ struct Item {
   std::string_view name() const { return member->key(); }
 };
 
-bool less(const Item& a, const Item& b) { return before(a.score, a.name(), b.score, b.name()); }
+// (score, member) order; reads the members' entries only when the scores tie, since every
+// read is a likely cache miss.
+bool less(const Item& a, const Item& b) {
+  if (a.score != b.score) return a.score < b.score;
+  return a.name() < b.name();
+}
 
 // Capacities that fill a 512-byte leaf and a 1024-byte inner node (allocator size classes).
 constexpr uint16_t kLeafCap = 30;
