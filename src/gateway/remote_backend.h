@@ -47,7 +47,7 @@ class RemoteBackend final : public Backend {
   bool ready() override;
   EventSource* events() override { return node_events_ ? &hub_ : nullptr; }
   int nodes() const override { return static_cast<int>(nodes_.size()); }
-  void run_on_node(net::Worker& worker, std::string_view user, int node,
+  void run_on_node(net::Worker& worker, std::string_view /*user*/, int node,
                    std::span<const Command> commands, Done done) override {
     run_on(worker, node, commands, std::move(done));
   }

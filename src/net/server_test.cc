@@ -34,6 +34,16 @@ ServerOptions test_options() {
   return o;
 }
 
+TEST(TimerWait, RoundsUpToWholeMilliseconds) {
+  using std::chrono::microseconds;
+  EXPECT_EQ(timer_wait_ms(microseconds(1)), 1);  // not 0: that would spin until it is due
+  EXPECT_EQ(timer_wait_ms(microseconds(999)), 1);
+  EXPECT_EQ(timer_wait_ms(microseconds(1000)), 1);
+  EXPECT_EQ(timer_wait_ms(microseconds(1001)), 2);
+  EXPECT_EQ(timer_wait_ms(microseconds(0)), 0);
+  EXPECT_EQ(timer_wait_ms(microseconds(-5000)), 0);  // overdue
+}
+
 TEST(Server, EchoesPipelinedInputAndClosesAfterReply) {
   Server server(test_options(), [](Connection&) { return std::make_unique<LineEcho>(); });
   std::string error;

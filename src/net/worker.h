@@ -40,6 +40,11 @@ class Handler {
   virtual void on_written(Connection& /*conn*/) {}
 };
 
+// The epoll_wait timeout for a timer due in `until_due`: whole milliseconds rounded up (a
+// timer due in under a millisecond waits one, instead of a timeout of 0 spinning until it is
+// due), 0 when it is due already.
+int timer_wait_ms(std::chrono::steady_clock::duration until_due);
+
 class Worker;
 
 // Something other than a client connection that a worker's event loop watches: an outgoing
