@@ -9,7 +9,8 @@ the same knobs from the environment, e.g. from tests/integration:
   /usr/bin/python3 -m pytest -q -p no:cacheprovider test_differential_random.py
 CACHET_DIFF_FAMILIES=zsets,multi (say) narrows a run to some families (names in
 differential_gen.ALL_FAMILIES). A failure names the seed and step; CACHET_DIFF_SEEDS=<seed>
-reproduces it.
+reproduces it. The list and key families also run on a second pair of servers with
+list-compress-depth 1 and 16-element list nodes (COMPRESSED_LISTS_CONFIG, the first 4 seeds).
 """
 import os
 
@@ -45,16 +46,34 @@ def clear_redis_errno(port):
     conn.close()
 
 
-@pytest.fixture(scope="module")
-def servers():
+# The compressed-lists run: nodes of at most 16 elements (200-element lists have 13) of which all
+# but the first and last are LZF-compressed where that pays.
+COMPRESSED_LISTS_CONFIG = [("list-compress-depth", "1"), ("list-max-listpack-size", "16")]
+COMPRESSED_LISTS_SEEDS = SEEDS[:4]
+
+
+def started_pair(config):
+    """redis-server and cachet-server, both given `config` by CONFIG SET (Redis REDIS_CONFIG too);
+    cachet must survive and exit 0 on SIGTERM."""
     with Redis() as redis_server, Cachet() as cachet:
-        admin = Conn(redis_server.port)
-        for name, value in REDIS_CONFIG:
-            assert admin.call("CONFIG", "SET", name, value) == b"+OK\r\n"
-        admin.close()
+        for port, options in ((redis_server.port, REDIS_CONFIG + config), (cachet.port, config)):
+            admin = Conn(port)
+            for name, value in options:
+                assert admin.call("CONFIG", "SET", name, value) == b"+OK\r\n"
+            admin.close()
         yield redis_server, cachet
         assert cachet.proc.poll() is None, "cachet-server died during the test"
         assert cachet.stop() == 0
+
+
+@pytest.fixture(scope="module")
+def servers():
+    yield from started_pair([])
+
+
+@pytest.fixture(scope="module")
+def compressed_list_servers():
+    yield from started_pair(COMPRESSED_LISTS_CONFIG)
 
 
 def mismatch(seed, steps, index, expected, actual, what="replies differ"):
@@ -76,11 +95,12 @@ def reset(theirs, ours):
     assert theirs.call("ACL", "DELUSER", *ACL_USERS) == ours.call("ACL", "DELUSER", *ACL_USERS)
 
 
-def replay(redis_server, seed, theirs, ours, after_step=lambda steps, index, reply: None):
-    """Sends the seed's steps to Redis (`theirs`) and cachet (`ours`), failing the test at the
-    first reply that differs after normalization; after each step calls
+def replay(redis_server, seed, theirs, ours, after_step=lambda steps, index, reply: None,
+           families=FAMILIES):
+    """Sends the seed's steps (commands of `families`) to Redis (`theirs`) and cachet (`ours`),
+    failing the test at the first reply that differs after normalization; after each step calls
     after_step(steps, index, Redis's reply)."""
-    steps = generate(seed, COUNT, FAMILIES)
+    steps = generate(seed, COUNT, families)
     for index, step in enumerate(steps):
         if step.args[0] in STALE_ERRNO_COMMANDS:
             clear_redis_errno(redis_server.port)
@@ -99,11 +119,20 @@ def replay(redis_server, seed, theirs, ours, after_step=lambda steps, index, rep
         after_step(steps, index, expected)
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_random_commands_reply_as_redis_does(servers, seed):
-    redis_server, cachet = servers
+def run_seed(pair, seed, families):
+    redis_server, cachet = pair
     theirs, ours = Conn(redis_server.port), Conn(cachet.port)
     reset(theirs, ours)
-    replay(redis_server, seed, theirs, ours)
+    replay(redis_server, seed, theirs, ours, families=families)
     theirs.close()
     ours.close()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_random_commands_reply_as_redis_does(servers, seed):
+    run_seed(servers, seed, FAMILIES)
+
+
+@pytest.mark.parametrize("seed", COMPRESSED_LISTS_SEEDS)
+def test_random_list_commands_with_compressed_nodes(compressed_list_servers, seed):
+    run_seed(compressed_list_servers, seed, ["lists", "keys"])
