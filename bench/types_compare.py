@@ -13,7 +13,7 @@ given the same starting data, outside the measured interval:
   fill that -t would time inside the same run stays out of the LRANGE CPU figure.
 Cells alternate servers, are repeated, and the medians are reported with ratios cachet/redis.
 Usage: bench/types_compare.py [--repeat 3] [--requests 1000000] [--threads N]
-[--loadgen redis-benchmark|pipe_load] [--tests lpush,rpop,...]
+[--loadgen redis-benchmark|pipe_load] [--tests lpush,rpop,...] [--list-compress-depth 0]
 """
 import argparse
 import os
@@ -102,12 +102,15 @@ def main():
     parser.add_argument("--threads", type=int, default=0, help="cachet worker threads (0: cores)")
     parser.add_argument("--tests", type=lambda s: s.split(","), default=list(TESTS),
                         help=f"comma-separated subset of {','.join(TESTS)}")
+    parser.add_argument("--list-compress-depth", type=int, default=0,
+                        help="list-compress-depth of both servers")
     rc.add_loadgen_option(parser)
     opts = parser.parse_args()
     if unknown := set(opts.tests) - set(TESTS):
         parser.error(f"unknown tests: {', '.join(sorted(unknown))}")
     rc.use_loadgen(opts.loadgen)
-    servers = {"redis": rc.start_redis(), "cachet": rc.start_cachet(opts.threads)}
+    extra = ["--list-compress-depth", str(opts.list_compress_depth)]
+    servers = {"redis": rc.start_redis(extra), "cachet": rc.start_cachet(opts.threads, extra)}
     try:
         results = collect(servers, opts.repeat, opts.requests, opts.tests)
     finally:

@@ -266,7 +266,9 @@ TEST_P(ListRandomTest, MatchesDequeModel) {
   }
   EXPECT_TRUE(saw_nodes_);
   // Small count limits make nodes below Redis's 48-byte compression minimum.
-  if (depth > 0 && (limit < 0 || limit >= 8)) EXPECT_TRUE(saw_compressed_);
+  if (depth > 0 && (limit < 0 || limit >= 8)) {
+    EXPECT_TRUE(saw_compressed_);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Limits, ListRandomTest,
