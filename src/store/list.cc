@@ -607,8 +607,20 @@ void write_element(Shard& shard, Entry*& e, size_t i, bool replace, std::string_
   write_in_nodes(shard, *nodes_of(e), i, replace, value);
 }
 
+// Frees the nodes at `end` while all their elements are among the `k` to remove, without
+// decompressing them; returns how many elements are left to remove.
+size_t drop_whole_nodes(Shard& shard, Nodes& l, End end, size_t k) {
+  auto end_node = [&] { return end == End::kHead ? l.head : l.tail; };
+  for (Node* n = end_node(); n != nullptr && n->count <= k; n = end_node()) {
+    k -= n->count;
+    unlink_node(shard, l, n);
+  }
+  return k;
+}
+
 // Removes the first (kHead) or last (kTail) `k` elements; requires k <= size(e).
 void drop(Shard& shard, Entry*& e, End end, size_t k) {
+  if (!is_packed(e)) k = drop_whole_nodes(shard, *nodes_of(e), end, k);
   while (k > 0) {
     Node* n = raw_end(shard, e, end);
     Run r = run_of(e, n);

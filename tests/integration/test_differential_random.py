@@ -10,7 +10,8 @@ the same knobs from the environment, e.g. from tests/integration:
 CACHET_DIFF_FAMILIES=zsets,multi (say) narrows a run to some families (names in
 differential_gen.ALL_FAMILIES). A failure names the seed and step; CACHET_DIFF_SEEDS=<seed>
 reproduces it. The list and key families also run on a second pair of servers with
-list-compress-depth 1 and 16-element list nodes (COMPRESSED_LISTS_CONFIG, the first 4 seeds).
+list-compress-depth 1 and 16-element list nodes (COMPRESSED_LISTS_CONFIG, the first 4 seeds);
+its failures reproduce with the same variables and `-k compressed`.
 """
 import os
 
@@ -76,12 +77,12 @@ def compressed_list_servers():
     yield from started_pair(COMPRESSED_LISTS_CONFIG)
 
 
-def mismatch(seed, steps, index, expected, actual, what="replies differ"):
-    """The failure report for step `index` of `steps`: how to reproduce it, the commands before
-    it, and Redis's and cachet's answers."""
-    lines = [f"seed {seed}, step {index} (families {','.join(FAMILIES)}): {what}",
+def mismatch(seed, steps, index, expected, actual, what="replies differ", families=FAMILIES):
+    """The failure report for step `index` of `steps` (commands of `families`): how to reproduce
+    it, the commands before it, and Redis's and cachet's answers."""
+    lines = [f"seed {seed}, step {index} (families {','.join(families)}): {what}",
              f"reproduce: CACHET_DIFF_SEEDS={seed} CACHET_DIFF_COUNT={index + 1} "
-             f"CACHET_DIFF_FAMILIES={','.join(FAMILIES)}", "last commands:"]
+             f"CACHET_DIFF_FAMILIES={','.join(families)}", "last commands:"]
     lines += [f"  {n}: {show(s.args)}" for n, s in enumerate(steps) if index - CONTEXT < n <= index]
     lines += [f"redis:  {expected!r}", f"cachet: {actual!r}"]
     return "\n".join(lines)
@@ -108,14 +109,15 @@ def replay(redis_server, seed, theirs, ours, after_step=lambda steps, index, rep
         try:
             actual = ours.call(*step.args)
         except ConnectionError as e:
-            pytest.fail(mismatch(seed, steps, index, expected, f"connection lost: {e}"))
+            pytest.fail(mismatch(seed, steps, index, expected, f"connection lost: {e}",
+                                 families=families))
 
         def is_listpack(key=[step.key] if step.key else step.args[1:2] or [b""]):
             return theirs.call("OBJECT", "ENCODING", key[0]) == b"$8\r\nlistpack\r\n"
 
         expected_n = normalize(expected, step.norm, is_listpack)
         if normalize(actual, step.norm, is_listpack) != expected_n:
-            pytest.fail(mismatch(seed, steps, index, expected, actual))
+            pytest.fail(mismatch(seed, steps, index, expected, actual, families=families))
         after_step(steps, index, expected)
 
 
