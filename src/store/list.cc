@@ -796,14 +796,13 @@ void destroy(Entry* e) {
 
 size_t heap_bytes(const Entry* e) { return is_packed(e) ? 0 : nodes_of(e)->heap; }
 
-CompressionStats compression_stats(const Entry* e) {
-  CompressionStats s;
-  if (is_packed(e)) return s;
+std::string node_map(const Entry* e) {
+  std::string map;
+  if (is_packed(e)) return map;
   for (const Node* n = nodes_of(e)->head; n != nullptr; n = n->next) {
-    ++s.nodes;
-    if (n->lzf_bytes != 0) ++s.compressed;
+    map += n->lzf_bytes != 0 ? 'c' : 'r';
   }
-  return s;
+  return map;
 }
 
 // ---- Cursor

@@ -74,12 +74,9 @@ void destroy(Entry* e);
 // Heap bytes a list value owns beyond its entry (O(1)).
 size_t heap_bytes(const Entry* e);
 
-struct CompressionStats {
-  size_t nodes = 0;       // 0 for the packed form
-  size_t compressed = 0;  // of those, LZF-compressed
-};
-// How many nodes a list has and how many are compressed (O(nodes)), for tests and debugging.
-CompressionStats compression_stats(const Entry* e);
+// One letter per node from the head, 'c' for an LZF-compressed node and 'r' for a raw one;
+// empty for the packed form. O(nodes), for tests and debugging.
+std::string node_map(const Entry* e);
 
 // Reads elements one at a time from a position towards the tail or the head, decompressing a
 // compressed node into a buffer it owns as it enters it. Valid while the list is unchanged.
@@ -87,6 +84,8 @@ class Cursor {
  public:
   // Starts at element `index` (done at once when index >= size(e)).
   Cursor(const Entry* e, size_t index, End towards);
+  Cursor(const Cursor&) = delete;  // data_ may point into inflated_
+  Cursor& operator=(const Cursor&) = delete;
   bool done() const { return left_ == 0; }
   // The current element; requires !done().
   std::string_view value() const { return value_; }

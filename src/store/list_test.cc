@@ -162,7 +162,7 @@ class ListRandomTest : public ListTest,
                        public testing::WithParamInterface<std::tuple<int64_t, int64_t>> {
  protected:
   void random_operations(uint64_t seed, int ops);
-  // Checks that only nodes beyond `depth` of both ends are compressed (in count).
+  // Checks that the `depth` nodes at each end are raw.
   void check_compression(const Entry* e);
   bool saw_nodes_ = false;
   bool saw_compressed_ = false;
@@ -170,9 +170,11 @@ class ListRandomTest : public ListTest,
 
 void ListRandomTest::check_compression(const Entry* e) {
   auto depth = static_cast<size_t>(std::get<1>(GetParam()));
-  list::CompressionStats st = list::compression_stats(e);
-  ASSERT_LE(st.compressed, st.nodes > 2 * depth ? st.nodes - 2 * depth : 0);
-  saw_compressed_ |= st.compressed > 0;
+  std::string map = list::node_map(e);
+  size_t ends = std::min(depth, map.size());
+  ASSERT_EQ(map.substr(0, ends), std::string(ends, 'r')) << map;
+  ASSERT_EQ(map.substr(map.size() - ends), std::string(ends, 'r')) << map;
+  saw_compressed_ |= map.find('c') != std::string::npos;
 }
 
 // Applies seeded random operations to the list and a std::deque, comparing after each.
@@ -292,10 +294,10 @@ class CompressedListTest : public ListTest {
       for (int i = 0; i < 16 * nodes; ++i) list::push(s, e, End::kTail, item(i));
     });
   }
-  list::CompressionStats stats() {
-    list::CompressionStats st;
-    with_list([&](Shard&, Entry*& e) { st = list::compression_stats(e); });
-    return st;
+  std::string node_map() {
+    std::string map;
+    with_list([&](Shard&, Entry*& e) { map = list::node_map(e); });
+    return map;
   }
   std::vector<std::string> items(int from, int to) {
     std::vector<std::string> out;
@@ -310,39 +312,44 @@ TEST_F(CompressedListTest, InnerNodesAreCompressedAndAccountedSmaller) {
   with_list([&](Shard&, Entry*& e) { raw_heap = list::heap_bytes(e); });
   reset();
   fill(1, 6);
-  EXPECT_EQ(stats().nodes, 6u);
-  EXPECT_EQ(stats().compressed, 4u);
+  EXPECT_EQ(node_map(), "rccccr");
   with_list([&](Shard&, Entry*& e) { EXPECT_LT(list::heap_bytes(e), raw_heap); });
   EXPECT_EQ(contents(), items(0, 96));
 }
 
 TEST_F(CompressedListTest, DepthIsFixedWhenTheListConverts) {
   fill(2, 6);
-  EXPECT_EQ(stats().compressed, 2u);
+  EXPECT_EQ(node_map(), "rrccrr");
   list::set_compress_depth(0);
   with_list([](Shard& s, Entry*& e) {
     for (int i = 96; i < 112; ++i) list::push(s, e, End::kTail, item(i));
   });
-  EXPECT_EQ(stats().compressed, 3u);  // still depth 2: node 4 of 7 is compressed now
+  EXPECT_EQ(node_map(), "rrcccrr");  // still depth 2
 }
 
 TEST_F(CompressedListTest, TooFewNodesCompressNothing) {
   fill(2, 4);
-  EXPECT_EQ(stats().compressed, 0u);
+  EXPECT_EQ(node_map(), "rrrr");
   with_list([](Shard& s, Entry*& e) { list::push(s, e, End::kHead, "x"); });  // a fifth node
-  EXPECT_EQ(stats().compressed, 1u);
+  EXPECT_EQ(node_map(), "rrcrr");
 }
 
 TEST_F(CompressedListTest, APopInflatesTheNodeThatBecomesAnEnd) {
   fill(1, 4);
-  EXPECT_EQ(stats().compressed, 2u);
+  EXPECT_EQ(node_map(), "rccr");
   with_list([](Shard& s, Entry*& e) {
     for (int i = 0; i < 16; ++i) EXPECT_EQ(list::pop(s, e, End::kHead), item(i));
     EXPECT_EQ(list::pop(s, e, End::kHead), item(16));  // from the formerly compressed node
   });
-  EXPECT_EQ(stats().nodes, 3u);
-  EXPECT_EQ(stats().compressed, 1u);
+  EXPECT_EQ(node_map(), "rcr");
   EXPECT_EQ(contents(), items(17, 64));
+}
+
+TEST_F(CompressedListTest, TrimFreesCompressedNodesAndInflatesTheNewEnds) {
+  fill(1, 8);
+  with_list([](Shard& s, Entry*& e) { list::trim(s, e, 40, 100); });  // into nodes 2 and 6
+  EXPECT_EQ(node_map(), "rcccr");
+  EXPECT_EQ(contents(), items(40, 101));
 }
 
 TEST_F(CompressedListTest, MiddleReadsAndChangesRecompress) {
@@ -356,7 +363,8 @@ TEST_F(CompressedListTest, MiddleReadsAndChangesRecompress) {
     EXPECT_EQ(list::insert(s, e, true, item(50), "inserted"), 81);
     EXPECT_EQ(list::remove(s, e, 0, item(20)), 1u);
   });
-  EXPECT_EQ(stats().compressed, stats().nodes - 2);
+  std::string map = node_map();
+  EXPECT_EQ(map, "r" + std::string(map.size() - 2, 'c') + "r");
   std::vector<std::string> want = items(0, 80);
   want[40] = "changed";
   want.insert(want.begin() + 50, "inserted");
@@ -375,7 +383,7 @@ TEST_F(CompressedListTest, IncompressibleNodesStayRaw) {
       list::push(s, e, End::kTail, v);
     }
   });
-  EXPECT_EQ(stats().compressed, 0u);
+  EXPECT_EQ(node_map(), std::string(10, 'r'));
 }
 
 TEST_F(ListTest, CursorWalksBothWaysAcrossNodes) {

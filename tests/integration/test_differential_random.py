@@ -10,7 +10,8 @@ the same knobs from the environment, e.g. from tests/integration:
 CACHET_DIFF_FAMILIES=zsets,multi (say) narrows a run to some families (names in
 differential_gen.ALL_FAMILIES). A failure names the seed and step; CACHET_DIFF_SEEDS=<seed>
 reproduces it. The list and key families also run on a second pair of servers with
-list-compress-depth 1 and 16-element list nodes (COMPRESSED_LISTS_CONFIG, the first 4 seeds);
+list-compress-depth 1 and 16-element list nodes (COMPRESSED_LISTS_CONFIG; the first 4 seeds, or
+all of CACHET_DIFF_SEEDS when it is set);
 its failures reproduce with the same variables and `-k compressed`.
 """
 import os
@@ -50,7 +51,7 @@ def clear_redis_errno(port):
 # The compressed-lists run: nodes of at most 16 elements (200-element lists have 13) of which all
 # but the first and last are LZF-compressed where that pays.
 COMPRESSED_LISTS_CONFIG = [("list-compress-depth", "1"), ("list-max-listpack-size", "16")]
-COMPRESSED_LISTS_SEEDS = SEEDS[:4]
+COMPRESSED_LISTS_SEEDS = SEEDS if "CACHET_DIFF_SEEDS" in os.environ else SEEDS[:4]
 
 
 def started_pair(config):
