@@ -55,19 +55,21 @@ def wait_for(proc, stream, marker):
     sys.exit(f"server exited ({proc.wait()}) before printing '{marker}'")
 
 
-def start_redis():
+def start_redis(extra=()):
+    """redis-server on a free port; `extra` are more options (["--name", "value", ...])."""
     port = free_port()
     proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
-                             "--save", "", "--appendonly", "no"],
+                             "--save", "", "--appendonly", "no", *extra],
                             stdout=subprocess.PIPE, text=True)
     wait_for(proc, proc.stdout, "Ready to accept connections")
     return proc, port
 
 
-def start_cachet(threads):
+def start_cachet(threads, extra=()):
+    """cachet-server on a free port with `threads` workers (0: its default); `extra` as above."""
     port = free_port()
     args = [str(CACHET), "--port", str(port)] + (["--threads", str(threads)] if threads else [])
-    proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(args + list(extra), stderr=subprocess.PIPE, text=True)
     wait_for(proc, proc.stderr, "ready to accept connections")
     return proc, port
 

@@ -13,7 +13,7 @@ given the same starting data, outside the measured interval:
   fill that -t would time inside the same run stays out of the LRANGE CPU figure.
 Cells alternate servers, are repeated, and the medians are reported with ratios cachet/redis.
 Usage: bench/types_compare.py [--repeat 3] [--requests 1000000] [--threads N]
-[--loadgen redis-benchmark|pipe_load]
+[--loadgen redis-benchmark|pipe_load] [--tests lpush,rpop,...] [--list-compress-depth 0]
 """
 import argparse
 import os
@@ -64,11 +64,11 @@ def measure(server, test, pipeline, n, prepare_fn=None, run_fn=None):
     return rps, (rc.cpu_seconds(proc.pid) - before) / n * 1e6
 
 
-def collect(servers, repeat, requests):
+def collect(servers, repeat, requests, tests=TESTS):
     """(server, test, pipeline) -> list of measure() results, servers alternating."""
     results = {}
     for pipeline in PIPELINES:
-        for test in TESTS:
+        for test in tests:
             n = requests_for(test, pipeline, requests)
             for rep in range(repeat):
                 for name in (["redis", "cachet"] if rep % 2 == 0 else ["cachet", "redis"]):
@@ -86,7 +86,7 @@ def report(results, opts):
           "redis CPU s/M req | cachet CPU s/M req | ratio |")
     print("|---|---|---|---|---|---|---|---|")
     for pipeline in PIPELINES:
-        for test in TESTS:
+        for test in opts.tests:
             red, cac = (results[(name, test, pipeline)] for name in ("redis", "cachet"))
             r_rps, c_rps = (statistics.median(x[0] for x in v) for v in (red, cac))
             r_cpu, c_cpu = (statistics.median(x[1] for x in v) for v in (red, cac))
@@ -100,12 +100,19 @@ def main():
     parser.add_argument("--requests", type=int, default=1_000_000,
                         help="requests per run at pipeline 16 (see requests_for)")
     parser.add_argument("--threads", type=int, default=0, help="cachet worker threads (0: cores)")
+    parser.add_argument("--tests", type=lambda s: s.split(","), default=list(TESTS),
+                        help=f"comma-separated subset of {','.join(TESTS)}")
+    parser.add_argument("--list-compress-depth", type=int, default=0,
+                        help="list-compress-depth of both servers")
     rc.add_loadgen_option(parser)
     opts = parser.parse_args()
+    if unknown := set(opts.tests) - set(TESTS):
+        parser.error(f"unknown tests: {', '.join(sorted(unknown))}")
     rc.use_loadgen(opts.loadgen)
-    servers = {"redis": rc.start_redis(), "cachet": rc.start_cachet(opts.threads)}
+    extra = ["--list-compress-depth", str(opts.list_compress_depth)]
+    servers = {"redis": rc.start_redis(extra), "cachet": rc.start_cachet(opts.threads, extra)}
     try:
-        results = collect(servers, opts.repeat, opts.requests)
+        results = collect(servers, opts.repeat, opts.requests, opts.tests)
     finally:
         for proc, _ in servers.values():
             proc.terminate()

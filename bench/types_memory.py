@@ -5,7 +5,10 @@ Shapes: one 1M-item list and one 1M-member set of 16-byte items, 100k lists of 1
 100k sets of 5 small integers. For each shape and server: start the server fresh, read RSS from
 /proc/PID/statm, load the shape with pipelined RPUSH/SADD (up to 1000 elements per command, sent
 by `redis-cli --pipe`), read RSS again; report (after - before) / elements, median of --repeat
-runs, and the ratio cachet/redis. Usage: bench/types_memory.py [--scale 1.0] [--repeat 3]
+runs, and the ratio cachet/redis. --list-compress-depth N starts both servers with that
+list-compress-depth; --shapes picks shapes by a word of their names (e.g. --shapes list).
+Usage: bench/types_memory.py [--scale 1.0] [--repeat 3] [--list-compress-depth 0]
+[--shapes list,set]
 """
 import argparse
 import os
@@ -87,13 +90,19 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies every size")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--list-compress-depth", type=int, default=0)
+    parser.add_argument("--shapes", type=lambda s: s.split(","), default=[],
+                        help="only shapes whose name has one of these words (default: all)")
     opts = parser.parse_args()
-    servers = {"redis": rc.start_redis, "cachet": lambda: rc.start_cachet(0)}
+    extra = ["--list-compress-depth", str(opts.list_compress_depth)]
+    servers = {"redis": lambda: rc.start_redis(extra), "cachet": lambda: rc.start_cachet(0, extra)}
     print(f"RSS growth per element (/proc/PID/statm), fresh server per run, median of "
-          f"{opts.repeat}")
+          f"{opts.repeat}, list-compress-depth {opts.list_compress_depth}")
     print("| shape | redis bytes/element | cachet bytes/element | ratio |")
     print("|---|---|---|---|")
     for name, (commands, elements) in shapes(opts.scale).items():
+        if opts.shapes and not set(opts.shapes) & set(name.split()):
+            continue
         per = {server: statistics.median(measure(start, commands, elements)
                                          for _ in range(opts.repeat))
                for server, start in servers.items()}

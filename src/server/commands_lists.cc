@@ -152,7 +152,8 @@ void cmd_lindex(Context& ctx) {
   if (e == nullptr) return ctx.out.null();
   auto index = parse_int64(ctx.args[2]);
   if (!index) return reply_not_integer(ctx);
-  auto value = list::index(e, *index);
+  std::string buffer;
+  auto value = list::index(e, *index, buffer);
   if (!value) return ctx.out.null();
   ctx.out.bulk(*value);
 }

@@ -113,6 +113,7 @@ void Instance::apply_encodings(const Config& c) {
   store::hash::set_packed_limits(static_cast<size_t>(c.hash_max_listpack_entries),
                                  static_cast<size_t>(c.hash_max_listpack_value));
   store::list::set_packed_limit(c.list_max_listpack_size);
+  store::list::set_compress_depth(c.list_compress_depth);
   store::set::set_max_intset_entries(static_cast<size_t>(c.set_max_intset_entries));
   store::hll::set_sparse_max_bytes(static_cast<size_t>(c.hll_sparse_max_bytes));
   store::zset::set_max_packed(static_cast<size_t>(c.zset_max_listpack_entries),

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 
+#include "store/lzf.h"
 #include "store/store.h"
 
 namespace cachet::store::list {
@@ -85,6 +86,8 @@ constexpr int64_t kMaxCountLimit = 32767;  // Redis's FILL_MAX
 constexpr size_t kCountLimitBytes = 8192;  // Redis's SIZE_SAFETY_LIMIT for count limits
 constexpr size_t kSmallestByteLimit = 4096;
 std::atomic<int64_t> g_limit{kDefaultLimit};
+constexpr int64_t kMaxCompressDepth = 65535;  // Redis's COMPRESS_MAX
+std::atomic<int64_t> g_compress_depth{0};
 
 size_t byte_limit() {
   int64_t v = g_limit.load(std::memory_order_relaxed);
@@ -161,14 +164,19 @@ char* splice_packed(Shard& shard, Entry*& e, size_t offset, size_t old_len, size
 
 // The node's buffer follows the header: [start free bytes][bytes of elements][the rest free].
 // The free bytes in front let pushes and pops at the head of the list skip moving the node's
-// elements (LPUSH on a full 8 KB node otherwise memmoves all of it every time).
+// elements (LPUSH on a full 8 KB node otherwise memmoves all of it every time). A compressed
+// node (lzf_bytes != 0) instead holds the LZF form of its `bytes` element bytes at the front of
+// a buffer of just that size; only inflate() may make it readable in place, so every function
+// that changes or reads a node's bytes in place requires it raw.
 struct Node {
   Node* prev;
   Node* next;
-  uint32_t bytes;     // packed element bytes in use
-  uint32_t count;     // elements, at least 1 (an emptied node is freed)
-  uint32_t capacity;  // bytes of the buffer
-  uint32_t start;     // where the elements begin in the buffer
+  uint32_t bytes;       // packed element bytes (their uncompressed size when compressed)
+  uint32_t count;       // elements, at least 1 (an emptied node is freed)
+  uint32_t capacity;    // bytes of the buffer
+  uint32_t start;       // where the elements begin in the buffer (0 when compressed)
+  uint32_t lzf_bytes;   // compressed: the LZF bytes in the buffer; raw: 0
+  bool incompressible;  // raw, and compressing these bytes saved too little (reset by changes)
   char* buffer() { return reinterpret_cast<char*>(this + 1); }
   char* data() { return buffer() + start; }
   const char* data() const { return reinterpret_cast<const char*>(this + 1) + start; }
@@ -179,11 +187,18 @@ struct Node {
   }
 };
 
+// Compression (list-compress-depth, fixed per list when it converts): after every operation,
+// the `depth` nodes at each end are raw and the others compressed where that pays (Redis's
+// rules, see deflate()); an operation inflates a compressed node it reads or changes in place
+// and recompresses it before returning. With fewer than 2 * depth + 1 nodes all stay raw.
 struct Nodes {
   Node* head;
   Node* tail;
-  size_t count;  // elements in all nodes
-  size_t heap;   // allocator bytes of this struct and the nodes (what heap_bytes reports)
+  size_t count;     // elements in all nodes
+  size_t heap;      // allocator bytes of this struct and the nodes (what heap_bytes reports)
+  size_t nodes;     // nodes in the list
+  uint32_t depth;   // list-compress-depth at conversion; 0: never compressed
+  bool ends_moved;  // a node was linked or unlinked since the last recompress_ends()
 };
 
 constexpr size_t kShrinkFloor = 256;  // node capacities below this are never shrunk
@@ -226,14 +241,27 @@ Node* reallocate(Shard& shard, Nodes& l, Node* n, size_t capacity) {
   return moved;
 }
 
+Node* allocate(size_t capacity) {
+  auto* n = static_cast<Node*>(std::malloc(sizeof(Node) + capacity));
+  if (n == nullptr) std::abort();  // like Redis: running out of memory is fatal
+  return n;
+}
+
 // Links a new empty node with room for `capacity` bytes after `prev` (null: as the head).
 Node* link_node(Shard& shard, Nodes& l, Node* prev, size_t capacity) {
-  auto* n = static_cast<Node*>(std::malloc(sizeof(Node) + capacity));
-  if (n == nullptr) std::abort();
-  *n = Node{prev, prev != nullptr ? prev->next : l.head,           0,
-            0,    static_cast<uint32_t>(usable(n) - sizeof(Node)), 0};
+  Node* n = allocate(capacity);
+  *n = Node{.prev = prev,
+            .next = prev != nullptr ? prev->next : l.head,
+            .bytes = 0,
+            .count = 0,
+            .capacity = static_cast<uint32_t>(usable(n) - sizeof(Node)),
+            .start = 0,
+            .lzf_bytes = 0,
+            .incompressible = false};
   relink(l, n);
   charge(shard, l, static_cast<int64_t>(usable(n)));
+  ++l.nodes;
+  l.ends_moved = true;
   return n;
 }
 
@@ -241,14 +269,125 @@ void unlink_node(Shard& shard, Nodes& l, Node* n) {
   (n->prev != nullptr ? n->prev->next : l.head) = n->next;
   (n->next != nullptr ? n->next->prev : l.tail) = n->prev;
   l.count -= n->count;
+  --l.nodes;
+  l.ends_moved = true;
   charge(shard, l, -static_cast<int64_t>(usable(n)));
   std::free(n);
 }
 
-// splice_packed for a node; may move `n`. Grows capacity geometrically up to the byte limit.
+// Puts `moved` (a copy of n's header in a new allocation) in n's place and frees `n`.
+Node* replace_node(Shard& shard, Nodes& l, Node* n, Node* moved) {
+  moved->capacity = static_cast<uint32_t>(usable(moved) - sizeof(Node));
+  relink(l, moved);
+  charge(shard, l, static_cast<int64_t>(usable(moved)) - static_cast<int64_t>(usable(n)));
+  std::free(n);
+  return moved;
+}
+
+// ---- Node compression.
+
+constexpr size_t kMinCompressBytes = 48;   // Redis's MIN_COMPRESS_BYTES
+constexpr size_t kMinCompressImprove = 8;  // Redis's MIN_COMPRESS_IMPROVE
+
+// Compresses raw `n` when it has at least kMinCompressBytes and LZF saves more than
+// kMinCompressImprove bytes (Redis's __quicklistCompressNode), else marks it incompressible.
+// Returns the node, moved when compressed.
+Node* deflate(Shard& shard, Nodes& l, Node* n) {
+  if (n->lzf_bytes != 0 || n->incompressible) return n;
+  n->incompressible = true;
+  if (n->bytes < kMinCompressBytes) return n;
+  size_t room = n->bytes - kMinCompressImprove - 1;
+  Node* m = allocate(room);
+  size_t z = lzf::compress({n->data(), n->bytes}, m->buffer(), room);
+  if (z == 0) {
+    std::free(m);
+    return n;
+  }
+  *m = *n;
+  m->start = 0;
+  m->lzf_bytes = static_cast<uint32_t>(z);
+  m->incompressible = false;
+  m = static_cast<Node*>(std::realloc(m, sizeof(Node) + z));
+  if (m == nullptr) std::abort();
+  return replace_node(shard, l, n, m);
+}
+
+// Writes the `bytes` element bytes of compressed `n` to `out`.
+void decompress_node(const Node* n, char* out) {
+  std::string_view lzf_data(reinterpret_cast<const char*>(n + 1), n->lzf_bytes);
+  // The LZF bytes are cachet's own output: failing to decompress them is memory corruption.
+  if (!lzf::decompress(lzf_data, out, n->bytes)) std::abort();
+}
+
+// Decompresses `n` in place if compressed (Redis's quicklistDecompressNodeForUse); returns the
+// node, moved when it was compressed.
+Node* inflate(Shard& shard, Nodes& l, Node* n) {
+  if (n->lzf_bytes == 0) return n;
+  Node* m = allocate(n->bytes);
+  decompress_node(n, m->buffer());
+  *m = *n;
+  m->lzf_bytes = 0;
+  return replace_node(shard, l, n, m);
+}
+
+// Whether `n` is at least l.depth nodes away from both ends (so it is kept compressed). O(depth).
+bool inner(const Nodes& l, const Node* n) {
+  const Node* back = n;
+  const Node* ahead = n;
+  for (size_t i = 0; i < l.depth; ++i) {
+    back = back->prev;
+    ahead = ahead->next;
+    if (back == nullptr || ahead == nullptr) return false;
+  }
+  return true;
+}
+
+// Compresses the inner nodes strictly between `before` and `after` (null: the list's ends).
+void deflate_between(Shard& shard, Nodes& l, Node* before, Node* after) {
+  if (l.depth == 0) return;
+  for (Node* n = before != nullptr ? before->next : l.head; n != after;) {
+    Node* next = n->next;
+    if (inner(l, n)) deflate(shard, l, n);
+    n = next;
+  }
+}
+
+// Compresses every inner node. O(nodes).
+void deflate_all(Shard& shard, Nodes& l) {
+  if (l.depth == 0) return;
+  size_t i = 0;
+  for (Node* n = l.head; n != nullptr; ++i) {
+    Node* next = n->next;
+    if (i >= l.depth && l.nodes - 1 - i >= l.depth) deflate(shard, l, n);
+    n = next;
+  }
+}
+
+// One end's side of recompress_ends: inflates the `depth` nodes from `end` and compresses the
+// raw inner nodes that follow up to the first one already compressed (or incompressible).
+void recompress_side(Shard& shard, Nodes& l, End end) {
+  auto step = [end](Node* n) { return end == End::kHead ? n->next : n->prev; };
+  Node* n = end == End::kHead ? l.head : l.tail;
+  for (size_t i = 0; n != nullptr && i < l.depth; ++i) n = step(inflate(shard, l, n));
+  while (n != nullptr && n->lzf_bytes == 0 && !n->incompressible && inner(l, n)) {
+    n = step(deflate(shard, l, n));
+  }
+}
+
+// Restores the compression invariant at both ends after nodes were linked or unlinked: nodes
+// that moved into the end ranges are inflated, the ones that moved out compressed.
+void recompress_ends(Shard& shard, Nodes& l) {
+  if (l.depth == 0 || !l.ends_moved) return;
+  l.ends_moved = false;
+  recompress_side(shard, l, End::kHead);
+  recompress_side(shard, l, End::kTail);
+}
+
+// splice_packed for a raw node; may move `n`. Grows capacity geometrically up to the byte limit.
 char* splice_node(Shard& shard, Nodes& l, Node*& n, size_t offset, size_t old_len, size_t new_len,
                   int64_t count_delta) {
   size_t total = n->bytes, new_total = total - old_len + new_len;
+  n->incompressible = false;
   n->count = static_cast<uint32_t>(n->count + count_delta);
   l.count += count_delta;
   n->bytes = static_cast<uint32_t>(new_total);
@@ -319,6 +458,8 @@ void merge_small(Shard& shard, Nodes& l) {
       n = m;
       continue;
     }
+    n = inflate(shard, l, n);
+    m = inflate(shard, l, m);
     std::memcpy(splice_node(shard, l, n, n->bytes, 0, m->bytes, m->count), m->data(), m->bytes);
     unlink_node(shard, l, m);
   }
@@ -337,9 +478,17 @@ void push_node(Shard& shard, Nodes& l, End end, std::string_view value) {
 void convert(Shard& shard, Entry*& e) {
   auto* l = static_cast<Nodes*>(std::malloc(sizeof(Nodes)));
   if (l == nullptr) std::abort();
-  *l = Nodes{nullptr, nullptr, 0, 0};
+  *l = Nodes{.head = nullptr,
+             .tail = nullptr,
+             .count = 0,
+             .heap = 0,
+             .nodes = 0,
+             .depth = static_cast<uint32_t>(g_compress_depth.load(std::memory_order_relaxed)),
+             .ends_moved = false};
   charge(shard, *l, static_cast<int64_t>(usable(l)));
   for (Cursor c(e, 0, End::kTail); !c.done(); c.next()) push_node(shard, *l, End::kTail, c.value());
+  deflate_all(shard, *l);
+  l->ends_moved = false;
   e = shard.resize_value(e, sizeof l);
   std::memcpy(e->value_data(), &l, sizeof l);
   e->set_type(ValueType::kListNodes);
@@ -357,39 +506,67 @@ void settle(Shard& shard, Entry* e, Node* n) {
   if (n != nullptr) settle(shard, *nodes_of(e), n);
 }
 
-// The run at `end`: null for the packed form, else the head or tail node (null when empty).
-Node* end_node(const Entry* e, End end) {
+// The run at `end`, raw: null for the packed form, else the head or tail node (inflated).
+// Requires a non-empty list.
+Node* raw_end(Shard& shard, Entry* e, End end) {
   if (is_packed(e)) return nullptr;
-  return end == End::kHead ? nodes_of(e)->head : nodes_of(e)->tail;
+  Nodes& l = *nodes_of(e);
+  return inflate(shard, l, end == End::kHead ? l.head : l.tail);
 }
 
-// A position in the list: the run `node` (null: the packed form) and a byte offset in it.
-struct Spot {
+// Restores the compression invariant after a public operation changed the list.
+void finish(Shard& shard, Entry* e) {
+  if (!is_packed(e)) recompress_ends(shard, *nodes_of(e));
+}
+
+// A node and the index of an element (or of a gap) in it.
+struct NodeAt {
   Node* node;
-  size_t offset;
+  size_t i;
 };
 
-// Where element `i` (< size(e)) starts, walking from the nearer end.
-Spot locate(const Entry* e, size_t i) {
-  Node* n = nullptr;
-  if (!is_packed(e)) {
-    const Nodes* l = nodes_of(e);
-    if (i < l->count / 2) {
-      for (n = l->head; i >= n->count; n = n->next) i -= n->count;
-    } else {
-      size_t back = l->count - 1 - i;
-      for (n = l->tail; back >= n->count; n = n->prev) back -= n->count;
-      i = n->count - 1 - back;
-    }
+// The node holding element `i` (< l.count), walking from the nearer end.
+NodeAt find(const Nodes& l, size_t i) {
+  Node* n;
+  if (i < l.count / 2) {
+    for (n = l.head; i >= n->count; n = n->next) i -= n->count;
+  } else {
+    size_t back = l.count - 1 - i;
+    for (n = l.tail; back >= n->count; n = n->prev) back -= n->count;
+    i = n->count - 1 - back;
   }
-  return {n, offset_in_run(run_of(e, n), i)};
+  return {n, i};
 }
 
-// Where an element inserted before element `i` goes (i == size(e): after the last).
-Spot locate_gap(const Entry* e, size_t i) {
-  if (i < size(e)) return locate(e, i);
-  Node* n = end_node(e, End::kTail);
-  return {n, run_of(e, n).bytes};
+// Where an element inserted before element `i` goes (i == l.count: after the last).
+NodeAt find_gap(const Nodes& l, size_t i) {
+  if (i < l.count) return find(l, i);
+  return {l.tail, l.tail->count};
+}
+
+// Where element `i` (r.count: the end) starts in `r`.
+size_t offset_of(Run r, size_t i) { return i < r.count ? offset_in_run(r, i) : r.bytes; }
+
+// The elements of `n` to read: in place when raw, else decompressed into `buffer`.
+Run readable(const Node* n, std::string& buffer) {
+  if (n->lzf_bytes == 0) return node_run(n);
+  buffer.resize(n->bytes);
+  decompress_node(n, buffer.data());
+  return {buffer.data(), n->bytes, n->count};
+}
+
+// Element `i` (< size(e)) for reading: its run (decompressed into `buffer` if need be), its
+// index in the run, and the node (null for the packed form).
+struct ReadAt {
+  Run run;
+  size_t i;
+  const Node* node;
+};
+
+ReadAt read_at(const Entry* e, size_t i, std::string& buffer) {
+  if (is_packed(e)) return {packed_run(e), i, nullptr};
+  NodeAt at = find(*nodes_of(e), i);
+  return {readable(at.node, buffer), at.i, at.node};
 }
 
 std::optional<size_t> position(const Entry* e, int64_t index) {
@@ -399,25 +576,53 @@ std::optional<size_t> position(const Entry* e, int64_t index) {
   return static_cast<size_t>(index);
 }
 
-// Writes `value` at element `i` over `old_len` bytes (replace) or before it (insert; i ==
-// size(e) appends), converting a packed list first when it would outgrow the limit.
-void write_element(Shard& shard, Entry*& e, size_t i, bool replace, size_t old_len,
-                   std::string_view value) {
+// write_element on the node form: the node is inflated for the change, recompressed after.
+void write_in_nodes(Shard& shard, Nodes& l, size_t i, bool replace, std::string_view value) {
+  NodeAt at = find_gap(l, i);
+  Node* n = inflate(shard, l, at.node);
+  Node* before = n->prev;
+  Node* after = n->next;  // settle() may split `n`: the parts stay between these two
+  size_t offset = offset_of(node_run(n), at.i);
+  size_t old_len = replace ? decode(n->data() + offset).size : 0;
   size_t size = encoded_size(value.size());
-  int64_t count_delta = replace ? 0 : 1;
+  encode(splice_node(shard, l, n, offset, old_len, size, replace ? 0 : 1), value);
+  settle(shard, l, n);
+  deflate_between(shard, l, before, after);
+}
+
+// Writes `value` over element `i` (replace) or before it (insert; i == size(e) appends),
+// converting a packed list first when it would outgrow the limit.
+void write_element(Shard& shard, Entry*& e, size_t i, bool replace, std::string_view value) {
   if (is_packed(e)) {
     Run r = packed_run(e);
-    if (!fits(r.bytes - old_len + size, r.count + count_delta)) convert(shard, e);
+    size_t offset = offset_of(r, i);
+    size_t old_len = replace ? decode(r.data + offset).size : 0;
+    size_t size = encoded_size(value.size());
+    if (fits(r.bytes - old_len + size, r.count + (replace ? 0 : 1))) {
+      encode(splice_packed(shard, e, offset, old_len, size, replace ? 0 : 1), value);
+      return;
+    }
+    convert(shard, e);
   }
-  Spot at = locate_gap(e, i);
-  encode(splice(shard, e, at.node, at.offset, old_len, size, count_delta), value);
-  settle(shard, e, at.node);
+  write_in_nodes(shard, *nodes_of(e), i, replace, value);
+}
+
+// Frees the nodes at `end` while all their elements are among the `k` to remove, without
+// decompressing them; returns how many elements are left to remove.
+size_t drop_whole_nodes(Shard& shard, Nodes& l, End end, size_t k) {
+  auto end_node = [&] { return end == End::kHead ? l.head : l.tail; };
+  for (Node* n = end_node(); n != nullptr && n->count <= k; n = end_node()) {
+    k -= n->count;
+    unlink_node(shard, l, n);
+  }
+  return k;
 }
 
 // Removes the first (kHead) or last (kTail) `k` elements; requires k <= size(e).
 void drop(Shard& shard, Entry*& e, End end, size_t k) {
+  if (!is_packed(e)) k = drop_whole_nodes(shard, *nodes_of(e), end, k);
   while (k > 0) {
-    Node* n = end_node(e, end);
+    Node* n = raw_end(shard, e, end);
     Run r = run_of(e, n);
     size_t taken = std::min(k, r.count), len = span(r, end, taken);
     splice(shard, e, n, end == End::kHead ? 0 : r.bytes - len, len, 0,
@@ -456,19 +661,23 @@ size_t remove_packed(Shard& shard, Entry*& e, std::string_view value, size_t ski
   return wanted - limit;
 }
 
-// remove_packed on the nodes, then merges nodes left small.
+// remove_packed on the nodes (each inflated while filtered), then merges nodes left small and
+// recompresses.
 size_t remove_nodes(Shard& shard, Nodes& l, std::string_view value, size_t skip, size_t limit) {
   size_t wanted = limit;
   for (Node* n = l.head; n != nullptr && limit > 0;) {
+    n = inflate(shard, l, n);
     Node* next = n->next;
     size_t left = limit;
     n->bytes = static_cast<uint32_t>(compact(n->data(), n->bytes, value, skip, limit));
+    if (left != limit) n->incompressible = false;
     n->count -= static_cast<uint32_t>(left - limit);
     l.count -= left - limit;
     settle(shard, l, n);
     n = next;
   }
   if (wanted != limit) merge_small(shard, l);
+  deflate_all(shard, l);
   return wanted - limit;
 }
 
@@ -478,6 +687,11 @@ void set_packed_limit(int64_t redis_value) {
   g_limit.store(redis_value, std::memory_order_relaxed);
 }
 int64_t packed_limit() { return g_limit.load(std::memory_order_relaxed); }
+
+void set_compress_depth(int64_t depth) {
+  g_compress_depth.store(std::clamp<int64_t>(depth, 0, kMaxCompressDepth),
+                         std::memory_order_relaxed);
+}
 
 void init(Entry* e) {
   e->set_type(ValueType::kListPacked);
@@ -491,38 +705,38 @@ void push(Shard& shard, Entry*& e, End end, std::string_view value) {
   if (is_packed(e)) {
     Run r = packed_run(e);
     if (fits(r.bytes + encoded_size(value.size()), r.count + 1)) {
-      return write_element(shard, e, end == End::kHead ? 0 : r.count, false, 0, value);
+      return write_element(shard, e, end == End::kHead ? 0 : r.count, false, value);
     }
     convert(shard, e);
   }
   push_node(shard, *nodes_of(e), end, value);
+  finish(shard, e);
 }
 
 std::optional<std::string> pop(Shard& shard, Entry*& e, End end) {
   if (size(e) == 0) return std::nullopt;
-  Node* n = end_node(e, end);
-  Run r = run_of(e, n);
+  Run r = run_of(e, raw_end(shard, e, end));
   Element el = end == End::kHead ? decode(r.data) : decode_back(r.data + r.bytes);
   std::string out(el.value);
   shard.touch(e->key());
   drop(shard, e, end, 1);
+  finish(shard, e);
   return out;
 }
 
-std::optional<std::string_view> index(const Entry* e, int64_t index) {
+std::optional<std::string_view> index(const Entry* e, int64_t index, std::string& buffer) {
   auto i = position(e, index);
   if (!i) return std::nullopt;
-  Spot at = locate(e, *i);
-  return decode(run_of(e, at.node).data + at.offset).value;
+  ReadAt at = read_at(e, *i, buffer);
+  return decode(at.run.data + offset_in_run(at.run, at.i)).value;
 }
 
 bool set(Shard& shard, Entry*& e, int64_t index, std::string_view value) {
   auto i = position(e, index);
   if (!i) return false;
   shard.touch(e->key());
-  Spot at = locate(e, *i);
-  size_t old_len = decode(run_of(e, at.node).data + at.offset).size;
-  write_element(shard, e, *i, true, old_len, value);
+  write_element(shard, e, *i, true, value);
+  finish(shard, e);
   return true;
 }
 
@@ -533,7 +747,8 @@ int64_t insert(Shard& shard, Entry*& e, bool before, std::string_view pivot,
   for (; !c.done() && c.value() != pivot; c.next()) ++i;
   if (c.done()) return -1;
   shard.touch(e->key());
-  write_element(shard, e, before ? i : i + 1, false, 0, value);
+  write_element(shard, e, before ? i : i + 1, false, value);
+  finish(shard, e);
   return static_cast<int64_t>(size(e));
 }
 
@@ -552,6 +767,7 @@ size_t remove(Shard& shard, Entry*& e, int64_t count, std::string_view value) {
   }
   size_t removed = is_packed(e) ? remove_packed(shard, e, value, skip, limit)
                                 : remove_nodes(shard, *nodes_of(e), value, skip, limit);
+  finish(shard, e);
   if (removed > 0) shard.touch(e->key());
   return removed;
 }
@@ -562,6 +778,7 @@ void trim(Shard& shard, Entry*& e, size_t start, size_t stop) {
   shard.touch(e->key());
   drop(shard, e, End::kTail, n - 1 - stop);
   drop(shard, e, End::kHead, start);
+  finish(shard, e);
 }
 
 std::string_view encoding_name(const Entry*) { return "quicklist"; }
@@ -579,17 +796,25 @@ void destroy(Entry* e) {
 
 size_t heap_bytes(const Entry* e) { return is_packed(e) ? 0 : nodes_of(e)->heap; }
 
+std::string node_map(const Entry* e) {
+  std::string map;
+  if (is_packed(e)) return map;
+  for (const Node* n = nodes_of(e)->head; n != nullptr; n = n->next) {
+    map += n->lzf_bytes != 0 ? 'c' : 'r';
+  }
+  return map;
+}
+
 // ---- Cursor
 
 Cursor::Cursor(const Entry* e, size_t index, End towards) : forward_(towards == End::kTail) {
   size_t n = size(e);
   if (index >= n) return;
-  Spot at = locate(e, index);
-  Run r = run_of(e, at.node);
+  ReadAt at = read_at(e, index, inflated_);
   node_ = at.node;
-  data_ = r.data;
-  bytes_ = r.bytes;
-  offset_ = at.offset;
+  data_ = at.run.data;
+  bytes_ = at.run.bytes;
+  offset_ = offset_in_run(at.run, at.i);
   left_ = forward_ ? n - index : index + 1;
   load();
 }
@@ -600,24 +825,25 @@ void Cursor::load() {
   encoded_ = el.size;
 }
 
+void Cursor::enter(const void* node) {
+  node_ = node;
+  Run r = readable(static_cast<const Node*>(node), inflated_);
+  data_ = r.data;
+  bytes_ = r.bytes;
+}
+
 void Cursor::next() {
   if (--left_ == 0) return;
   auto* n = static_cast<const Node*>(node_);
   if (forward_) {
     offset_ += encoded_;
     if (offset_ == bytes_) {
-      n = n->next;
-      node_ = n;
-      data_ = n->data();
-      bytes_ = n->bytes;
+      enter(n->next);
       offset_ = 0;
     }
   } else {
     if (offset_ == 0) {
-      n = n->prev;
-      node_ = n;
-      data_ = n->data();
-      bytes_ = n->bytes;
+      enter(n->prev);
       offset_ = bytes_;
     }
     offset_ -= decode_back(data_ + offset_).size;

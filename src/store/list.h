@@ -8,11 +8,15 @@
 //    converts for good to a doubly linked list of heap nodes (quicklist-like), each a run of
 //    packed elements within the same limit; the entry's value holds the pointer. Pushes and pops
 //    at either end touch one end node only; an element larger than the limit gets a node alone.
+//    With a compress depth d > 0 (set_compress_depth, fixed per list at conversion), the nodes
+//    more than d nodes from either end are LZF-compressed where that saves enough (Redis's
+//    list-compress-depth rules); operations decompress what they read or change in the middle.
 //
 // Every function requires the owning shard's lock. Functions that may move the entry take it by
 // reference and update it; they report changes of heap bytes with shard.account() and call
 // shard.touch(). Indices are 0-based from the head; string_views returned point into the list
-// and stay valid until it changes.
+// (or into the buffer a function names, for elements of compressed nodes) and stay valid until
+// the list (or that buffer) changes.
 #pragma once
 
 #include <cstddef>
@@ -37,6 +41,9 @@ enum class End : uint8_t { kHead, kTail };
 // Default -2. Thread-safe; applies to changes made afterwards.
 void set_packed_limit(int64_t redis_value);
 int64_t packed_limit();
+// Sets Redis's list-compress-depth for lists that convert to nodes afterwards (0: no
+// compression, the default; above 65535 acts as 65535, as Redis). Thread-safe.
+void set_compress_depth(int64_t depth);
 
 // Makes `e` (a fresh, empty string entry) an empty list.
 void init(Entry* e);
@@ -46,7 +53,8 @@ void push(Shard& shard, Entry*& e, End end, std::string_view value);
 // Removes and returns the element at `end`; nothing when the list is empty.
 std::optional<std::string> pop(Shard& shard, Entry*& e, End end);
 // The element at `index` (negative: from the tail, -1 the last); nothing when out of range.
-std::optional<std::string_view> index(const Entry* e, int64_t index);
+// An element of a compressed node is decompressed into `buffer`, and the view points there.
+std::optional<std::string_view> index(const Entry* e, int64_t index, std::string& buffer);
 // Replaces the element at `index` (negative: from the tail); false when out of range.
 bool set(Shard& shard, Entry*& e, int64_t index, std::string_view value);
 // Inserts `value` before or after the first element equal to `pivot` (from the head); returns
@@ -66,12 +74,18 @@ void destroy(Entry* e);
 // Heap bytes a list value owns beyond its entry (O(1)).
 size_t heap_bytes(const Entry* e);
 
-// Reads elements one at a time from a position towards the tail or the head. Valid while the
-// list is unchanged.
+// One letter per node from the head, 'c' for an LZF-compressed node and 'r' for a raw one;
+// empty for the packed form. O(nodes), for tests and debugging.
+std::string node_map(const Entry* e);
+
+// Reads elements one at a time from a position towards the tail or the head, decompressing a
+// compressed node into a buffer it owns as it enters it. Valid while the list is unchanged.
 class Cursor {
  public:
   // Starts at element `index` (done at once when index >= size(e)).
   Cursor(const Entry* e, size_t index, End towards);
+  Cursor(const Cursor&) = delete;  // data_ may point into inflated_
+  Cursor& operator=(const Cursor&) = delete;
   bool done() const { return left_ == 0; }
   // The current element; requires !done().
   std::string_view value() const { return value_; }
@@ -80,6 +94,7 @@ class Cursor {
  private:
   friend struct CursorAccess;
   void load();  // decodes the element at offset_ (towards the tail) or ending at it (the head)
+  void enter(const void* node);  // makes `node` the current run, decompressed if need be
 
   const void* node_ = nullptr;  // current node, or null for the packed form
   const char* data_ = nullptr;  // current run of packed elements
@@ -89,6 +104,7 @@ class Cursor {
   std::string_view value_;
   size_t left_ = 0;  // elements still to visit, the current one included
   bool forward_ = true;
+  std::string inflated_;  // the current node's elements when it is compressed
 };
 
 // Calls fn(element) for the elements at [start, stop] in order; requires stop < size(e).

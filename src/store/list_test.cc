@@ -6,6 +6,7 @@
 #include <deque>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "store/store.h"
@@ -15,10 +16,20 @@ namespace {
 
 using list::End;
 
+// list::index as a copy (its view may point into a local decompression buffer).
+std::optional<std::string> element_at(const Entry* e, int64_t i) {
+  std::string buffer;
+  auto v = list::index(e, i, buffer);
+  return v ? std::optional<std::string>(*v) : std::nullopt;
+}
+
 class ListTest : public testing::Test {
  protected:
   ListTest() : store_(clock_) {}
-  ~ListTest() override { list::set_packed_limit(-2); }
+  ~ListTest() override {
+    list::set_packed_limit(-2);
+    list::set_compress_depth(0);
+  }
 
   // Runs fn(Shard&, Entry*&) on the list at "l", creating it if needed; afterwards checks that
   // the bytes accounted to the store match what the entry owns.
@@ -67,10 +78,10 @@ TEST_F(ListTest, PushPopBothEnds) {
     list::push(s, e, End::kHead, "a");
     list::push(s, e, End::kTail, "");
     EXPECT_EQ(list::size(e), 3u);
-    EXPECT_EQ(list::index(e, 0), "a");
-    EXPECT_EQ(list::index(e, -1), "");
-    EXPECT_EQ(list::index(e, 3), std::nullopt);
-    EXPECT_EQ(list::index(e, -4), std::nullopt);
+    EXPECT_EQ(element_at(e, 0), "a");
+    EXPECT_EQ(element_at(e, -1), "");
+    EXPECT_EQ(element_at(e, 3), std::nullopt);
+    EXPECT_EQ(element_at(e, -4), std::nullopt);
     EXPECT_EQ(list::pop(s, e, End::kTail), "");
     EXPECT_EQ(list::pop(s, e, End::kHead), "a");
     EXPECT_EQ(e->type(), ValueType::kListPacked);
@@ -108,7 +119,7 @@ TEST_F(ListTest, LargeElementConvertsAtOnce) {
     list::push(s, e, End::kTail, std::string(65536, 'z'));
     EXPECT_EQ(e->type(), ValueType::kListNodes);
     list::push(s, e, End::kHead, "a");
-    EXPECT_EQ(list::index(e, 1)->size(), 65536u);
+    EXPECT_EQ(element_at(e, 1)->size(), 65536u);
     EXPECT_EQ(list::pop(s, e, End::kTail)->size(), 65536u);
   });
 }
@@ -146,11 +157,25 @@ std::string random_value(std::mt19937_64& rng) {
   return v;
 }
 
-class ListRandomTest : public ListTest, public testing::WithParamInterface<int64_t> {
+// Parameters: list-max-listpack-size, list-compress-depth.
+class ListRandomTest : public ListTest,
+                       public testing::WithParamInterface<std::tuple<int64_t, int64_t>> {
  protected:
   void random_operations(uint64_t seed, int ops);
+  // Checks that the `depth` nodes at each end are raw.
+  void check_compression(const Entry* e);
   bool saw_nodes_ = false;
+  bool saw_compressed_ = false;
 };
+
+void ListRandomTest::check_compression(const Entry* e) {
+  auto depth = static_cast<size_t>(std::get<1>(GetParam()));
+  std::string map = list::node_map(e);
+  size_t ends = std::min(depth, map.size());
+  ASSERT_EQ(map.substr(0, ends), std::string(ends, 'r')) << map;
+  ASSERT_EQ(map.substr(map.size() - ends), std::string(ends, 'r')) << map;
+  saw_compressed_ |= map.find('c') != std::string::npos;
+}
 
 // Applies seeded random operations to the list and a std::deque, comparing after each.
 void ListRandomTest::random_operations(uint64_t seed, int ops) {
@@ -217,10 +242,11 @@ void ListRandomTest::random_operations(uint64_t seed, int ops) {
           model.erase(model.begin(), model.begin() + static_cast<int64_t>(start));
         }
       } else if (n > 0) {
-        ASSERT_EQ(list::index(e, i), model[i < 0 ? i + n : i]);
+        ASSERT_EQ(element_at(e, i), model[i < 0 ? i + n : i]);
       }
       ASSERT_EQ(list::size(e), model.size());
       saw_nodes_ |= e->type() == ValueType::kListNodes;
+      check_compression(e);
     });
     if (op % 50 == 0 || op == ops - 1) {
       ASSERT_EQ(contents(), std::vector<std::string>(model.begin(), model.end()));
@@ -229,9 +255,11 @@ void ListRandomTest::random_operations(uint64_t seed, int ops) {
 }
 
 TEST_P(ListRandomTest, MatchesDequeModel) {
-  list::set_packed_limit(GetParam());
+  auto [limit, depth] = GetParam();
+  list::set_packed_limit(limit);
+  list::set_compress_depth(depth);
   for (uint64_t seed = 1; seed <= 3; ++seed) {
-    random_operations(seed * 7919 + static_cast<uint64_t>(GetParam()), 3000);
+    random_operations(seed * 7919 + static_cast<uint64_t>(limit + 1000 * depth), 3000);
     with_list([](Shard& s, Entry*& e) {
       if (list::size(e) > 0) list::trim(s, e, 0, 0);
       list::pop(s, e, End::kHead);
@@ -239,9 +267,124 @@ TEST_P(ListRandomTest, MatchesDequeModel) {
     reset();
   }
   EXPECT_TRUE(saw_nodes_);
+  // Small count limits make nodes below Redis's 48-byte compression minimum.
+  if (depth > 0 && (limit < 0 || limit >= 8)) {
+    EXPECT_TRUE(saw_compressed_);
+  }
 }
 
-INSTANTIATE_TEST_SUITE_P(Limits, ListRandomTest, testing::Values(-2, -1, -5, 1, 3, 128));
+INSTANTIATE_TEST_SUITE_P(Limits, ListRandomTest,
+                         testing::Combine(testing::Values(-2, -1, -5, 1, 3, 128),
+                                          testing::Values(0)));
+INSTANTIATE_TEST_SUITE_P(Compressed, ListRandomTest,
+                         testing::Combine(testing::Values(-1, 3, 8, 16), testing::Values(1, 2)));
+
+std::string item(int i) {
+  std::string s = "item:" + std::to_string(i);
+  return s.insert(5, 16 - s.size(), '0');  // 16 bytes, as bench/types_memory.py
+}
+
+// A list of `nodes` full nodes of 16 items each (list-max-listpack-size 16).
+class CompressedListTest : public ListTest {
+ protected:
+  void fill(int depth, int nodes) {
+    list::set_packed_limit(16);
+    list::set_compress_depth(depth);
+    with_list([&](Shard& s, Entry*& e) {
+      for (int i = 0; i < 16 * nodes; ++i) list::push(s, e, End::kTail, item(i));
+    });
+  }
+  std::string node_map() {
+    std::string map;
+    with_list([&](Shard&, Entry*& e) { map = list::node_map(e); });
+    return map;
+  }
+  std::vector<std::string> items(int from, int to) {
+    std::vector<std::string> out;
+    for (int i = from; i < to; ++i) out.push_back(item(i));
+    return out;
+  }
+};
+
+TEST_F(CompressedListTest, InnerNodesAreCompressedAndAccountedSmaller) {
+  fill(0, 6);
+  size_t raw_heap = 0;
+  with_list([&](Shard&, Entry*& e) { raw_heap = list::heap_bytes(e); });
+  reset();
+  fill(1, 6);
+  EXPECT_EQ(node_map(), "rccccr");
+  with_list([&](Shard&, Entry*& e) { EXPECT_LT(list::heap_bytes(e), raw_heap); });
+  EXPECT_EQ(contents(), items(0, 96));
+}
+
+TEST_F(CompressedListTest, DepthIsFixedWhenTheListConverts) {
+  fill(2, 6);
+  EXPECT_EQ(node_map(), "rrccrr");
+  list::set_compress_depth(0);
+  with_list([](Shard& s, Entry*& e) {
+    for (int i = 96; i < 112; ++i) list::push(s, e, End::kTail, item(i));
+  });
+  EXPECT_EQ(node_map(), "rrcccrr");  // still depth 2
+}
+
+TEST_F(CompressedListTest, TooFewNodesCompressNothing) {
+  fill(2, 4);
+  EXPECT_EQ(node_map(), "rrrr");
+  with_list([](Shard& s, Entry*& e) { list::push(s, e, End::kHead, "x"); });  // a fifth node
+  EXPECT_EQ(node_map(), "rrcrr");
+}
+
+TEST_F(CompressedListTest, APopInflatesTheNodeThatBecomesAnEnd) {
+  fill(1, 4);
+  EXPECT_EQ(node_map(), "rccr");
+  with_list([](Shard& s, Entry*& e) {
+    for (int i = 0; i < 16; ++i) EXPECT_EQ(list::pop(s, e, End::kHead), item(i));
+    EXPECT_EQ(list::pop(s, e, End::kHead), item(16));  // from the formerly compressed node
+  });
+  EXPECT_EQ(node_map(), "rcr");
+  EXPECT_EQ(contents(), items(17, 64));
+}
+
+TEST_F(CompressedListTest, TrimFreesCompressedNodesAndInflatesTheNewEnds) {
+  fill(1, 8);
+  with_list([](Shard& s, Entry*& e) { list::trim(s, e, 40, 100); });  // into nodes 2 and 6
+  EXPECT_EQ(node_map(), "rcccr");
+  EXPECT_EQ(contents(), items(40, 101));
+}
+
+TEST_F(CompressedListTest, MiddleReadsAndChangesRecompress) {
+  fill(1, 5);
+  with_list([](Shard& s, Entry*& e) {
+    EXPECT_EQ(element_at(e, 40), item(40));
+    std::string range;
+    list::for_range(e, 30, 33, [&](std::string_view v) { range += v; });
+    EXPECT_EQ(range, item(30) + item(31) + item(32) + item(33));
+    EXPECT_TRUE(list::set(s, e, 40, "changed"));
+    EXPECT_EQ(list::insert(s, e, true, item(50), "inserted"), 81);
+    EXPECT_EQ(list::remove(s, e, 0, item(20)), 1u);
+  });
+  std::string map = node_map();
+  EXPECT_EQ(map, "r" + std::string(map.size() - 2, 'c') + "r");
+  std::vector<std::string> want = items(0, 80);
+  want[40] = "changed";
+  want.insert(want.begin() + 50, "inserted");
+  want.erase(want.begin() + 20);
+  EXPECT_EQ(contents(), want);
+}
+
+TEST_F(CompressedListTest, IncompressibleNodesStayRaw) {
+  list::set_packed_limit(4);
+  list::set_compress_depth(1);
+  std::mt19937_64 rng(5);
+  with_list([&](Shard& s, Entry*& e) {
+    for (int i = 0; i < 40; ++i) {
+      std::string v(30, ' ');
+      for (char& c : v) c = static_cast<char>(rng());
+      list::push(s, e, End::kTail, v);
+    }
+  });
+  EXPECT_EQ(node_map(), std::string(10, 'r'));
+}
 
 TEST_F(ListTest, CursorWalksBothWaysAcrossNodes) {
   list::set_packed_limit(2);

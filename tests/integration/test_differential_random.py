@@ -9,7 +9,10 @@ the same knobs from the environment, e.g. from tests/integration:
   /usr/bin/python3 -m pytest -q -p no:cacheprovider test_differential_random.py
 CACHET_DIFF_FAMILIES=zsets,multi (say) narrows a run to some families (names in
 differential_gen.ALL_FAMILIES). A failure names the seed and step; CACHET_DIFF_SEEDS=<seed>
-reproduces it.
+reproduces it. The list and key families also run on a second pair of servers with
+list-compress-depth 1 and 16-element list nodes (COMPRESSED_LISTS_CONFIG; the first 4 seeds, or
+all of CACHET_DIFF_SEEDS when it is set);
+its failures reproduce with the same variables and `-k compressed`.
 """
 import os
 
@@ -45,24 +48,42 @@ def clear_redis_errno(port):
     conn.close()
 
 
-@pytest.fixture(scope="module")
-def servers():
+# The compressed-lists run: nodes of at most 16 elements (200-element lists have 13) of which all
+# but the first and last are LZF-compressed where that pays.
+COMPRESSED_LISTS_CONFIG = [("list-compress-depth", "1"), ("list-max-listpack-size", "16")]
+COMPRESSED_LISTS_SEEDS = SEEDS if "CACHET_DIFF_SEEDS" in os.environ else SEEDS[:4]
+
+
+def started_pair(config):
+    """redis-server and cachet-server, both given `config` by CONFIG SET (Redis REDIS_CONFIG too);
+    cachet must survive and exit 0 on SIGTERM."""
     with Redis() as redis_server, Cachet() as cachet:
-        admin = Conn(redis_server.port)
-        for name, value in REDIS_CONFIG:
-            assert admin.call("CONFIG", "SET", name, value) == b"+OK\r\n"
-        admin.close()
+        for port, options in ((redis_server.port, REDIS_CONFIG + config), (cachet.port, config)):
+            admin = Conn(port)
+            for name, value in options:
+                assert admin.call("CONFIG", "SET", name, value) == b"+OK\r\n"
+            admin.close()
         yield redis_server, cachet
         assert cachet.proc.poll() is None, "cachet-server died during the test"
         assert cachet.stop() == 0
 
 
-def mismatch(seed, steps, index, expected, actual, what="replies differ"):
-    """The failure report for step `index` of `steps`: how to reproduce it, the commands before
-    it, and Redis's and cachet's answers."""
-    lines = [f"seed {seed}, step {index} (families {','.join(FAMILIES)}): {what}",
+@pytest.fixture(scope="module")
+def servers():
+    yield from started_pair([])
+
+
+@pytest.fixture(scope="module")
+def compressed_list_servers():
+    yield from started_pair(COMPRESSED_LISTS_CONFIG)
+
+
+def mismatch(seed, steps, index, expected, actual, what="replies differ", families=FAMILIES):
+    """The failure report for step `index` of `steps` (commands of `families`): how to reproduce
+    it, the commands before it, and Redis's and cachet's answers."""
+    lines = [f"seed {seed}, step {index} (families {','.join(families)}): {what}",
              f"reproduce: CACHET_DIFF_SEEDS={seed} CACHET_DIFF_COUNT={index + 1} "
-             f"CACHET_DIFF_FAMILIES={','.join(FAMILIES)}", "last commands:"]
+             f"CACHET_DIFF_FAMILIES={','.join(families)}", "last commands:"]
     lines += [f"  {n}: {show(s.args)}" for n, s in enumerate(steps) if index - CONTEXT < n <= index]
     lines += [f"redis:  {expected!r}", f"cachet: {actual!r}"]
     return "\n".join(lines)
@@ -76,11 +97,12 @@ def reset(theirs, ours):
     assert theirs.call("ACL", "DELUSER", *ACL_USERS) == ours.call("ACL", "DELUSER", *ACL_USERS)
 
 
-def replay(redis_server, seed, theirs, ours, after_step=lambda steps, index, reply: None):
-    """Sends the seed's steps to Redis (`theirs`) and cachet (`ours`), failing the test at the
-    first reply that differs after normalization; after each step calls
+def replay(redis_server, seed, theirs, ours, after_step=lambda steps, index, reply: None,
+           families=FAMILIES):
+    """Sends the seed's steps (commands of `families`) to Redis (`theirs`) and cachet (`ours`),
+    failing the test at the first reply that differs after normalization; after each step calls
     after_step(steps, index, Redis's reply)."""
-    steps = generate(seed, COUNT, FAMILIES)
+    steps = generate(seed, COUNT, families)
     for index, step in enumerate(steps):
         if step.args[0] in STALE_ERRNO_COMMANDS:
             clear_redis_errno(redis_server.port)
@@ -88,22 +110,32 @@ def replay(redis_server, seed, theirs, ours, after_step=lambda steps, index, rep
         try:
             actual = ours.call(*step.args)
         except ConnectionError as e:
-            pytest.fail(mismatch(seed, steps, index, expected, f"connection lost: {e}"))
+            pytest.fail(mismatch(seed, steps, index, expected, f"connection lost: {e}",
+                                 families=families))
 
         def is_listpack(key=[step.key] if step.key else step.args[1:2] or [b""]):
             return theirs.call("OBJECT", "ENCODING", key[0]) == b"$8\r\nlistpack\r\n"
 
         expected_n = normalize(expected, step.norm, is_listpack)
         if normalize(actual, step.norm, is_listpack) != expected_n:
-            pytest.fail(mismatch(seed, steps, index, expected, actual))
+            pytest.fail(mismatch(seed, steps, index, expected, actual, families=families))
         after_step(steps, index, expected)
+
+
+def run_seed(pair, seed, families):
+    redis_server, cachet = pair
+    theirs, ours = Conn(redis_server.port), Conn(cachet.port)
+    reset(theirs, ours)
+    replay(redis_server, seed, theirs, ours, families=families)
+    theirs.close()
+    ours.close()
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_random_commands_reply_as_redis_does(servers, seed):
-    redis_server, cachet = servers
-    theirs, ours = Conn(redis_server.port), Conn(cachet.port)
-    reset(theirs, ours)
-    replay(redis_server, seed, theirs, ours)
-    theirs.close()
-    ours.close()
+    run_seed(servers, seed, FAMILIES)
+
+
+@pytest.mark.parametrize("seed", COMPRESSED_LISTS_SEEDS)
+def test_random_list_commands_with_compressed_nodes(compressed_list_servers, seed):
+    run_seed(compressed_list_servers, seed, ["lists", "keys"])
