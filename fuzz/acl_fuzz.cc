@@ -1,8 +1,8 @@
 // libFuzzer target: ACL SETUSER rules (server/acl.h). The input is rules separated by newlines,
 // applied to one user. Checks: nothing crashes; a rejected rule set leaves the user as it was;
-// an accepted one (without spaces inside rules) describes itself in ACL LIST's form, and those
-// rules applied to a new user describe it identically (ACL SAVE then ACL LOAD keeps users as
-// they were); checking a few commands against the user never crashes.
+// an accepted one (without spaces inside rules, nor parentheses inside selectors) describes itself
+// in ACL LIST's form, and those rules applied to a new user describe it identically (ACL SAVE then
+// ACL LOAD keeps users as they were); checking a few commands against the user never crashes.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -48,6 +48,26 @@ void check_commands(const cachet::server::AclUser& user) {
   }
 }
 
+// Whether a selector of `rules`, joined as ACL SETUSER joins them (from a word starting with '('
+// to the first one ending with ')'), has a parenthesis inside, like "(&a))": its description
+// cannot be read back, in Redis too, since ACL SETUSER and ACL LOAD would end the selector at the
+// inner ')' (both servers then reject the rest).
+bool ambiguous_selector(const std::vector<std::string_view>& rules) {
+  std::string selector;
+  bool open = false;
+  for (std::string_view r : rules) {
+    if (!open && r.front() == '(') open = true, selector.clear();
+    if (!open) continue;
+    selector.append(r).push_back(' ');
+    if (r.back() != ')') continue;
+    open = false;
+    // (a closed selector has at least "()" and the space)
+    std::string_view inner(selector.data() + 1, selector.size() - 3);  // without "(" and ") "
+    if (inner.find_first_of("()") != std::string_view::npos) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -69,6 +89,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (std::string_view r : rules) {
     if (r.find_first_of(std::string_view(" \0", 2)) != std::string_view::npos) return 0;
   }
+  if (ambiguous_selector(rules)) return 0;
   std::vector<std::string_view> described = split(after, ' ');
   check(acl.set_user("copy", described).empty());
   check(describe_user(*acl.find("copy")) == after);
