@@ -79,8 +79,7 @@ void Tracking::enable(TrackingRoute route, const TrackingOptions& options) {
   std::unique_lock lock(clients_mutex_);
   auto [it, inserted] = clients_.try_emplace(route.endpoint->id);
   if (!inserted && it->second.bcast) bcast_count_.fetch_sub(1, std::memory_order_relaxed);
-  it->second =
-      Client{std::move(route), options.redirect, options.bcast, options.noloop, options.prefixes};
+  it->second = Client{std::move(route), options.bcast, options.noloop, options.prefixes};
   if (options.bcast) bcast_count_.fetch_add(1, std::memory_order_relaxed);
   if (inserted) client_count_.fetch_add(1, std::memory_order_relaxed);
   hook_.active.store(true, std::memory_order_relaxed);
@@ -158,7 +157,7 @@ void Tracking::deliver(const Client& c, std::shared_ptr<const Message> message) 
   }
   // The flag shows before the push can arrive (a client reading it may ask at once).
   if (r.client) r.client->tracking_redirect_broken.store(true, std::memory_order_relaxed);
-  deliver_push(*r.endpoint, redirect_broken_message(c.redirect));
+  deliver_push(*r.endpoint, redirect_broken_message(r.target->id));
 }
 
 std::vector<std::string_view> Tracking::keys_in(KeyWriters::const_iterator first,

@@ -58,7 +58,7 @@ struct TrackingOptions {
 struct TrackingRoute {
   std::shared_ptr<Subscriber> endpoint;  // the tracking client
   std::shared_ptr<ClientInfo> client;    // its registry entry (null in tests): flags R
-  std::shared_ptr<Subscriber> target;    // its REDIRECT client (null: the endpoint itself)
+  std::shared_ptr<Subscriber> target;    // its REDIRECT client, by id (null: the endpoint itself)
   std::shared_ptr<const ClientInfo> target_client;  // the target's entry: `closed` once it left
 };
 
@@ -113,7 +113,6 @@ class Tracking {
  private:
   struct Client {
     TrackingRoute route;
-    uint64_t redirect;
     bool bcast, noloop;
     std::vector<std::string> prefixes;
   };

@@ -576,16 +576,27 @@ std::optional<size_t> position(const Entry* e, int64_t index) {
   return static_cast<size_t>(index);
 }
 
+// Writing `value` over element `i` of run `r` (replace) or before it (insert; i == r.count
+// appends): where it goes, the bytes it replaces, its encoded size and the change in count.
+struct Write {
+  size_t offset, old_len, size;
+  int64_t count_delta;
+};
+
+Write write_at(Run r, size_t i, bool replace, std::string_view value) {
+  size_t offset = offset_of(r, i);
+  return {offset, replace ? decode(r.data + offset).size : 0, encoded_size(value.size()),
+          replace ? 0 : 1};
+}
+
 // write_element on the node form: the node is inflated for the change, recompressed after.
 void write_in_nodes(Shard& shard, Nodes& l, size_t i, bool replace, std::string_view value) {
   NodeAt at = find_gap(l, i);
   Node* n = inflate(shard, l, at.node);
   Node* before = n->prev;
   Node* after = n->next;  // settle() may split `n`: the parts stay between these two
-  size_t offset = offset_of(node_run(n), at.i);
-  size_t old_len = replace ? decode(n->data() + offset).size : 0;
-  size_t size = encoded_size(value.size());
-  encode(splice_node(shard, l, n, offset, old_len, size, replace ? 0 : 1), value);
+  Write w = write_at(node_run(n), at.i, replace, value);
+  encode(splice_node(shard, l, n, w.offset, w.old_len, w.size, w.count_delta), value);
   settle(shard, l, n);
   deflate_between(shard, l, before, after);
 }
@@ -595,11 +606,9 @@ void write_in_nodes(Shard& shard, Nodes& l, size_t i, bool replace, std::string_
 void write_element(Shard& shard, Entry*& e, size_t i, bool replace, std::string_view value) {
   if (is_packed(e)) {
     Run r = packed_run(e);
-    size_t offset = offset_of(r, i);
-    size_t old_len = replace ? decode(r.data + offset).size : 0;
-    size_t size = encoded_size(value.size());
-    if (fits(r.bytes - old_len + size, r.count + (replace ? 0 : 1))) {
-      encode(splice_packed(shard, e, offset, old_len, size, replace ? 0 : 1), value);
+    Write w = write_at(r, i, replace, value);
+    if (fits(r.bytes - w.old_len + w.size, r.count + w.count_delta)) {
+      encode(splice_packed(shard, e, w.offset, w.old_len, w.size, w.count_delta), value);
       return;
     }
     convert(shard, e);
