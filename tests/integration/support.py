@@ -98,10 +98,27 @@ def http_request(port, method, path, body=None, headers=None):
     return r, data
 
 
+# Ports handed to servers that take a fixed port. They lie below the kernel's ephemeral range
+# (net.ipv4.ip_local_port_range, 32768-60999 by default) so that no client connection's local port
+# and no port-0 listener can take one between free_port() and the server's bind; each is handed out
+# once per run, starting from a random point so that two runs on one machine rarely meet.
+_FIXED_PORTS = range(20000, 32768)
+_next_fixed_port = _FIXED_PORTS.start + int.from_bytes(os.urandom(2), "little") % len(_FIXED_PORTS)
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback TCP port that nothing is bound to now and that no recent call returned."""
+    global _next_fixed_port
+    for _ in range(len(_FIXED_PORTS)):
+        port = _next_fixed_port
+        _next_fixed_port = _FIXED_PORTS.start + (port + 1 - _FIXED_PORTS.start) % len(_FIXED_PORTS)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free port in the fixed range")
 
 
 class Redis:
