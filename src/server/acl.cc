@@ -67,6 +67,8 @@ constexpr CategoryOverride kCategoryOverrides[] = {
     {.name = "script", .remove = kCatScripting},
     {.name = "sort", .add = kSortCategories, .remove = kCatKeyspace},
     {.name = "sort_ro", .add = kSortCategories, .remove = kCatKeyspace},
+    {.name = "xgroup", .remove = kCatStream},
+    {.name = "xinfo", .remove = kCatStream},
 };
 
 // Every command and subcommand numbered (the bit positions of AclSelector::commands), with its

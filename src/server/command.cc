@@ -27,7 +27,7 @@ const Table& table() {
     Table t;
     for (CommandFamily family :
          {connection_commands(), string_commands(), key_commands(), hash_commands(),
-          list_commands(), blocking_commands(), set_commands(), zset_commands(), geo_commands(),
+          list_commands(), blocking_commands(), set_commands(), zset_commands(), stream_commands(), geo_commands(),
           sort_commands(), bitmap_commands(), hyperloglog_commands(), pubsub_commands(),
           introspection_commands(), transaction_commands(), server_commands(), scripting_commands(),
           acl_commands()}) {

@@ -140,6 +140,7 @@ CommandFamily bitmap_commands();
 CommandFamily hyperloglog_commands();
 CommandFamily introspection_commands();
 CommandFamily zset_commands();
+CommandFamily stream_commands();
 CommandFamily geo_commands();
 CommandFamily sort_commands();
 CommandFamily pubsub_commands();

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "server/args.h"
+#include "server/block_client.h"
 #include "server/blocking.h"
 #include "server/command.h"
 #include "server/key_lock.h"
@@ -125,12 +126,8 @@ Request parse_waiter_request(Context& ctx);
 // ServeFn for every blocking command: re-parses the waiter's command and serves it from `key`.
 Served serve_waiter(Instance& instance, const Waiter& w, std::string_view key,
                     const std::function<bool()>& claim, resp::Writer& out) {
-  Session session;
-  session.db = w.db;
-  session.protocol = w.protocol;
-  session.authenticated = true;
-  std::vector<std::string_view> args(w.args.begin(), w.args.end());
-  Context ctx{instance, session, args, out, *find_command(args[0]), nullptr};
+  WaiterCall call(instance, w, out);
+  Context& ctx = call.ctx;
   Request r = parse_waiter_request(ctx);
   MultiKeyLock lock(ctx, r.keys);
   std::vector<ListKey> keys = list_keys(lock, r);
@@ -154,23 +151,10 @@ void serve_or_block(Context& ctx, const Request& r) {
   MultiKeyLock lock(ctx, r.keys);
   std::vector<ListKey> keys = list_keys(lock, r);
   if (serve_from(keys, std::span(keys).first(r.sources), r, ctx)) return;
-  if (store::in_transaction() || !ctx.session.deliver) {
-    reply_timeout(ctx.out, r);
-    return;
-  }
-  auto w = std::make_shared<Waiter>();
-  w->client_id = ctx.session.info ? ctx.session.info->id : 0;
-  w->db = ctx.session.db;
-  w->protocol = ctx.session.protocol;
-  w->args.assign(ctx.args.begin(), ctx.args.end());
-  w->keys.assign(r.keys.begin(), r.keys.begin() + static_cast<std::ptrdiff_t>(r.sources));
-  w->deadline_ms = r.deadline_ms;
-  w->serve = serve_waiter;
-  w->deliver = ctx.session.deliver;
-  w->timeout_reply = timeout_reply(r, ctx.session.protocol);
-  ctx.session.waiter = w;
-  if (ctx.session.info) ctx.session.info->blocked.store(true, std::memory_order_relaxed);
-  ctx.instance.blocking().add(std::move(w));
+  if (!may_block(ctx)) return reply_timeout(ctx.out, r);
+  block_client(ctx, {ctx.args.begin(), ctx.args.end()},
+               {r.keys.begin(), r.keys.begin() + static_cast<std::ptrdiff_t>(r.sources)},
+               r.deadline_ms, serve_waiter, timeout_reply(r, ctx.session.protocol));
 }
 
 // Sets r.deadline_ms from `text`, unless `timed` is false: a waiter's command parsed again, whose
@@ -344,6 +328,33 @@ const CommandSpec kCommands[] = {
 };
 
 }  // namespace
+
+bool may_block(const Context& ctx) { return !store::in_transaction() && ctx.session.deliver; }
+
+void block_client(Context& ctx, std::vector<std::string> args, std::vector<std::string> keys,
+                  int64_t deadline_ms, ServeFn serve, std::string timeout_reply) {
+  auto w = std::make_shared<Waiter>();
+  w->client_id = ctx.session.info ? ctx.session.info->id : 0;
+  w->db = ctx.session.db;
+  w->protocol = ctx.session.protocol;
+  w->args = std::move(args);
+  w->keys = std::move(keys);
+  w->deadline_ms = deadline_ms;
+  w->serve = serve;
+  w->deliver = ctx.session.deliver;
+  w->timeout_reply = std::move(timeout_reply);
+  ctx.session.waiter = w;
+  if (ctx.session.info) ctx.session.info->blocked.store(true, std::memory_order_relaxed);
+  ctx.instance.blocking().add(std::move(w));
+}
+
+WaiterCall::WaiterCall(Instance& instance, const Waiter& w, resp::Writer& out)
+    : args(w.args.begin(), w.args.end()), ctx{instance, session, args, out, *find_command(args[0]),
+                                              nullptr} {
+  session.db = w.db;
+  session.protocol = w.protocol;
+  session.authenticated = true;
+}
 
 CommandFamily blocking_commands() { return {"list", kCommands}; }
 

@@ -41,6 +41,8 @@ std::string_view encoding_name(const Entry* e) {
       return store::set::encoding_name(e);
     case store::Kind::kZset:
       return store::zset::encoding_name(e);
+    case store::Kind::kStream:
+      return "stream";
   }
   return "unknown";
 }

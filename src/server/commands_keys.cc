@@ -27,6 +27,8 @@ std::string_view type_name(const Entry* e) {
       return "set";
     case store::Kind::kZset:
       return "zset";
+    case store::Kind::kStream:
+      return "stream";
   }
   return "none";
 }

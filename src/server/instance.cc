@@ -18,6 +18,7 @@
 #include "store/hll.h"
 #include "store/list.h"
 #include "store/set.h"
+#include "store/stream.h"
 #include "store/zset.h"
 
 namespace cachet::server {
@@ -118,6 +119,7 @@ void Instance::apply_encodings(const Config& c) {
   store::hll::set_sparse_max_bytes(static_cast<size_t>(c.hll_sparse_max_bytes));
   store::zset::set_max_packed(static_cast<size_t>(c.zset_max_listpack_entries),
                               static_cast<size_t>(c.zset_max_listpack_value));
+  store::stream::set_node_limits(c.stream_node_max_entries, c.stream_node_max_bytes);
 }
 
 void Instance::apply_eviction(const Config& c) {

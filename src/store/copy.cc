@@ -4,6 +4,7 @@
 #include "store/list.h"
 #include "store/set.h"
 #include "store/store.h"
+#include "store/stream.h"
 #include "store/zset.h"
 
 namespace cachet::store {
@@ -31,6 +32,9 @@ void copy_elements(Shard& dst, Entry*& e, const Entry* src) {
     case Kind::kZset:
       zset::init(e);
       zset::for_each(src, [&](const zset::Element& x) { zset::add(dst, e, x.member, x.score); });
+      return;
+    case Kind::kStream:
+      stream::init(dst, e, stream::of(src));
       return;
     case Kind::kString:
       return;

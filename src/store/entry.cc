@@ -10,6 +10,7 @@
 #include "store/hash.h"
 #include "store/list.h"
 #include "store/set.h"
+#include "store/stream.h"
 #include "store/table.h"
 #include "store/zset.h"
 
@@ -63,6 +64,9 @@ void free_entry(Entry* e) {
     case Kind::kZset:
       zset::destroy(e);
       break;
+    case Kind::kStream:
+      stream::destroy(e);
+      break;
     case Kind::kString:
       break;
   }
@@ -80,6 +84,8 @@ size_t entry_bytes(const Entry* e) {
       return bytes + set::heap_bytes(e);
     case Kind::kZset:
       return bytes + zset::heap_bytes(e);
+    case Kind::kStream:
+      return bytes + stream::heap_bytes(e);
     case Kind::kString:
       return bytes;
   }

@@ -12,7 +12,7 @@
 namespace cachet::store {
 
 // The value's type and encoding. A small container is packed into the value bytes; a large one is
-// a heap structure whose pointer is the value (see hash.h, list.h, set.h, zset.h).
+// a heap structure whose pointer is the value (see hash.h, list.h, set.h, zset.h, stream.h).
 enum class ValueType : uint8_t {
   kString = 0,      // a string as written: OBJECT ENCODING derives int/embstr/raw from its bytes
   kStringRaw = 8,   // edited in place (APPEND, SETRANGE, bit and HLL writes): always "raw"
@@ -26,10 +26,11 @@ enum class ValueType : uint8_t {
   kSetTable = 7,
   kZsetPacked = 10,  // zset.h
   kZsetTree = 11,
+  kStream = 12,  // stream.h
 };
 
 // The Redis type a value has, whatever its encoding (what TYPE and WRONGTYPE are about).
-enum class Kind : uint8_t { kString, kHash, kList, kSet, kZset };
+enum class Kind : uint8_t { kString, kHash, kList, kSet, kZset, kStream };
 
 constexpr Kind kind_of(ValueType t) {
   switch (t) {
@@ -50,6 +51,8 @@ constexpr Kind kind_of(ValueType t) {
     case ValueType::kZsetPacked:
     case ValueType::kZsetTree:
       return Kind::kZset;
+    case ValueType::kStream:
+      return Kind::kStream;
   }
   return Kind::kString;
 }

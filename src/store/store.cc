@@ -12,6 +12,7 @@
 #include "store/hash.h"
 #include "store/list.h"
 #include "store/set.h"
+#include "store/stream.h"
 #include "store/zset.h"
 
 namespace cachet::store {
@@ -59,6 +60,8 @@ bool worth_freeing_lazily(const Entry* e) {
       return set::size(e) > LazyFreer::kThreshold;
     case ValueType::kZsetTree:
       return zset::size(e) > LazyFreer::kThreshold;
+    case ValueType::kStream:
+      return stream::of(e)->length() > LazyFreer::kThreshold;
     default:
       return false;
   }

@@ -31,6 +31,8 @@ SHAPE = "shape"  # SRANDMEMBER/ZRANDMEMBER: random elements, deterministic reply
 UNORDERED_PAIRS = "unordered_pairs"  # ZRANDMEMBER WITHSCORES of a whole zset: any pair order
 ZSCAN_ALL = "zscan_all"  # ZSCAN 0 COUNT 1000: one call, ordered only while Redis has a listpack
 HELLO = "hello"  # HELLO: the reply carries the connection's id
+PENDING_IDLE = "pending_idle"  # XPENDING's extended form: each entry's idle time
+XINFO_TIMES = "xinfo_times"  # XINFO STREAM/CONSUMERS: clock fields and radix-tree-nodes
 
 
 class Step(NamedTuple):
@@ -78,6 +80,8 @@ class Gen:
     def __init__(self, seed):
         self.r = random.Random(seed)
         self.in_multi = False
+        self.stream_ms = 1  # the streams family's clock and the ids it made (_stream_new_id)
+        self.stream_ids = []
 
     def chance(self, p):
         return self.r.random() < p
@@ -737,6 +741,233 @@ SORT = weighted([
     (1, lambda g: [b"LRANGE", b"dst", b"0", b"-1"]),
 ])
 
+# --- streams ------------------------------------------------------------------------------------
+# Streams on the shared key space (so WRONGTYPE both ways, and RENAME/TYPE/OBJECT of the keys
+# family meet streams). Every id is explicit: Gen.stream_ms is a clock of the sequence's own that
+# each new id moves on by 0-2, so most XADDs succeed and some meet an equal or smaller top; ranges,
+# XDEL, XACK and XCLAIM draw ids at or below it. No "*" id (its reply and every later read of the
+# stream would be the server's clock). Ids that XADD tried are remembered (Gen.stream_ids), so
+# that XDEL, XACK and XCLAIM often name entries that exist. The family writes mostly to
+# STREAM_KEYS, a few of the shared keys, so that groups and their PELs build up on them. Time
+# shows only in XPENDING's extended form and XINFO
+# CONSUMERS / XINFO STREAM FULL, whose time fields are masked (PENDING_IDLE, XINFO_TIMES).
+# Idle-time filters use 0 or IDLE_FAR, and entries are made "old" only by XCLAIM IDLE/TIME values
+# (IDLE_OLD, TIME 1) far beyond it, so no filter depends on how long the run took.
+
+STREAM_KEYS = KEYS[:3]
+STREAM_GROUPS = [b"g0", b"g1"]
+STREAM_CONSUMERS = [b"c0", b"c1", b"c2", b""]
+STREAM_FIELDS = [b"f", b"g", b"1", b"", BINARY, LONG65]
+STREAM_BAD_IDS = [b"abc", b"", b"1-x", b"-1", b"18446744073709551616-0", b"1-2-3", b"*-1"]
+IDLE_FAR = b"1000000000"  # 11.6 days: idle only for entries claimed with IDLE_OLD or TIME 1
+IDLE_OLD = b"500000000000"
+
+
+def _stream_key(g):
+    return g.pick(STREAM_KEYS) if g.chance(0.8) else g.key()
+
+
+def _stream_new_id(g):
+    """An id at or past the sequence's stream clock (which moves on), now and then partial."""
+    g.stream_ms += g.r.randint(0, 2)
+    partial = g.chance(0.35)
+    seq = 0 if partial else g.r.randint(0, 2)  # a partial id's sequence is most often 0
+    g.stream_ids = g.stream_ids[-39:] + [b"%d-%d" % (g.stream_ms, seq)]
+    if partial:
+        return b"%d-*" % g.stream_ms if g.chance(0.7) else b"%d" % g.stream_ms
+    return g.stream_ids[-1]
+
+
+def _stream_old_id(g):
+    """An id that may be in a stream: one XADD tried, or one at or below the clock, sometimes
+    without its sequence."""
+    if g.stream_ids and g.chance(0.8):
+        return g.pick(g.stream_ids)
+    ms = g.r.randint(max(0, g.stream_ms - 12), g.stream_ms)
+    return b"%d" % ms if g.chance(0.15) else b"%d-%d" % (ms, g.r.randint(0, 2))
+
+
+def _stream_id(g, p_bad=0.04):
+    if g.chance(p_bad):
+        return g.pick(STREAM_BAD_IDS)
+    return g.pick([b"0", b"0-0", b"0-1"]) if g.chance(0.08) else _stream_old_id(g)
+
+
+def _stream_bound(g, low):
+    """A range bound: -/+, an id, or an exclusive id."""
+    if g.chance(0.25):
+        return b"-" if low else b"+"
+    if g.chance(0.03):
+        return g.pick([b"+", b"-", b"(", b"(+", b"(-"])
+    return (b"(" if g.chance(0.2) else b"") + _stream_id(g)
+
+
+def _stream_count(g):
+    return g.num([b"0", b"1", b"2", b"3", b"10"], [b"x", b"-1", b""], 0.05)
+
+
+def _trim_args(g):
+    """MAXLEN|MINID [=|~] threshold [LIMIT n] (LIMIT without ~ is an error)."""
+    strategy = g.num([b"MAXLEN", b"MINID"], [b"MAXLENGTH"], 0.03)
+    exact = g.pick([[], [b"="], [b"~"]])
+    threshold = (g.num([b"0", b"1", b"2", b"5", b"20"], [b"-1", b"x"], 0.05)
+                 if strategy == b"MAXLEN" else _stream_id(g))
+    limit = [b"LIMIT", g.num([b"0", b"1", b"10", b"100"], [b"-1", b"x"], 0.05)] if (
+        g.chance(0.15 if exact == [b"~"] else 0.03)) else []
+    return [strategy] + exact + [threshold] + limit
+
+
+def _xadd(g):
+    opts = []
+    if g.chance(0.1):
+        opts.append([b"NOMKSTREAM"])
+    if g.chance(0.15):
+        opts.append(_trim_args(g))
+    g.r.shuffle(opts)
+    new = g.chance(0.9)
+    id_ = _stream_new_id(g) if new else _stream_id(g, 0.3)
+    fields = g.pairs(g.some(STREAM_FIELDS, 1, 3), VALUES)
+    return [b"XADD", _stream_key(g)] + [a for o in opts for a in o] + [id_] + fields
+
+
+def _xrange(g):
+    rev = g.chance(0.3)
+    lo, hi = _stream_bound(g, True), _stream_bound(g, False)
+    head = [b"XREVRANGE", _stream_key(g), hi, lo] if rev else [b"XRANGE", _stream_key(g), lo, hi]
+    return head + ([b"COUNT", _stream_count(g)] if g.chance(0.3) else [])
+
+
+def _xread_ids(g, keys, group):
+    choices = ([b">"] * 6 + [b"0", b"0-0"]) if group else [b"0", b"0-0", b"$"]
+    return [g.pick(choices) if g.chance(0.6) else _stream_id(g) for _ in keys]
+
+
+def _xread(g):
+    """XREAD [COUNT n] [BLOCK 1 on ids past the end] STREAMS keys ids (now and then unbalanced)."""
+    keys = [_stream_key(g) for _ in range(g.r.randint(1, 2))]
+    ids = _xread_ids(g, keys, False)
+    opts = [[b"COUNT", _stream_count(g)]] if g.chance(0.3) else []
+    if g.chance(0.05):
+        opts.append([b"BLOCK", g.num([b"1"], [b"-1", b"x"], 0.3)])
+    tail = [b"STREAMS"] + keys + (ids if g.chance(0.96) else ids[:-1])
+    return [b"XREAD"] + [a for o in opts for a in o] + tail
+
+
+def _xreadgroup(g):
+    keys = [_stream_key(g) for _ in range(g.r.randint(1, 2))]
+    ids = _xread_ids(g, keys, True)
+    opts = [[b"GROUP", g.pick(STREAM_GROUPS), g.pick(STREAM_CONSUMERS)]]
+    if g.chance(0.3):
+        opts.append([b"COUNT", _stream_count(g)])
+    if g.chance(0.15):
+        opts.append([b"NOACK"])
+    if g.chance(0.04):
+        opts.append([b"BLOCK", g.num([b"1"], [b"-1", b"x"], 0.3)])
+    if g.chance(0.2):
+        g.r.shuffle(opts)
+    tail = [b"STREAMS"] + keys + (ids if g.chance(0.96) else ids[:-1])
+    return [b"XREADGROUP"] + [a for o in opts for a in o] + tail
+
+
+def _xgroup(g):
+    sub = g.r.choices([b"CREATE", b"CREATECONSUMER", b"DELCONSUMER", b"DESTROY", b"SETID",
+                       b"HELP", b"NOSUCH"], [6, 3, 2, 1, 3, 0.1, 0.1])[0]
+    key = _stream_key(g)
+    group = g.pick(STREAM_GROUPS + [b"nogroup"]) if g.chance(0.1) else g.pick(STREAM_GROUPS)
+    if sub in (b"CREATE", b"SETID"):
+        start = g.pick([b"$", b"0"]) if g.chance(0.5) else _stream_id(g)
+        opts = [[b"ENTRIESREAD", g.num([b"0", b"1", b"3", b"-1", b"100"], [b"-2", b"x"], 0.1)]]
+        if sub == b"CREATE":
+            opts.append([b"MKSTREAM"])
+        return [b"XGROUP", sub, key, group, start] + g.opts(opts, 0.3)
+    if sub in (b"CREATECONSUMER", b"DELCONSUMER"):
+        return [b"XGROUP", sub, key, group, g.pick(STREAM_CONSUMERS)]
+    if sub == b"DESTROY":
+        return [b"XGROUP", sub, key, group]
+    return [b"XGROUP", sub]
+
+
+def _xack(g):
+    return [b"XACK", _stream_key(g), g.pick(STREAM_GROUPS)] + [_stream_id(g) for _ in range(
+        g.r.randint(1, 3))]
+
+
+def _xpending(g):
+    head = [b"XPENDING", _stream_key(g), g.pick(STREAM_GROUPS)]
+    if g.chance(0.4):
+        return head
+    idle = [b"IDLE", g.num([b"0", IDLE_FAR], [b"x"], 0.05)] if g.chance(0.3) else []
+    consumer = [g.pick(STREAM_CONSUMERS)] if g.chance(0.3) else []
+    return Step(tuple(head + idle + [_stream_bound(g, True), _stream_bound(g, False),
+                                     _stream_count(g)] + consumer), PENDING_IDLE)
+
+
+def _min_idle(g):
+    return g.num([b"0", b"0", b"0", IDLE_FAR], [b"x", b"-1"], 0.05)
+
+
+def _xclaim(g):
+    ids = [_stream_id(g) for _ in range(g.r.randint(1, 3))]
+    opts = g.opts([[b"IDLE", g.num([b"0", IDLE_OLD], [b"x"], 0.05)], [b"TIME", b"1"],
+                   [b"RETRYCOUNT", g.num([b"0", b"3", b"7"], [b"x"], 0.05)], [b"FORCE"],
+                   [b"JUSTID"], [b"LASTID", _stream_id(g)]], 0.2)
+    return ([b"XCLAIM", _stream_key(g), g.pick(STREAM_GROUPS), g.pick(STREAM_CONSUMERS),
+             _min_idle(g)] + ids + opts)
+
+
+def _xautoclaim(g):
+    start = g.pick([b"0", b"0-0", b"-"]) if g.chance(0.5) else _stream_id(g)
+    opts = g.opts([[b"COUNT", g.num([b"1", b"2", b"100"], [b"0", b"x", b"-1"], 0.1)],
+                   [b"JUSTID"]], 0.35)
+    return ([b"XAUTOCLAIM", _stream_key(g), g.pick(STREAM_GROUPS), g.pick(STREAM_CONSUMERS),
+             _min_idle(g), start] + opts)
+
+
+def _xinfo(g):
+    kind = g.r.choices([b"STREAM", b"GROUPS", b"CONSUMERS", b"HELP"], [5, 3, 3, 0.1])[0]
+    if kind == b"STREAM":
+        full = []
+        if g.chance(0.3):
+            full = [b"FULL"] + ([b"COUNT", _stream_count(g)] if g.chance(0.4) else [])
+        return Step((b"XINFO", kind, _stream_key(g), *full), XINFO_TIMES)
+    if kind == b"GROUPS":
+        return [b"XINFO", kind, _stream_key(g)]
+    if kind == b"CONSUMERS":
+        return Step((b"XINFO", kind, _stream_key(g), g.pick(STREAM_GROUPS)), XINFO_TIMES)
+    return [b"XINFO", kind]
+
+
+def _xsetid(g):
+    ms = g.stream_ms + g.r.randint(-3, 1)
+    g.stream_ms = max(g.stream_ms, ms)
+    id_ = g.pick(STREAM_BAD_IDS) if g.chance(0.04) else b"%d-%d" % (max(ms, 0), g.r.randint(0, 3))
+    opts = g.opts([[b"ENTRIESADDED", g.num([b"0", b"3", b"10", b"1000"], [b"-1", b"x"], 0.1)],
+                   [b"MAXDELETEDID", _stream_id(g)]], 0.3)
+    return [b"XSETID", _stream_key(g), id_] + opts
+
+
+def _xtrim(g):
+    return [b"XTRIM", _stream_key(g)] + _trim_args(g)
+
+
+STREAMS = weighted([
+    (10, _xadd),
+    (2, lambda g: [b"XLEN", _stream_key(g)]),
+    (4, _xrange),
+    (2, lambda g: [b"XDEL", _stream_key(g)] + [_stream_id(g) for _ in range(g.r.randint(1, 3))]),
+    (1, _xtrim),
+    (3, _xread),
+    (4, _xgroup),
+    (5, _xreadgroup),
+    (3, _xack),
+    (3, _xpending),
+    (2, _xclaim),
+    (2, _xautoclaim),
+    (3, _xinfo),
+    (1, _xsetid),
+    (0.5, lambda g: [b"TYPE", _stream_key(g)]),
+])
+
 # --- OBJECT ENCODING ----------------------------------------------------------------------------
 
 OBJECT = weighted([
@@ -917,7 +1148,7 @@ FAMILIES = {
     "acl": ACL,
     "strings": STRINGS, "keys": KEYSPACE, "hashes": HASHES, "lists": LISTS, "sets": SETS,
     "bitmaps": BITMAPS, "hyperloglog": HYPERLOGLOG, "object": OBJECT, "zsets": ZSETS, "geo": GEO,
-    "sort": SORT, "functions": FUNCTIONS, "eval": EVAL,
+    "sort": SORT, "functions": FUNCTIONS, "eval": EVAL, "streams": STREAMS,
 }
 # "multi": MULTI/EXEC blocks of the other families; "resp3": now and then a HELLO 3 (or back to
 # HELLO 2), so that the commands after it are compared in RESP3.
@@ -1042,10 +1273,100 @@ def _shape(raw):
     return b"$<random element>" if raw.startswith(b"$") and raw != b"$-1\r\n" else raw
 
 
+# A reply as a tree, so that the time fields of stream replies are masked without touching the
+# rest (PENDING_IDLE, XINFO_TIMES; test_streams.py uses the same masks).
+
+
+def parse_reply(raw, i=0):
+    """(node, end) for the RESP reply at raw[i]: node is (header, payload bytes) for a scalar or
+    (header, [children]) for an aggregate (a map's keys and values alternate); header is the type
+    line with its CRLF."""
+    eol = raw.index(b"\r\n", i) + 2
+    header = raw[i:eol]
+    kind, rest = header[:1], header[1:-2]
+    if kind in b"$=!" and rest != b"-1":
+        end = eol + int(rest) + 2
+        return (header, raw[eol:end]), end
+    if kind in b"*~>%|" and rest != b"-1":
+        children, j = [], eol
+        for _ in range(int(rest) * (2 if kind in b"%|" else 1)):
+            child, j = parse_reply(raw, j)
+            children.append(child)
+        return (header, children), j
+    return (header, b""), eol
+
+
+def serialize_reply(node):
+    header, payload = node
+    if isinstance(payload, list):
+        return header + b"".join(serialize_reply(c) for c in payload)
+    return header + payload
+
+
+def _masked(node):
+    """The node's type byte and a placeholder: the type is still compared, the value is not."""
+    return (node[0][:1] + b"<masked>\r\n", b"")
+
+
+def _is_int(node):
+    return node[0][:1] == b":"
+
+
+def _bulk_text(node):
+    header, payload = node
+    return payload[:-2] if header[:1] == b"$" and isinstance(payload, bytes) else None
+
+
+def _mask_pending_entries(node, at):
+    """Each child of `node` that is a PEL entry (an array of `at` + 2 elements whose last two are
+    integers) with its element `at` (a time) masked."""
+    header, entries = node
+    if not isinstance(entries, list):
+        return node
+    out = []
+    for entry in entries:
+        parts = entry[1]
+        if (isinstance(parts, list) and len(parts) == at + 2 and _is_int(parts[-1])
+                and _is_int(parts[-2])):
+            entry = (entry[0], parts[:at] + [_masked(parts[at])] + parts[at + 1:])
+        out.append(entry)
+    return (header, out)
+
+
+STREAM_TIME_KEYS = {b"seen-time", b"idle", b"radix-tree-nodes"}
+
+
+def mask_xinfo_times(node):
+    """XINFO STREAM [FULL] / CONSUMERS (maps, or flat key-value arrays in RESP2), at any depth:
+    the values of STREAM_TIME_KEYS masked ("radix-tree-nodes" counts Redis's internal rax
+    nodes), and the delivery time of each PEL entry under a "pending" key whose value is an
+    array (XINFO STREAM FULL: a group's [id, consumer, time, count], a consumer's [id, time,
+    count]; elsewhere "pending" is a count)."""
+    header, payload = node
+    if not isinstance(payload, list):
+        return node
+    children = [mask_xinfo_times(c) for c in payload]
+    for k in range(0, len(children) - 1, 2):
+        name, value = _bulk_text(children[k]), children[k + 1]
+        if name in STREAM_TIME_KEYS and not isinstance(value[1], list):
+            children[k + 1] = _masked(value)
+        elif name == b"pending" and isinstance(value[1], list):
+            children[k + 1] = _mask_pending_entries(_mask_pending_entries(value, 2), 1)
+    return (header, children)
+
+
+def mask_pending_idle(raw):
+    """XPENDING's extended form [[id, consumer, idle, count], ...] with each idle masked."""
+    if raw[:1] != b"*" or raw.startswith(b"*-1"):
+        return raw
+    return serialize_reply(_mask_pending_entries(parse_reply(raw)[0], 2))
+
+
 def normalize(raw, norm, is_listpack):
     """The part of reply `raw` that must be identical between Redis and cachet under `norm`.
 
-    Normalization is kept to what Redis itself leaves undefined:
+    Normalization is kept to what Redis itself leaves undefined, and for streams to clock
+    readings and Redis's internal rax node count:
     - UNORDERED: a set (and KEYS) replies in hash-table order, so elements are compared sorted.
     - HASH_FIELDS/HASH_PAIRS: a hash keeps insertion order only while it is a listpack (at most
       128 fields of at most 64 bytes); once Redis's copy is a hash table (is_listpack(), which
@@ -1057,6 +1378,10 @@ def normalize(raw, norm, is_listpack):
     - UNORDERED_PAIRS: ZRANDMEMBER of a whole zset WITHSCORES, in any order.
     - ZSCAN_ALL: a zset scanned in one call is ordered only while Redis's copy is a listpack.
     - HELLO: the connection id differs.
+    - PENDING_IDLE: XPENDING's extended form, each entry's idle time (mask_pending_idle).
+    - XINFO_TIMES: XINFO STREAM's radix-tree-nodes (Redis's internal rax node count), XINFO
+      CONSUMERS' idle, and XINFO STREAM FULL's seen-time and PEL delivery times
+      (mask_xinfo_times).
     - ("exec", norms): each element of EXEC's array under its own command's norm.
     """
     if isinstance(norm, tuple):
@@ -1080,6 +1405,10 @@ def normalize(raw, norm, is_listpack):
         return re.sub(rb"^:[1-9][0-9]*\r\n$", b":<positive>\r\n", raw)
     if norm == SHAPE:
         return _shape(raw)
+    if norm == PENDING_IDLE:
+        return mask_pending_idle(raw)
+    if norm == XINFO_TIMES:
+        return serialize_reply(mask_xinfo_times(parse_reply(raw)[0])) if raw[:1] in b"*%" else raw
     return raw
 
 

@@ -7,11 +7,14 @@ import http.client
 import os
 import pathlib
 import select
+import shutil
 import signal
 import socket
 import subprocess
 import threading
 import time
+
+import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CACHET = os.environ.get("CACHET_SERVER", str(ROOT / "build/release/bin/cachet-server"))
@@ -253,3 +256,19 @@ class Certs:
     def server_args(self, auth="yes"):
         return ["--tls-cert-file", self["server.crt"], "--tls-key-file", self["server.key"],
                 "--tls-ca-cert-file", self["ca.crt"], "--tls-auth-clients", auth]
+
+
+NODE_DIR = pathlib.Path(__file__).resolve().parent / "node"
+
+
+def run_node(script, package, port, timeout):
+    """Runs node/<script> with the server's port and returns its standard output. Skips when node
+    or the npm `package` the script needs is missing (scripts/install-deps.sh installs both)."""
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed (scripts/install-deps.sh installs nodejs and npm)")
+    if not (NODE_DIR / "node_modules" / package).is_dir():
+        pytest.skip(f"{package} is missing: run `npm ci --prefix tests/integration/node`")
+    out = subprocess.run(["node", str(NODE_DIR / script), str(port)], cwd=NODE_DIR,
+                         capture_output=True, text=True, timeout=timeout)
+    assert out.returncode == 0, f"stdout {out.stdout!r}\nstderr {out.stderr!r}"
+    return out.stdout

@@ -1,7 +1,8 @@
 """Randomized differential test: seeded random command sequences (differential_gen.py) sent to
 Debian's redis-server and to cachet-server; every reply must be byte-for-byte identical after the
 minimal normalization described in differential_gen.normalize (set ordering, hash and zset
-ordering once Redis's copy is no longer a listpack, positive TTLs, random elements, HELLO's id).
+ordering once Redis's copy is no longer a listpack, positive TTLs, random elements, HELLO's id,
+and in streams the clock readings of XPENDING/XINFO and XINFO's radix-tree-nodes).
 
 The CI run is 8 seeds of 2000 commands (a few seconds). The long run (minutes) takes
 the same knobs from the environment, e.g. from tests/integration:
@@ -24,7 +25,7 @@ from support import Cachet, Conn, Redis
 # The families CI runs (names from differential_gen.ALL_FAMILIES): all of them.
 DEFAULT_FAMILIES = (
     "strings,keys,hashes,lists,sets,bitmaps,hyperloglog,object,zsets,geo,sort,acl,functions,eval,"
-    "multi,resp3")
+    "streams,multi,resp3")
 
 SEEDS = [int(s) for s in os.environ.get("CACHET_DIFF_SEEDS", "1,2,3,4,5,6,7,8").split(",")]
 COUNT = int(os.environ.get("CACHET_DIFF_COUNT", "2000"))

@@ -6,17 +6,13 @@ Every test runs against Debian's redis-server too (the `srv` fixture), so the ex
 Redis 7.0's. The limiter takes "now" as an argument, so its counts are exact whatever the timing.
 """
 import json
-import pathlib
-import shutil
-import subprocess
 import threading
 
-import pytest
 
+from support import run_node
 from test_lists_sets import client, server_fixture
 
 srv = server_fixture("--threads", "2")
-NODE_DIR = pathlib.Path(__file__).resolve().parent / "node"
 
 # KEYS[1] a zset of request ids scored by time; ARGV now, window, limit, request id. Drops the
 # requests older than the window, then admits this one if fewer than `limit` remain.
@@ -67,14 +63,7 @@ def test_sliding_window_rate_limiter_shared_by_clients(srv):
 
 
 def _node_lines(port):
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed (scripts/install-deps.sh installs nodejs and npm)")
-    if not (NODE_DIR / "node_modules" / "ioredis").is_dir():
-        pytest.skip("ioredis is missing: run `npm ci --prefix tests/integration/node`")
-    out = subprocess.run(["node", str(NODE_DIR / "script_client.js"), str(port)], cwd=NODE_DIR,
-                         capture_output=True, text=True, timeout=30)
-    assert out.returncode == 0, out.stderr
-    return [json.loads(line) for line in out.stdout.splitlines()]
+    return [json.loads(line) for line in run_node("script_client.js", "ioredis", port, 30).splitlines()]
 
 
 def test_ioredis_define_command(srv):
