@@ -79,6 +79,30 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
+def add_comparison_options(parser, servers=True):
+    """The options of the throughput comparisons (types, zsets, streams): --repeat, --requests,
+    --threads, (if `servers`) --servers, and --loadgen."""
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=1_000_000,
+                        help="requests per run at pipeline 16 (see requests_for)")
+    parser.add_argument("--threads", type=int, default=0, help="cachet worker threads (0: cores)")
+    if servers:
+        parser.add_argument("--servers", default="redis,cachet", help="comma-separated subset")
+    add_loadgen_option(parser)
+
+
+def memory_comparison():
+    """The options of the memory comparisons (--scale, --repeat, --servers) as parsed, and the
+    starters of the servers they name (cachet with its default threads)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", type=float, default=1.0, help="multiplies every size")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--servers", default="redis,cachet", help="comma-separated subset")
+    opts = parser.parse_args()
+    starters = {"redis": start_redis, "cachet": lambda: start_cachet(0)}
+    return opts, {name: starters[name] for name in opts.servers.split(",")}
+
+
 def add_loadgen_option(parser):
     parser.add_argument("--loadgen", choices=LOADGENS, default=LOADGENS[0],
                         help="load generator (default redis-benchmark)")

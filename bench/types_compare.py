@@ -96,15 +96,11 @@ def report(results, opts):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--requests", type=int, default=1_000_000,
-                        help="requests per run at pipeline 16 (see requests_for)")
-    parser.add_argument("--threads", type=int, default=0, help="cachet worker threads (0: cores)")
+    rc.add_comparison_options(parser, servers=False)
     parser.add_argument("--tests", type=lambda s: s.split(","), default=list(TESTS),
                         help=f"comma-separated subset of {','.join(TESTS)}")
     parser.add_argument("--list-compress-depth", type=int, default=0,
                         help="list-compress-depth of both servers")
-    rc.add_loadgen_option(parser)
     opts = parser.parse_args()
     if unknown := set(opts.tests) - set(TESTS):
         parser.error(f"unknown tests: {', '.join(sorted(unknown))}")

@@ -106,23 +106,27 @@ def run(port, test, pipeline, n):
     return rc.run_command(port, argv, pipeline, n, keyspace=SMALL)
 
 
-def collect(servers, repeat, requests):
-    """(server, test, pipeline) -> list of measure() results or an error string."""
+def collect(servers, repeat, requests, tests=tuple(TESTS), family=None):
+    """(server, test, pipeline) -> list of measure() results or an error string. `family` is the
+    module whose probe, requests_for, prepare and run define the tests (default: this one's, so
+    streams_compare.py reuses the loop)."""
+    family = family or sys.modules[__name__]
     results = {}
     for name, (_, port) in servers.items():
-        for test in TESTS:
-            error = probe(port, test)
+        for test in tests:
+            error = family.probe(port, test)
             if error:
                 print(f"{name}: {test.upper()} not measured: {error}", file=sys.stderr)
                 results.update({(name, test, p): error for p in PIPELINES})
     for pipeline in PIPELINES:
-        for test in TESTS:
-            n = requests_for(test, pipeline, requests)
+        for test in tests:
+            n = family.requests_for(test, pipeline, requests)
             for rep in range(repeat):
                 for name in list(servers)[::1 if rep % 2 == 0 else -1]:
                     cell = results.setdefault((name, test, pipeline), [])
                     if isinstance(cell, list):
-                        cell.append(tc.measure(servers[name], test, pipeline, n, prepare, run))
+                        cell.append(tc.measure(servers[name], test, pipeline, n, family.prepare,
+                                               family.run))
     return results
 
 
@@ -167,12 +171,7 @@ def report(results, opts):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--requests", type=int, default=1_000_000,
-                        help="requests per run at pipeline 16 (see requests_for)")
-    parser.add_argument("--threads", type=int, default=0, help="cachet worker threads (0: cores)")
-    parser.add_argument("--servers", default="redis,cachet", help="comma-separated subset")
-    rc.add_loadgen_option(parser)
+    rc.add_comparison_options(parser)
     opts = parser.parse_args()
     rc.use_loadgen(opts.loadgen)
     starters = {"redis": rc.start_redis, "cachet": lambda: rc.start_cachet(opts.threads)}

@@ -12,7 +12,6 @@ bench/types_memory.py's helpers), read both again; report (after - before) / mem
 --repeat runs, and the ratios cachet/redis. Usage: bench/zsets_memory.py [--scale 1.0]
 [--repeat 3] [--servers redis,cachet]
 """
-import argparse
 import pathlib
 import random
 import shlex
@@ -113,13 +112,7 @@ def row(name, per):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--scale", type=float, default=1.0, help="multiplies every size")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--servers", default="redis,cachet", help="comma-separated subset")
-    opts = parser.parse_args()
-    starters = {"redis": rc.start_redis, "cachet": lambda: rc.start_cachet(0)}
-    servers = {name: starters[name] for name in opts.servers.split(",")}
+    opts, servers = rc.memory_comparison()
     print(f"Command: `{shlex.join(['python3', 'bench/zsets_memory.py'] + sys.argv[1:])}`")
     print(f"Growth per member of used_memory (INFO memory) and RSS (/proc/PID/statm), fresh "
           f"server per run, median of {opts.repeat}")
@@ -134,7 +127,7 @@ def main():
                for server, start in servers.items()}
         errors |= {f"{server}: {v}" for server, v in per.items() if isinstance(v, str)}
         print(row(name, per), flush=True)
-    errors |= {f"{server}: not run (--servers)" for server in starters if server not in servers}
+    errors |= {f"{server}: not run (--servers)" for server in ("redis", "cachet") if server not in servers}
     for line in sorted(errors):
         print(f"- n/a: {line}")
 

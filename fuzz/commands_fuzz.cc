@@ -79,14 +79,18 @@ constexpr std::string_view kVocabulary[] = {
     "ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE", "ZINTERCARD", "ZSCAN", "BZPOPMIN", "BZMPOP",
     "CONFIG SET zset-max-listpack-entries", "CONFIG SET zset-max-listpack-value", "GEOADD",
     "GEODIST", "GEOHASH", "GEOPOS", "GEORADIUS", "GEORADIUSBYMEMBER", "GEOSEARCH",
-    "GEOSEARCHSTORE", "SORT", "SORT_RO", kAdvance, kActiveExpire};
+    "GEOSEARCHSTORE", "SORT", "SORT_RO", "XADD", "XADD", "XLEN", "XRANGE", "XREVRANGE", "XDEL",
+    "XTRIM", "XSETID", "XREAD", "XREADGROUP GROUP", "XGROUP CREATE", "XGROUP SETID",
+    "XGROUP DESTROY", "XGROUP CREATECONSUMER", "XGROUP DELCONSUMER", "XACK", "XPENDING",
+    "XCLAIM", "XAUTOCLAIM", "XINFO STREAM", "XINFO GROUPS", "XINFO CONSUMERS",
+    "CONFIG SET stream-node-max-entries", kAdvance, kActiveExpire};
 
 // The settings the vocabulary may change, with their defaults (restored before each input).
 constexpr std::string_view kDefaultSettings[] = {
     "hll-sparse-max-bytes", "3000", "list-max-listpack-size", "-2", "set-max-intset-entries",
     "512", "hash-max-listpack-entries", "128", "hash-max-listpack-value", "64", "maxmemory", "0",
     "maxmemory-policy", "allkeys-tinylfu", "zset-max-listpack-entries", "128",
-    "zset-max-listpack-value", "64"};
+    "zset-max-listpack-value", "64", "stream-node-max-entries", "100"};
 
 constexpr std::string_view kKeys[] = {"k0", "k1", "k2", "k3"};
 
@@ -102,7 +106,8 @@ constexpr std::string_view kNumbers[] = {
     "01", "1e3", "inf", "-inf", "nan", "", "#0", "#1", "#7", "#9223372036854775807",
     "1.7976931348623157e308", "0.1", "-9223372036854775807", "1099511627776", "3000", "20000",
     "16384", "-3", "4", "(1", "(-inf", "+inf", "(2.5", "[a", "(b", "-", "+", "[", "13.361389",
-    "38.115556", "-180.5", "85.06", "200"};
+    "38.115556", "-180.5", "85.06", "200", "1-1", "0-0", "0-1", "5-*", "2-3", "(1-1", "7",
+    "18446744073709551615-18446744073709551615", "18446744073709551615-*"};
 
 constexpr std::string_view kKeywords[] = {
     "LEFT", "RIGHT", "BEFORE", "AFTER", "COUNT", "RANK", "MAXLEN", "BYTE", "BIT", "AND", "OR",
@@ -114,7 +119,9 @@ constexpr std::string_view kKeywords[] = {
     "CH", "INCR", "WITHSCORES", "BYSCORE", "BYLEX", "REV", "WEIGHTS", "AGGREGATE", "SUM", "MIN",
     "MAX", "m", "km", "FROMMEMBER", "FROMLONLAT", "BYRADIUS", "BYBOX", "ASC", "DESC", "ANY",
     "WITHCOORD", "WITHDIST", "WITHHASH", "STORE", "STOREDIST", "BY", "ALPHA", "nosort", "#",
-    "k*->a", "zset"};
+    "k*->a", "zset", "MINID", "~", "=", "NOMKSTREAM", "STREAMS", "$", ">", "MKSTREAM",
+    "ENTRIESREAD", "JUSTID", "FORCE", "IDLE", "TIME", "RETRYCOUNT", "LASTID", "FULL", "NOACK",
+    "BLOCK", "GROUP", "ENTRIESADDED", "MAXDELETEDID", "stream"};
 // clang-format on
 
 // Reads the input byte by byte; past the end it yields zeros.

@@ -155,8 +155,8 @@ void write_entry_or_null(resp::Writer& out, const Stream& s, Id id) {
 // The live entries of [start, end] (descending if `reverse`), at most `count` (0: all).
 std::vector<Item> range_of(const Stream& s, Id start, Id end, bool reverse, int64_t count) {
   std::vector<Item> items;
-  s.for_range(start, end, reverse, [&](const Item& item) {
-    items.push_back(item);
+  s.for_range(start, end, reverse, [&](Item& item) {
+    items.push_back(std::move(item));
     return count == 0 || static_cast<int64_t>(items.size()) < count;
   });
   return items;
@@ -521,7 +521,7 @@ void cmd_xsetid(Context& ctx) {
       ctx, [&] { ctx.out.error(kNoKey); },
       [&](KeyLock& k, Entry*, Stream& s) {
         if (s.length() > 0) {
-          if (*id < s.edge(true)->id) {
+          if (*id < *s.last_live_id()) {
             return ctx.out.error(
                 "ERR The ID specified in XSETID is smaller than the target stream top item");
           }
@@ -566,6 +566,11 @@ std::optional<ReadRequest> parse_read(Context& ctx, bool timed) {
     size_t more = args.size() - i - 1;
     std::string_view o = args[i];
     if (iequals(o, "block") && more) {
+      if (ctx.session.acl_context == AclContext::kLua) {
+        ctx.out.error(
+            fmt::format("ERR {} command is not allowed with BLOCK option from scripts", args[0]));
+        return std::nullopt;
+      }
       std::optional<int64_t> ms = parse_int64(args[++i]);
       if (!ms) {
         ctx.out.error("ERR timeout is not an integer or out of range");
@@ -575,9 +580,10 @@ std::optional<ReadRequest> parse_read(Context& ctx, bool timed) {
         ctx.out.error("ERR timeout is negative");
         return std::nullopt;
       }
-      if (timed) {
-        r.deadline_ms = *ms == 0 ? 0 : ctx.instance.store().now() + *ms;
-      } else {
+      r.deadline_ms = 0;
+      // Redis 7.0 adds the time without a check: a timeout past the end of time waits forever.
+      if (timed && *ms > 0 &&
+          __builtin_add_overflow(*ms, ctx.instance.store().now(), &r.deadline_ms)) {
         r.deadline_ms = 0;
       }
     } else if (iequals(o, "count") && more) {
@@ -689,11 +695,11 @@ bool decide(Source& src) {
   const Stream& s = *stream::of(src.e);
   if (src.group) {
     if (src.after != kNewEntries) return src.history = true;
-    if (!s.length() || !(s.edge(true)->id > src.group->last_id)) return false;
+    if (!s.length() || !(*s.last_live_id() > src.group->last_id)) return false;
     src.after = src.group->last_id;
     return true;
   }
-  return s.length() && s.edge(true)->id > src.after;
+  return s.length() && *s.last_live_id() > src.after;
 }
 
 // Serves new entries after `after` to a group's consumer: moves the group's last ID and

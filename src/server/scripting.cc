@@ -1650,6 +1650,7 @@ void run_callee(Context& ctx, Vm& vm, const Callee& callee, std::span<const std:
         .busy_after_ms = ctx.instance.hot().busy_reply_threshold.load(std::memory_order_relaxed)};
     run.session.db = ctx.session.db;
     run.session.authenticated = true;
+    run.session.acl_context = AclContext::kLua;
     run.caller = &ctx.session;
     run.over_maxmemory = ctx.instance.over_maxmemory();
     if (attempt(run, vm, ctx.out, argv)) return;

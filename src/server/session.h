@@ -33,7 +33,8 @@ struct Session {
   // (scripts check their caller's user themselves, in-process tests).
   std::shared_ptr<const AclUser> user;
   uint64_t acl_version = 0;
-  AclContext acl_context = AclContext::kTopLevel;  // kMulti while EXEC runs its commands
+  // kMulti while EXEC runs its commands, kLua for a script's own client.
+  AclContext acl_context = AclContext::kTopLevel;
   bool close_after_reply = false;
 
   // MULTI: commands queued for EXEC (owned copies of their arguments).

@@ -58,49 +58,127 @@ size_t listpack_bytes(std::string_view s) {
   return body + back;
 }
 
-// One entry decoded from a node: where it starts, its flag byte and ID, and where its fields
-// begin and end.
+constexpr uint8_t kSameFields = 2;  // the entry stores values only: its node's first entry's fields
+
+// A string as stored: varint(length << 1) and its bytes, or, for an integer a listpack would keep
+// as one (of magnitude below 2^62), varint(zigzag(value) << 1 | 1).
+void put_string(std::string& out, std::string_view s) {
+  int64_t v;
+  if (s.size() <= 20 && set::parse_int(s, v) && v > -(int64_t{1} << 62) && v < (int64_t{1} << 62)) {
+    auto zigzag = (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+    return put_varint(out, zigzag << 1 | 1);
+  }
+  put_varint(out, s.size() << 1);
+  out.append(s);
+}
+
+size_t varint_size(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+// An entry's back-length: its size in bytes (without this) as a varint written backwards, so a
+// reader at the entry's end finds where the entry starts (as a listpack's backlen does).
+void put_back_length(std::string& out, uint64_t size) {
+  size_t at = out.size();
+  put_varint(out, size);
+  std::reverse(out.begin() + static_cast<std::ptrdiff_t>(at), out.end());
+}
+
+// The size of the entry ending (back-length included) just before `end`; `end` moves to that
+// entry's start.
+void step_back(const char*& end) {
+  uint64_t size = 0;
+  const char* p = end - 1;
+  for (int shift = 0;; shift += 7, --p) {
+    auto b = static_cast<uint8_t>(*p);
+    size |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if (b < 0x80) break;
+  }
+  end = p - size;
+}
+
+// Skips a string written by put_string.
+void skip_string(const char*& p) {
+  uint64_t tag = get_varint(p);
+  if (!(tag & 1)) p += tag >> 1;
+}
+
+// One entry decoded from a node: where it starts, its flag byte and ID, how many field-value
+// pairs it has, where its stored strings begin and end.
 struct Raw {
   const char* flag;
   Id id;
   uint64_t pairs;
   const char* fields;
   const char* end;
+  bool same() const { return *flag & kSameFields; }
 };
 
-// Decodes the entry at `p` of a node whose first ID is `first`.
-Raw decode(const char* p, Id first) {
+// Decodes the entry at `p` of a node whose first ID is `first` and whose first entry has
+// `master_pairs` pairs.
+Raw decode(const char* p, Id first, uint64_t master_pairs) {
   Raw r{p, {}, 0, nullptr, nullptr};
   ++p;
   r.id.ms = first.ms + get_varint(p);
   r.id.seq = get_varint(p);
-  r.pairs = get_varint(p);
+  r.pairs = r.same() ? master_pairs : get_varint(p);
   r.fields = p;
-  for (uint64_t i = 0; i < 2 * r.pairs; ++i) {
-    uint64_t len = get_varint(p);
-    p += len;
-  }
-  r.end = p;
+  for (uint64_t i = 0, n = r.same() ? r.pairs : 2 * r.pairs; i < n; ++i) skip_string(p);
+  r.end = p + varint_size(static_cast<uint64_t>(p - r.flag));
   return r;
 }
 
-Item item_of(const Raw& r) {
-  Item item{r.id, {}};
-  item.fields.reserve(2 * r.pairs);
-  const char* p = r.fields;
-  for (uint64_t i = 0; i < 2 * r.pairs; ++i) {
-    uint64_t len = get_varint(p);
-    item.fields.emplace_back(p, len);
-    p += len;
+// A field of an Item whose text is in Item::text: its slot, offset and length there.
+struct TextField {
+  size_t slot, at, len;
+};
+
+// Reads the string at `p` (moving past it) into slot `slot` of `item`.
+void read_string(const char*& p, size_t slot, Item& item, std::vector<TextField>& in_text) {
+  uint64_t tag = get_varint(p);
+  if (tag & 1) {
+    uint64_t zigzag = tag >> 1;
+    auto v = static_cast<int64_t>((zigzag >> 1) ^ (~(zigzag & 1) + 1));
+    size_t at = item.text.size();
+    item.text += std::to_string(v);
+    in_text.push_back({slot, at, item.text.size() - at});
+  } else {
+    item.fields[slot] = std::string_view(p, tag >> 1);
+    p += tag >> 1;
   }
+}
+
+// The entry `r` as read; `master` is its node's first entry (whose field names a SAMEFIELDS
+// entry shares).
+Item item_of(const Raw& r, const Raw& master) {
+  Item item;
+  item.id = r.id;
+  item.fields.resize(2 * r.pairs);
+  std::vector<TextField> in_text;
+  const char* p = r.fields;
+  if (r.same()) {
+    const char* names = master.fields;
+    for (size_t i = 0; i < r.pairs; ++i) {
+      read_string(names, 2 * i, item, in_text);
+      skip_string(names);  // the first entry's value
+      read_string(p, 2 * i + 1, item, in_text);
+    }
+  } else {
+    for (size_t i = 0; i < 2 * r.pairs; ++i) read_string(p, i, item, in_text);
+  }
+  for (const TextField& t : in_text) item.fields[t.slot] = {item.text.data() + t.at, t.len};
   return item;
 }
 
-// Whether `fields` (field, value, ...) has the field names of the node's first entry, in order
-// (Redis's SAMEFIELDS entries).
+// Whether `fields` (field, value, ...) has the field names of the node's first entry, in order.
 bool same_fields(const Raw& master, const std::vector<std::string_view>& fields) {
   if (master.pairs * 2 != fields.size()) return false;
-  Item m = item_of(master);
+  Item m = item_of(master, master);
   for (size_t i = 0; i < fields.size(); i += 2) {
     if (m.fields[i] != fields[i]) return false;
   }
@@ -108,6 +186,31 @@ bool same_fields(const Raw& master, const std::vector<std::string_view>& fields)
 }
 
 }  // namespace
+
+void Item::rebase(const char* from, size_t size) {
+  for (std::string_view& f : fields) {
+    if (f.data() >= from && f.data() < from + size) f = {text.data() + (f.data() - from), f.size()};
+  }
+}
+
+Item& Item::operator=(const Item& other) {
+  if (this == &other) return *this;
+  id = other.id;
+  text = other.text;
+  fields = other.fields;
+  rebase(other.text.data(), other.text.size());
+  return *this;
+}
+
+Item& Item::operator=(Item&& other) noexcept {
+  const char* from = other.text.data();
+  size_t size = other.text.size();
+  id = other.id;
+  text = std::move(other.text);
+  fields = std::move(other.fields);
+  rebase(from, size);
+  return *this;
+}
 
 std::string format_id(Id id) { return std::to_string(id.ms) + "-" + std::to_string(id.seq); }
 
@@ -145,6 +248,12 @@ void Stream::append(Id id, const std::vector<std::string_view>& fields) {
             (max_entries != 0 && tail.live + tail.deleted >= max_entries);
   }
   if (fresh) {
+    if (!nodes_.empty()) {  // the tail closes: it takes no more entries
+      std::string& full = nodes_.back().data;
+      size_t capacity = full.capacity();
+      full.shrink_to_fit();
+      node_bytes_ -= capacity - full.capacity();
+    }
     Node n;
     n.first = id;
     // Listpack header and end, the master entry's field count, fields and terminator.
@@ -154,7 +263,8 @@ void Stream::append(Id id, const std::vector<std::string_view>& fields) {
     node_bytes_ += kNodeBytes;
   }
   Node& n = nodes_.back();
-  bool same = !n.data.empty() && same_fields(decode(n.data.data(), n.first), fields);
+  bool same =
+      !n.data.empty() && same_fields(decode(n.data.data(), n.first, n.master_pairs), fields);
   if (n.data.empty()) same = true;  // the master entry is this entry's own fields
   // Flags, ms delta, seq delta, [field count, fields,] values, and the element count.
   size_t lp = 2 + listpack_int_bytes(static_cast<int64_t>(id.ms - n.first.ms)) +
@@ -169,14 +279,17 @@ void Stream::append(Id id, const std::vector<std::string_view>& fields) {
   n.listpack_bytes += lp;
 
   size_t before = n.data.capacity();
-  n.data.push_back(0);
+  bool first_entry = n.data.empty();
+  n.last_at = static_cast<uint32_t>(n.data.size());
+  n.data.push_back(static_cast<char>(same && !first_entry ? kSameFields : 0));
   put_varint(n.data, id.ms - n.first.ms);
   put_varint(n.data, id.seq);
-  put_varint(n.data, fields.size() / 2);
-  for (std::string_view f : fields) {
-    put_varint(n.data, f.size());
-    n.data.append(f);
+  if (first_entry) n.master_pairs = static_cast<uint32_t>(fields.size() / 2);
+  if (!same || first_entry) put_varint(n.data, fields.size() / 2);
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (!same || first_entry || i % 2 == 1) put_string(n.data, fields[i]);
   }
+  put_back_length(n.data, n.data.size() - n.last_at);
   node_bytes_ += n.data.capacity() - before;
   n.last = id;
   ++n.live;
@@ -192,7 +305,7 @@ size_t Stream::node_at_or_before(Id id) const {
   return it == nodes_.begin() ? nodes_.size() : static_cast<size_t>(it - nodes_.begin()) - 1;
 }
 
-void Stream::walk(Id start, Id end, bool reverse, zset::FnRef<bool(const Item&)> fn) const {
+void Stream::walk(Id start, Id end, bool reverse, zset::FnRef<bool(Item&)> fn) const {
   if (start > end || nodes_.empty()) return;
   if (!reverse) {
     size_t i = node_at_or_before(start);
@@ -201,39 +314,39 @@ void Stream::walk(Id start, Id end, bool reverse, zset::FnRef<bool(const Item&)>
       const Node& n = nodes_[i];
       if (n.first > end) return;
       if (n.last < start) continue;
+      Raw master = decode(n.data.data(), n.first, n.master_pairs);
       for (const char* p = n.data.data(); p < n.data.data() + n.data.size();) {
-        Raw r = decode(p, n.first);
+        Raw r = decode(p, n.first, n.master_pairs);
         p = r.end;
         if (r.id > end) return;
         if (*r.flag & kDeleted || r.id < start) continue;
-        if (!fn(item_of(r))) return;
+        Item item = item_of(r, master);
+        if (!fn(item)) return;
       }
     }
     return;
   }
   size_t i = node_at_or_before(end);
   if (i == nodes_.size()) return;
-  std::vector<Raw> raws;
   for (size_t k = i + 1; k-- > 0;) {
     const Node& n = nodes_[k];
     if (n.last < start) return;
-    raws.clear();
-    for (const char* p = n.data.data(); p < n.data.data() + n.data.size();) {
-      raws.push_back(decode(p, n.first));
-      p = raws.back().end;
-    }
-    for (auto r = raws.rbegin(); r != raws.rend(); ++r) {
-      if (r->id < start) return;
-      if (*r->flag & kDeleted || r->id > end) continue;
-      if (!fn(item_of(*r))) return;
+    Raw master = decode(n.data.data(), n.first, n.master_pairs);
+    for (const char* at = n.data.data() + n.data.size(); at > n.data.data();) {
+      step_back(at);
+      Raw r = decode(at, n.first, n.master_pairs);
+      if (r.id < start) return;
+      if (*r.flag & kDeleted || r.id > end) continue;
+      Item item = item_of(r, master);
+      if (!fn(item)) return;
     }
   }
 }
 
 std::optional<Item> Stream::find(Id id) const {
   std::optional<Item> found;
-  for_range(id, id, false, [&](const Item& item) {
-    found = item;
+  for_range(id, id, false, [&](Item& item) {
+    found = std::move(item);
     return false;
   });
   return found;
@@ -241,11 +354,19 @@ std::optional<Item> Stream::find(Id id) const {
 
 std::optional<Item> Stream::edge(bool last) const {
   std::optional<Item> found;
-  for_range(Id{}, kMaxId, last, [&](const Item& item) {
-    found = item;
+  for_range(Id{}, kMaxId, last, [&](Item& item) {
+    found = std::move(item);
     return false;
   });
   return found;
+}
+
+std::optional<Id> Stream::last_live_id() const {
+  if (nodes_.empty()) return std::nullopt;
+  const Node& tail = nodes_.back();
+  if (!(tail.data[tail.last_at] & kDeleted)) return tail.last;
+  std::optional<Item> last = edge(true);
+  return last ? std::optional<Id>(last->id) : std::nullopt;
 }
 
 void Stream::refresh_first_id() {
@@ -258,7 +379,7 @@ bool Stream::remove(Id id) {
   if (i == nodes_.size()) return false;
   Node& n = nodes_[i];
   for (char* p = n.data.data(); p < n.data.data() + n.data.size();) {
-    Raw r = decode(p, n.first);
+    Raw r = decode(p, n.first, n.master_pairs);
     if (r.id > id) return false;
     if (r.id == id) {
       if (*r.flag & kDeleted) return false;
@@ -288,7 +409,7 @@ int64_t Stream::mark_front(zset::FnRef<bool(Id)> stop) {
   Node& n = nodes_.front();
   int64_t marked = 0;
   for (char* p = n.data.data(); p < n.data.data() + n.data.size();) {
-    Raw r = decode(p, n.first);
+    Raw r = decode(p, n.first, n.master_pairs);
     if (stop(r.id)) break;
     if (!(*p & kDeleted)) {
       *p |= kDeleted;

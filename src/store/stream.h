@@ -1,8 +1,10 @@
 // Stream values (ValueType::kStream): the entry's value is a pointer to a Stream.
 //
 // Entries are kept in nodes of packed bytes, ascending by ID, as Redis keeps listpacks in a radix
-// tree: a node takes new entries until it holds stream-node-max-entries (live and deleted) or
-// Redis's listpack for it would reach stream-node-max-bytes, so the node count (XINFO STREAM's
+// tree. An entry with the field names of its node's first entry stores only its values (Redis's
+// SAMEFIELDS), and a value that is an integer is stored as one (a varint), as a listpack does: a
+// node takes new entries until it holds stream-node-max-entries (live and deleted) or Redis's
+// listpack for it would reach stream-node-max-bytes, so the node count (XINFO STREAM's
 // radix-tree-keys) follows Redis's. XDEL marks an entry deleted in its node; a node whose entries
 // are all deleted goes. Trimming drops whole nodes first, then (exact trimming) marks entries.
 //
@@ -52,11 +54,22 @@ std::optional<Id> previous_id(Id id);
 void set_node_limits(int64_t max_entries, int64_t max_bytes);
 int64_t node_max_entries();
 
-// One entry as read: `fields` holds field, value, field, value... viewing the stream's bytes,
-// valid until the stream changes.
+// One entry as read: `fields` holds field, value, field, value... viewing the stream's bytes (or,
+// for values kept as integers, the item's own text of them), valid until the stream changes.
 struct Item {
   Id id;
   std::vector<std::string_view> fields;
+  std::string text;  // the integers of `fields`, formatted; copies re-point their views
+
+  Item() = default;
+  Item(const Item& other) { *this = other; }
+  Item(Item&& other) noexcept { *this = std::move(other); }
+  Item& operator=(const Item& other);
+  Item& operator=(Item&& other) noexcept;
+
+ private:
+  // Points the views that looked into [from, from + size) at the same bytes of `text`.
+  void rebase(const char* from, size_t size);
 };
 
 // An entry delivered to a consumer and not yet acknowledged.
@@ -101,15 +114,17 @@ class Stream {
   int64_t trim(const Trim& t);
 
   // Calls fn(item) for the live entries with start <= id <= end, ascending or (reverse)
-  // descending, until fn returns false.
+  // descending, until fn returns false. fn gets an Item& it may move from.
   template <typename Fn>
   void for_range(Id start, Id end, bool reverse, Fn&& fn) const {
-    walk(start, end, reverse, zset::FnRef<bool(const Item&)>(fn));
+    walk(start, end, reverse, zset::FnRef<bool(Item&)>(fn));
   }
   // The live entry `id`, if any.
   std::optional<Item> find(Id id) const;
   // The first (or last) live entry, if any.
   std::optional<Item> edge(bool last) const;
+  // The ID of the last live entry, if any (cheap unless that entry is deleted).
+  std::optional<Id> last_live_id() const;
 
   // Whether an entry deleted after being added may lie in [start, end] (Redis's
   // streamRangeHasTombstones).
@@ -133,13 +148,15 @@ class Stream {
 
  private:
   struct Node {
-    Id first;          // ID of the node's first entry ever (entries are deltas from it)
-    Id last;           // ID of its last entry, deleted or not
-    std::string data;  // entries: flag, ms delta, seq, field count, then length-prefixed bytes
+    Id first;                   // ID of the node's first entry ever (entries are deltas from it)
+    Id last;                    // ID of its last entry, deleted or not
+    uint32_t last_at = 0;       // where that entry starts in `data`
+    uint32_t master_pairs = 0;  // field-value pairs of its first entry
+    std::string data;           // entries: flag, ms delta, seq, [field count,] strings, back-length
     uint32_t live = 0, deleted = 0;
     size_t listpack_bytes = 0;  // Redis's listpack size for these entries, but the counters
   };
-  void walk(Id start, Id end, bool reverse, zset::FnRef<bool(const Item&)> fn) const;
+  void walk(Id start, Id end, bool reverse, zset::FnRef<bool(Item&)> fn) const;
   // Index of the last node whose first ID is <= id (nodes_.size() when none).
   size_t node_at_or_before(Id id) const;
   // Marks entries of the first node deleted while `stop(id)` is false; returns how many.

@@ -21,7 +21,7 @@ std::vector<std::string> as_strings(const Item& item) {
 std::vector<std::pair<Id, std::vector<std::string>>> read(const Stream& s, Id start, Id end,
                                                           bool reverse) {
   std::vector<std::pair<Id, std::vector<std::string>>> out;
-  s.for_range(start, end, reverse, [&](const Item& item) {
+  s.for_range(start, end, reverse, [&](Item& item) {
     out.emplace_back(item.id, as_strings(item));
     return true;
   });
@@ -109,9 +109,24 @@ TEST(Stream, RandomOperationsMatchAMap) {
     int op = static_cast<int>(rng() % 10);
     if (op < 6) {
       std::vector<std::string> fields;
+      // Integer-looking values (kept as integers), others, and repeated field names (kept once
+      // per node).
+      static const std::vector<std::string> kValues = {"0",
+                                                       "-5",
+                                                       "12345678",
+                                                       "007",
+                                                       "9223372036854775807",
+                                                       "-9223372036854775808",
+                                                       "4611686018427387904",
+                                                       "-4611686018427387903",
+                                                       "1.5",
+                                                       "",
+                                                       "+1",
+                                                       "-0"};
       for (uint64_t f = 0, n = 1 + rng() % 3; f < n; ++f) {
-        fields.push_back(rng() % 2 ? "same" : "f" + std::to_string(rng() % 5));
-        fields.push_back(std::string(rng() % 60, 'v'));
+        fields.push_back(rng() % 2 ? "same" + std::to_string(f) : "f" + std::to_string(rng() % 5));
+        fields.push_back(rng() % 2 ? kValues[rng() % kValues.size()]
+                                   : std::string(rng() % 60, 'v'));
       }
       Id id{next, rng() % 3};
       next += 1 + rng() % 2;
@@ -134,6 +149,24 @@ TEST(Stream, RandomOperationsMatchAMap) {
       ASSERT_EQ(s.first_id, m.empty() ? Id{} : m.begin()->first);
     }
   }
+}
+
+TEST(Stream, ItemCopiesOwnTheirIntegerText) {
+  Stream s;
+  Model m;
+  append(s, m, {1, 0}, {"n", "42", "s", "text"});
+  append(s, m, {2, 0}, {"n", "-7", "s", "more"});  // same fields: stored as values only
+  std::optional<Item> copy;
+  {
+    std::optional<Item> read = s.find({2, 0});
+    ASSERT_TRUE(read);
+    copy = *read;
+  }
+  EXPECT_EQ(as_strings(*copy), (std::vector<std::string>{"n", "-7", "s", "more"}));
+  Item assigned;
+  assigned = *copy;
+  copy.reset();
+  EXPECT_EQ(as_strings(assigned), (std::vector<std::string>{"n", "-7", "s", "more"}));
 }
 
 TEST(Stream, EntriesReadEstimates) {

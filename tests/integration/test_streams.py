@@ -843,6 +843,17 @@ def test_resp3_blocked_xread_reply_is_a_map(srv):
     c.close()
 
 
+def test_block_is_refused_inside_a_script(srv):
+    r = client(srv)
+    for name in ("XREAD", "xreadgroup"):
+        group = ["GROUP", "g", "c"] if name == "xreadgroup" else []
+        call = ", ".join(f"'{a}'" for a in [name, *group, "BLOCK", "0", "STREAMS", "s", ">"])
+        with pytest.raises(redis.ResponseError) as e:
+            r.eval(f"return redis.call({call})", 0)
+        assert str(e.value).startswith(
+            f"{name} command is not allowed with BLOCK option from scripts")
+
+
 def test_client_unblock_of_a_blocked_xread(srv):
     r = client(srv)
     c = Conn(srv.port)
