@@ -939,22 +939,31 @@ void with_group(Context& ctx, bool mkstream, bool need_group, Fn&& fn) {
 }
 
 // XGROUP CREATE key group id|$ [MKSTREAM] [ENTRIESREAD entries-read]
+// The options of XGROUP CREATE (MKSTREAM, if `mkstream` is given, and ENTRIESREAD) and SETID
+// (ENTRIESREAD) from args[5] on, which Redis parses before anything else. Replies and returns
+// false on error.
+bool parse_group_options(Context& ctx, bool* mkstream, int64_t& entries_read) {
+  for (size_t i = 5; i < ctx.args.size(); ++i) {
+    if (mkstream && iequals(ctx.args[i], "mkstream")) {
+      *mkstream = true;
+    } else if (iequals(ctx.args[i], "entriesread") && i + 1 < ctx.args.size()) {
+      std::optional<int64_t> n = entries_read_arg(ctx, ctx.args[++i]);
+      if (!n) return false;
+      entries_read = *n;
+    } else {
+      reply_subcommand_syntax_error(ctx);
+      return false;
+    }
+  }
+  return true;
+}
+
 void cmd_xgroup_create(Context& ctx) {
   bool mkstream = false;
   int64_t entries_read = stream::kInvalidEntriesRead;
-  for (size_t i = 5; i < ctx.args.size(); ++i) {
-    if (iequals(ctx.args[i], "mkstream")) {
-      mkstream = true;
-    } else if (iequals(ctx.args[i], "entriesread") && i + 1 < ctx.args.size()) {
-      std::optional<int64_t> n = entries_read_arg(ctx, ctx.args[++i]);
-      if (!n) return;
-      entries_read = *n;
-    } else {
-      return reply_subcommand_syntax_error(ctx);
-    }
-  }
-  if (ctx.args.size() > 8) return reply_subcommand_syntax_error(ctx);
+  if (!parse_group_options(ctx, &mkstream, entries_read)) return;
   with_group(ctx, mkstream, false, [&](KeyLock& k, Entry* e, Group*) {
+    if (ctx.args.size() > 8) return reply_subcommand_syntax_error(ctx);
     Id id;
     if (ctx.args[4] == "$") {
       id = e ? stream::of(e)->last_id : Id{};
@@ -980,15 +989,10 @@ void cmd_xgroup_create(Context& ctx) {
 
 // XGROUP SETID key group id|$ [ENTRIESREAD entries-read]
 void cmd_xgroup_setid(Context& ctx) {
-  if (ctx.args.size() != 5 && ctx.args.size() != 7) return reply_subcommand_syntax_error(ctx);
   int64_t entries_read = stream::kInvalidEntriesRead;
-  if (ctx.args.size() == 7) {
-    if (!iequals(ctx.args[5], "entriesread")) return reply_subcommand_syntax_error(ctx);
-    std::optional<int64_t> n = entries_read_arg(ctx, ctx.args[6]);
-    if (!n) return;
-    entries_read = *n;
-  }
+  if (!parse_group_options(ctx, nullptr, entries_read)) return;
   with_group(ctx, false, true, [&](KeyLock& k, Entry* e, Group* g) {
+    if (ctx.args.size() != 5 && ctx.args.size() != 7) return reply_subcommand_syntax_error(ctx);
     Id id;
     if (ctx.args[4] == "$") {
       id = stream::of(e)->last_id;

@@ -532,6 +532,22 @@ SCRIPT = [
     # Redis 7.0's XSETID does not touch the key for WATCH (an EXEC after it still runs).
     ["WATCH", "bt"], ["XSETID", "bt", "40-0"], ["MULTI"], ["XLEN", "bt"], ["EXEC"],
     ["WATCH", "bt"], ["XADD", "bt", "41-0", "f", "1"], ["MULTI"], ["XLEN", "bt"], ["EXEC"],
+    # XGROUP CREATE / SETID parse their options first, then check the key and group, then the
+    # argument count (Redis 7.0.15's order).
+    ["XADD", "k", "1-1", "a", "1"],
+    ["XGROUP", "CREATE", "k", "g", "0"],
+    ["XGROUP", "SETID", "k", "g", "0", "MKSTREAM", "ENTRIESREAD", "-5"],
+    ["XGROUP", "SETID", "nokey", "g", "0", "ENTRIESREAD", "1", "ENTRIESREAD", "2"],
+    ["XGROUP", "CREATE", "nokey", "g", "0", "ENTRIESREAD", "1", "ENTRIESREAD", "2", "ENTRIESREAD", "3"],
+    ["XGROUP", "CREATE", "k", "g", "0", "ENTRIESREAD", "1", "ENTRIESREAD", "2", "ENTRIESREAD", "3"],
+    ["XGROUP", "SETID", "k", "nog", "0", "ENTRIESREAD", "1", "ENTRIESREAD", "2"],
+    ["XGROUP", "SETID", "nokey", "g", "0", "MKSTREAM"],
+    ["XGROUP", "SETID", "nokey", "g", "0", "ENTRIESREAD", "-2", "zz"],
+    ["XGROUP", "CREATE", "k", "g9", "0", "ENTRIESREAD", "-2", "zz", "x", "y"],
+    ["XGROUP", "CREATE", "k", "g9", "0", "ENTRIESREAD", "x", "zz", "x"],
+    ["XGROUP", "SETID", "k", "g", "0", "ENTRIESREAD", "1", "ENTRIESREAD", "-5"],
+    ["XGROUP", "CREATE", "nokey", "g", "0", "MKSTREAM", "ENTRIESREAD", "1", "ENTRIESREAD", "2"],
+    ["EXISTS", "nokey"],
     # --- "*" ids (the reply is normalized: see AUTO_ID) ------------------------------------------
     ["XADD", "auto", "*", "f", "1"], ["XADD", "auto", "MAXLEN", "5", "*", "f", "2"],
     ["XLEN", "auto"],
