@@ -58,6 +58,20 @@ void BlockingRegistry::note_ready(int db, std::string_view key) {
   ready_keys.emplace_back(db, std::string(key));
 }
 
+void BlockingRegistry::note_flushed(int db) {
+  std::vector<std::pair<int, std::string>> keys;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [name, queue] : queues_) {
+      if (queue.empty()) continue;
+      int waiter_db = queue.front()->db;  // every waiter of a queue is in the queue's database
+      if (db != -1 && waiter_db != db) continue;
+      keys.emplace_back(waiter_db, name.substr(name.find(':') + 1));
+    }
+  }
+  for (auto& [d, key] : keys) note_ready(d, key);
+}
+
 bool BlockingRegistry::has_ready() { return !ready_keys.empty(); }
 
 std::shared_ptr<Waiter> BlockingRegistry::waiter_at(const std::string& name, size_t index) {

@@ -77,6 +77,9 @@ class BlockingRegistry {
 
   // Notes that `key` of `db` may have gained elements, for serve_ready on this thread.
   void note_ready(int db, std::string_view key);
+  // Notes every key a client waits on in database `db` (in every database if `db` is -1): after
+  // a flush, so that waiters that must learn their key is gone (a stream's group readers) do.
+  void note_flushed(int db);
   // Serves the waiters of every key noted on this thread. Call holding no lock.
   void serve_ready(Instance& instance);
   // Delivers the timeout reply to every waiter whose deadline is at or before `now_ms`.

@@ -304,6 +304,8 @@ void cmd_flushdb(Context& ctx) {
   std::optional<bool> lazily = flush_lazily(ctx);
   if (!lazily) return;
   ctx.instance.store().flush(ctx.session.db, *lazily);
+  if (ctx.instance.blocking().anyone_waiting())
+    ctx.instance.blocking().note_flushed(ctx.session.db);
   ctx.out.ok();
 }
 
@@ -311,6 +313,7 @@ void cmd_flushall(Context& ctx) {
   std::optional<bool> lazily = flush_lazily(ctx);
   if (!lazily) return;
   ctx.instance.store().flush_all(*lazily);
+  if (ctx.instance.blocking().anyone_waiting()) ctx.instance.blocking().note_flushed(-1);
   ctx.out.ok();
 }
 

@@ -826,6 +826,23 @@ def test_del_of_a_blocked_on_stream(srv):
     reader.close()
 
 
+def test_flush_tells_a_blocked_group_reader_and_leaves_a_list_waiter(srv):
+    r = client(srv)
+    r.xgroup_create("s", "grp", id="$", mkstream=True)
+    consumer = Conn(srv.port)
+    consumer.send(_encode(["XREADGROUP", "GROUP", "grp", "c", "BLOCK", "0", "STREAMS", "s", ">"]))
+    popper = Conn(srv.port)
+    popper.send(_encode(["BLPOP", "list", "0"]))
+    wait_blocked(r, 2, consumer, popper)
+    r.flushdb()
+    assert consumer.reply() == b"-UNBLOCKED the stream key no longer exists\r\n"
+    wait_blocked(r, 1, popper)
+    r.rpush("list", "x")
+    assert popper.reply() == b"*2\r\n$4\r\nlist\r\n$1\r\nx\r\n"
+    consumer.close()
+    popper.close()
+
+
 def test_blocked_reader_of_a_key_that_becomes_another_type(srv):
     r = client(srv)
     r.xadd("s", {"a": "1"}, id="1-1")
