@@ -807,17 +807,27 @@ def test_blocked_xreadgroup_raw_error_bytes(srv):
     c.close()
 
 
-def test_del_of_a_blocked_on_stream(srv):
-    r = client(srv)
+UNBLOCKED = b"-UNBLOCKED the stream key no longer exists\r\n"
+
+
+def block_group_reader_and(srv, r, other):
+    """A connection blocked in XREADGROUP on the new stream `s` (group grp), and one blocked in
+    the command `other`; returns both once the server counts them blocked."""
     r.xgroup_create("s", "grp", id="$", mkstream=True)
     consumer = Conn(srv.port)
     consumer.send(_encode(["XREADGROUP", "GROUP", "grp", "c", "BLOCK", "0", "STREAMS", "s", ">"]))
-    reader = Conn(srv.port)
-    reader.send(_encode(["XREAD", "BLOCK", "0", "STREAMS", "s", "$"]))
-    wait_blocked(r, 2, consumer, reader)
+    second = Conn(srv.port)
+    second.send(_encode(other))
+    wait_blocked(r, 2, consumer, second)
+    return consumer, second
+
+
+def test_del_of_a_blocked_on_stream(srv):
+    r = client(srv)
+    consumer, reader = block_group_reader_and(srv, r, ["XREAD", "BLOCK", "0", "STREAMS", "s", "$"])
     assert r.delete("s") == 1
     # The group is gone with the key: the consumer is told; a plain reader keeps waiting.
-    assert consumer.reply() == b"-UNBLOCKED the stream key no longer exists\r\n"
+    assert consumer.reply() == UNBLOCKED
     wait_blocked(r, 1, reader)
     r.xadd("s", {"a": "1"}, id="1-1")
     assert reader.reply() == (
@@ -828,14 +838,9 @@ def test_del_of_a_blocked_on_stream(srv):
 
 def test_flush_tells_a_blocked_group_reader_and_leaves_a_list_waiter(srv):
     r = client(srv)
-    r.xgroup_create("s", "grp", id="$", mkstream=True)
-    consumer = Conn(srv.port)
-    consumer.send(_encode(["XREADGROUP", "GROUP", "grp", "c", "BLOCK", "0", "STREAMS", "s", ">"]))
-    popper = Conn(srv.port)
-    popper.send(_encode(["BLPOP", "list", "0"]))
-    wait_blocked(r, 2, consumer, popper)
+    consumer, popper = block_group_reader_and(srv, r, ["BLPOP", "list", "0"])
     r.flushdb()
-    assert consumer.reply() == b"-UNBLOCKED the stream key no longer exists\r\n"
+    assert consumer.reply() == UNBLOCKED
     wait_blocked(r, 1, popper)
     r.rpush("list", "x")
     assert popper.reply() == b"*2\r\n$4\r\nlist\r\n$1\r\nx\r\n"
