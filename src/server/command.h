@@ -44,6 +44,10 @@ enum CommandFlag : uint32_t {
   kSubscribedContext =
       1 << 11,        // runs while a RESP2 client is subscribed ((P|S)SUBSCRIBE, PING...)
   kPubSub = 1 << 12,  // a pub/sub command (COMMAND INFO's "pubsub" flag)
+  // A write after which blocked clients are not served from its keys, because Redis signals
+  // none of them (a stream command that adds no entry: XDEL, XSETID, XACK...). Internal: COMMAND
+  // INFO does not show it.
+  kNoWake = 1 << 13,
 };
 
 // What a command function gets: the server, the calling client, its arguments (args[0] is the

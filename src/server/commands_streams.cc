@@ -328,9 +328,13 @@ std::optional<AddArgs> parse_add_args(Context& ctx, bool xadd, int64_t node_max_
     ctx.out.error("ERR syntax error, LIMIT cannot be used without the special ~ option");
     return std::nullopt;
   }
-  if (!limit_given) {
-    a.trim.limit = a.trim.approximate ? 100 * node_max_entries : 0;
-    if (a.trim.approximate && (a.trim.limit <= 0 || a.trim.limit > 1000000)) a.trim.limit = 10000;
+  if (!limit_given && a.trim.approximate) {
+    // Redis: 100 nodes' worth of entries, at most a million; 10000 when that is not positive.
+    if (__builtin_mul_overflow(node_max_entries, int64_t{100}, &a.trim.limit) ||
+        a.trim.limit > 1000000) {
+      a.trim.limit = 1000000;
+    }
+    if (a.trim.limit <= 0) a.trim.limit = 10000;
   }
   return a;
 }
@@ -400,6 +404,10 @@ void cmd_xadd(Context& ctx) {
   s.append(*id, {ctx.args.begin() + static_cast<std::ptrdiff_t>(a->fields_at), ctx.args.end()});
   write_id(ctx.out, *id);
   k.shard().touch(k.key());
+  // Only an XADD that added makes the key ready for blocked readers (Redis's signalKeyAsReady).
+  if (ctx.instance.blocking().anyone_waiting()) {
+    ctx.instance.blocking().note_ready(ctx.session.db, k.key());
+  }
   notify_keyspace_event(ctx, kNotifyStream, "xadd", k.key());
   trim_stream(ctx, k.key(), s, a->trim);
 }
@@ -875,8 +883,9 @@ Served serve_read_waiter(Instance& instance, const Waiter& w, std::string_view k
   } else {
     src.after = *parse_id(args[r.streams_at + r.streams + i]);
   }
-  std::optional<Id> start = stream::next_id(src.after);
-  if (!start || range_of(s, *start, stream::kMaxId, false, 1).empty()) return Served::kOtherType;
+  // As Redis: a stream whose last ID moved past the waiter's serves it, even if the entries after
+  // that ID have been deleted since (the reply is then empty).
+  if (!(s.last_id > src.after)) return Served::kOtherType;
   if (!claim()) return Served::kGone;
   begin_streams(out, 1);
   Accounted accounted(k.shard(), src.e);
@@ -1229,7 +1238,7 @@ std::optional<ClaimOptions> parse_claim(Context& ctx, int64_t now) {
     } else if (iequals(opt, "idle") && more) {
       auto v = integer_arg(ctx, ctx.args[++j], "ERR Invalid IDLE option argument for XCLAIM");
       if (!v) return std::nullopt;
-      o.delivery_time = now - *v;
+      if (__builtin_sub_overflow(now, *v, &o.delivery_time)) o.delivery_time = now;
     } else if (iequals(opt, "time") && more) {
       auto v = integer_arg(ctx, ctx.args[++j], "ERR Invalid TIME option argument for XCLAIM");
       if (!v) return std::nullopt;
@@ -1575,13 +1584,13 @@ constexpr uint32_t kW = kWrite | kDenyOom | kFast;
 const CommandSpec kGroupCommands[] = {
     {.name = "create",
      .arity = -5,
-     .flags = kWrite | kDenyOom,
+     .flags = kWrite | kDenyOom | kNoWake,
      .keys = {2, 2, 1},
      .fn = cmd_xgroup_create,
      .doc = {"Create a consumer group.", "5.0.0"}},
     {.name = "setid",
      .arity = -5,
-     .flags = kWrite,
+     .flags = kWrite | kNoWake,
      .keys = {2, 2, 1},
      .fn = cmd_xgroup_setid,
      .doc = {"Set a consumer group to an arbitrary last delivered ID value.", "5.0.0"}},
@@ -1593,13 +1602,13 @@ const CommandSpec kGroupCommands[] = {
      .doc = {"Destroy a consumer group.", "5.0.0"}},
     {.name = "createconsumer",
      .arity = 5,
-     .flags = kWrite | kDenyOom,
+     .flags = kWrite | kDenyOom | kNoWake,
      .keys = {2, 2, 1},
      .fn = cmd_xgroup_createconsumer,
      .doc = {"Create a consumer in a consumer group.", "6.2.0"}},
     {.name = "delconsumer",
      .arity = 5,
-     .flags = kWrite,
+     .flags = kWrite | kNoWake,
      .keys = {2, 2, 1},
      .fn = cmd_xgroup_delconsumer,
      .doc = {"Delete a consumer from a consumer group.", "5.0.0"}},
@@ -1639,7 +1648,7 @@ const CommandSpec kInfoCommands[] = {
 const CommandSpec kCommands[] = {
     {.name = "xadd",
      .arity = -5,
-     .flags = kW,
+     .flags = kW | kNoWake,
      .keys = {1, 1, 1},
      .fn = cmd_xadd,
      .doc = {"Appends a new entry to a stream", "5.0.0"}},
@@ -1667,7 +1676,7 @@ const CommandSpec kCommands[] = {
              "5.0.0"}},
     {.name = "xdel",
      .arity = -3,
-     .flags = kWrite | kFast,
+     .flags = kWrite | kFast | kNoWake,
      .keys = {1, 1, 1},
      .fn = cmd_xdel,
      .doc = {"Removes the specified entries from the stream. Returns the number of items "
@@ -1676,13 +1685,13 @@ const CommandSpec kCommands[] = {
              "5.0.0"}},
     {.name = "xtrim",
      .arity = -4,
-     .flags = kWrite,
+     .flags = kWrite | kNoWake,
      .keys = {1, 1, 1},
      .fn = cmd_xtrim,
      .doc = {"Trims the stream to (approximately if '~' is passed) a certain size", "5.0.0"}},
     {.name = "xsetid",
      .arity = -3,
-     .flags = kWrite | kDenyOom | kFast,
+     .flags = kWrite | kDenyOom | kFast | kNoWake,
      .keys = {1, 1, 1},
      .fn = cmd_xsetid,
      .doc = {"An internal command for replicating stream values", "5.0.0"}},
@@ -1696,7 +1705,7 @@ const CommandSpec kCommands[] = {
      .find_keys = xread_keys},
     {.name = "xreadgroup",
      .arity = -7,
-     .flags = kWrite | kBlocking,
+     .flags = kWrite | kBlocking | kNoWake,
      .fn = cmd_xread,
      .doc = {"Return new entries from a stream using a consumer group, or access the history of "
              "the pending entries for a given consumer. Can block.",
@@ -1708,7 +1717,7 @@ const CommandSpec kCommands[] = {
      .subcommands = kGroupCommands},
     {.name = "xack",
      .arity = -4,
-     .flags = kWrite | kFast,
+     .flags = kWrite | kFast | kNoWake,
      .keys = {1, 1, 1},
      .fn = cmd_xack,
      .doc = {"Marks a pending message as correctly processed, effectively removing it from the "
@@ -1726,7 +1735,7 @@ const CommandSpec kCommands[] = {
              "5.0.0"}},
     {.name = "xclaim",
      .arity = -6,
-     .flags = kWrite | kFast,
+     .flags = kWrite | kFast | kNoWake,
      .keys = {1, 1, 1},
      .fn = cmd_xclaim,
      .doc = {"Changes (or acquires) ownership of a message in a consumer group, as if the message "
@@ -1734,7 +1743,7 @@ const CommandSpec kCommands[] = {
              "5.0.0"}},
     {.name = "xautoclaim",
      .arity = -6,
-     .flags = kWrite | kFast,
+     .flags = kWrite | kFast | kNoWake,
      .keys = {1, 1, 1},
      .fn = cmd_xautoclaim,
      .doc = {"Changes (or acquires) ownership of messages in a consumer group, as if the messages "

@@ -499,7 +499,7 @@ void Instance::dispatch(Session& session, std::span<const std::string_view> args
   }
   // TinyLFU refused to admit the key the write created: it goes at once.
   if (evict_after) store_.evict_key(session.db, args[keys_of(*spec, args).first()], *evict_after);
-  if ((spec->flags & kWrite) && blocking_.anyone_waiting()) {
+  if ((spec->flags & kWrite) && !(spec->flags & kNoWake) && blocking_.anyone_waiting()) {
     keys_of(*spec, args).for_each([&](size_t i) { blocking_.note_ready(session.db, args[i]); });
   }
   if (BlockingRegistry::has_ready() && !store::in_transaction()) blocking_.serve_ready(*this);

@@ -233,6 +233,17 @@ void set_node_limits(int64_t max_entries, int64_t max_bytes) {
   g_node_max_bytes.store(max_bytes, std::memory_order_relaxed);
 }
 
+Stream::Stream(const Stream& other)
+    : last_id(other.last_id),
+      max_deleted_id(other.max_deleted_id),
+      first_id(other.first_id),
+      entries_added(other.entries_added),
+      groups(other.groups),
+      nodes_(other.nodes_),
+      length_(other.length_) {
+  for (const Node& n : nodes_) node_bytes_ += kNodeBytes + n.data.capacity();
+}
+
 void Stream::append(Id id, const std::vector<std::string_view>& fields) {
   size_t raw_bytes = 0;
   for (std::string_view f : fields) raw_bytes += f.size();
@@ -260,7 +271,7 @@ void Stream::append(Id id, const std::vector<std::string_view>& fields) {
     n.listpack_bytes = 7 + listpack_int_bytes(static_cast<int64_t>(fields.size() / 2)) + 2;
     for (size_t i = 0; i < fields.size(); i += 2) n.listpack_bytes += listpack_bytes(fields[i]);
     nodes_.push_back(std::move(n));
-    node_bytes_ += kNodeBytes;
+    node_bytes_ += kNodeBytes + nodes_.back().data.capacity();  // what removing it subtracts
   }
   Node& n = nodes_.back();
   bool same =
@@ -318,8 +329,11 @@ void Stream::walk(Id start, Id end, bool reverse, zset::FnRef<bool(Item&)> fn) c
       for (const char* p = n.data.data(); p < n.data.data() + n.data.size();) {
         Raw r = decode(p, n.first, n.master_pairs);
         p = r.end;
+        // Deleted entries are passed over first, as Redis's iterator does: after XSETID lowered
+        // the last ID, a live entry may follow a deleted one with a larger ID.
+        if (*r.flag & kDeleted) continue;
         if (r.id > end) return;
-        if (*r.flag & kDeleted || r.id < start) continue;
+        if (r.id < start) continue;
         Item item = item_of(r, master);
         if (!fn(item)) return;
       }
@@ -380,9 +394,12 @@ bool Stream::remove(Id id) {
   Node& n = nodes_[i];
   for (char* p = n.data.data(); p < n.data.data() + n.data.size();) {
     Raw r = decode(p, n.first, n.master_pairs);
+    if (*r.flag & kDeleted) {  // passed over first, as in walk()
+      p += r.end - r.flag;
+      continue;
+    }
     if (r.id > id) return false;
     if (r.id == id) {
-      if (*r.flag & kDeleted) return false;
       *p |= kDeleted;
       --n.live;
       ++n.deleted;

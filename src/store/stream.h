@@ -96,6 +96,11 @@ struct Group {
 
 class Stream {
  public:
+  Stream() = default;
+  // A copy (COPY), its node bytes counted from its own strings.
+  Stream(const Stream& other);
+  Stream& operator=(const Stream&) = delete;
+
   // Appends an entry (id greater than last_id; `fields` non-empty, field-value pairs).
   void append(Id id, const std::vector<std::string_view>& fields);
   // Marks the entry `id` deleted; false when there is none.

@@ -169,6 +169,24 @@ TEST(Stream, ItemCopiesOwnTheirIntegerText) {
   EXPECT_EQ(as_strings(assigned), (std::vector<std::string>{"n", "-7", "s", "more"}));
 }
 
+TEST(Stream, BytesComeBackWhenNodesGo) {
+  Stream s;
+  Model m;
+  size_t empty = s.bytes();
+  for (uint64_t i = 1; i <= 20; ++i) {
+    append(s, m, {i, 1}, {"a", "1"});
+    EXPECT_TRUE(s.remove({i, 1}));  // the node goes with its only entry
+    EXPECT_EQ(s.bytes(), empty);
+  }
+  for (uint64_t i = 21; i <= 350; ++i) append(s, m, {i, 1}, {"a", std::to_string(i)});
+  Stream copy(s);
+  EXPECT_EQ(read(copy, {}, kMaxId, false), read(s, {}, kMaxId, false));
+  s.trim({.by = Stream::Trim::By::kMaxLen, .max_len = 0});
+  EXPECT_EQ(s.bytes(), empty);
+  copy.trim({.by = Stream::Trim::By::kMaxLen, .max_len = 0});
+  EXPECT_EQ(copy.bytes(), empty);
+}
+
 TEST(Stream, EntriesReadEstimates) {
   Stream s;
   Model m;

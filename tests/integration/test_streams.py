@@ -532,6 +532,25 @@ SCRIPT = [
     # Redis 7.0's XSETID does not touch the key for WATCH (an EXEC after it still runs).
     ["WATCH", "bt"], ["XSETID", "bt", "40-0"], ["MULTI"], ["XLEN", "bt"], ["EXEC"],
     ["WATCH", "bt"], ["XADD", "bt", "41-0", "f", "1"], ["MULTI"], ["XLEN", "bt"], ["EXEC"],
+    # After XSETID lowered the last ID past a deleted entry, a live entry follows it with a
+    # smaller ID: ranges and XDEL pass deleted entries over first, as Redis's iterator does.
+    ["XADD", "s", "1-1", "a", "1"],
+    ["XADD", "s", "5-1", "a", "1"],
+    ["XDEL", "s", "5-1"],
+    ["XSETID", "s", "2-0"],
+    ["XADD", "s", "3-0", "b", "2"],
+    ["XRANGE", "s", "-", "4"],
+    ["XRANGE", "s", "-", "+"],
+    ["XREVRANGE", "s", "+", "-"],
+    ["XDEL", "s", "3-0"],
+    ["XRANGE", "s", "-", "+"],
+    ["XADD", "q", "1-1", "a", "1"],
+    ["XGROUP", "CREATE", "q", "g", "0"],
+    ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "q", ">"],
+    ["XCLAIM", "q", "g", "d", "0", "1-1", "IDLE", "-9223372036854775808", "JUSTID"],
+    ["XCLAIM", "q", "g", "d", "0", "1-1", "IDLE", "9223372036854775807", "JUSTID"],
+    ["XCLAIM", "q", "g", "d", "0", "1-1", "TIME", "-9223372036854775808", "JUSTID"],
+    ["XPENDING", "q", "g"],
     # XGROUP CREATE / SETID parse their options first, then check the key and group, then the
     # argument count (Redis 7.0.15's order).
     ["XADD", "k", "1-1", "a", "1"],
@@ -846,6 +865,61 @@ def test_flush_tells_a_blocked_group_reader_and_leaves_a_list_waiter(srv):
     assert popper.reply() == b"*2\r\n$4\r\nlist\r\n$1\r\nx\r\n"
     consumer.close()
     popper.close()
+
+
+def test_a_blocked_reader_wakes_only_when_an_xadd_moves_the_last_id(srv):
+    """As Redis 7.0.15: XADD wakes readers even when what it added is trimmed or deleted at once
+    (the reply is then empty, and a group reader's consumer is made); XGROUP SETID and XSETID,
+    which add nothing, wake nobody."""
+    r = client(srv)
+    r.xadd("s", {"a": "1"}, id="1-1")
+    r.xgroup_create("s", "g", id="$")
+    plain = Conn(srv.port)
+    plain.send(_encode(["XREAD", "BLOCK", "0", "STREAMS", "s", "$"]))
+    grouped = Conn(srv.port)
+    grouped.send(_encode(["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"]))
+    wait_blocked(r, 2, plain, grouped)
+    r.execute_command("XADD", "s", "MAXLEN", "0", "2-1", "a", "1")
+    empty = b"*1\r\n*2\r\n$1\r\ns\r\n*0\r\n"
+    assert plain.reply() == empty
+    assert grouped.reply() == empty
+    assert r.xinfo_groups("s")[0]["consumers"] == 1
+    plain.send(_encode(["XREAD", "BLOCK", "0", "STREAMS", "s", "$"]))
+    wait_blocked(r, 1, plain)
+    with r.pipeline(transaction=True) as p:
+        p.xadd("s", {"a": "1"}, id="3-1").xdel("s", "3-1").execute()
+    assert plain.reply() == empty
+    r.xadd("s", {"a": "1"}, id="4-1")
+    r.execute_command("XGROUP", "SETID", "s", "g", "$")
+    grouped.send(_encode(["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"]))
+    wait_blocked(r, 1, grouped)
+    r.execute_command("XGROUP", "SETID", "s", "g", "0")
+    r.execute_command("XSETID", "s", "10-0")
+    wait_blocked(r, 1, grouped)  # still blocked: nothing was added
+    r.xadd("s", {"z": "9"}, id="11-1")
+    assert grouped.reply() == (
+        b"*1\r\n*2\r\n$1\r\ns\r\n*2\r\n*2\r\n$3\r\n4-1\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n"
+        b"*2\r\n$4\r\n11-1\r\n*2\r\n$1\r\nz\r\n$1\r\n9\r\n")
+    plain.close()
+    grouped.close()
+
+
+def test_approximate_trim_limit_follows_the_node_size(srv):
+    """Without LIMIT, `~` trims at most 100 nodes' worth of entries, capped at a million (Redis
+    7.0.15's rule): with 15000-entry nodes that is 1,000,000, so all three nodes go."""
+    r = client(srv)
+    r.config_set("stream-node-max-entries", "15000")
+    r.config_set("stream-node-max-bytes", "0")
+    try:
+        with r.pipeline(transaction=False) as p:
+            for i in range(1, 30002):
+                p.xadd("big", {"f": "1"}, id=f"{i}-0")
+            p.execute()
+        assert r.execute_command("XTRIM", "big", "MAXLEN", "~", "0") == 30001
+        assert r.xlen("big") == 0
+    finally:
+        r.config_set("stream-node-max-entries", "100")
+        r.config_set("stream-node-max-bytes", "4096")
 
 
 def test_blocked_reader_of_a_key_that_becomes_another_type(srv):
