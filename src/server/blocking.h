@@ -74,6 +74,8 @@ class BlockingRegistry {
   // Whether any client is blocked (a relaxed read: cheap enough for every write command).
   bool anyone_waiting() const { return waiting_.load(std::memory_order_relaxed) > 0; }
   size_t blocked_clients() const { return waiting_.load(std::memory_order_relaxed); }
+  // The count of blocked clients itself (the store's KeyEventListener::deletion_gate).
+  const std::atomic<size_t>* waiting_counter() const { return &waiting_; }
 
   // Notes that `key` of `db` may have gained elements, for serve_ready on this thread.
   void note_ready(int db, std::string_view key);

@@ -169,6 +169,7 @@ size_t Instance::active_expire(int part, int of, std::chrono::microseconds budge
   int64_t started = command_stats_.now_us();
   size_t expired = store_.active_expire(part, of, budget);
   note_latency("expire-cycle", started);
+  if (BlockingRegistry::has_ready()) blocking_.serve_ready(*this);  // waiters of expired keys
   return expired;
 }
 

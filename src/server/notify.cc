@@ -86,9 +86,14 @@ void install_keyspace_events(Instance& instance) {
   store::KeyEventListener listener;
   listener.gate = &instance.hot().notify_keyspace_events;
   for (size_t i = 0; i < kStoreEvents.size(); ++i) listener.wants[i] = kStoreEvents[i].first;
+  // A key that expired or was evicted is also ready for the clients blocked on it: a stream's
+  // group reader must learn it is gone, as after a DEL.
+  listener.deletion_gate = instance.blocking().waiting_counter();
   listener.fn = [&instance](int db, store::KeyEvent event, std::string_view key) {
     auto [cls, name] = kStoreEvents[static_cast<size_t>(event)];
     notify_keyspace_event(instance, db, cls, name, key);
+    bool deletion = event == store::KeyEvent::kExpired || event == store::KeyEvent::kEvicted;
+    if (deletion && instance.blocking().anyone_waiting()) instance.blocking().note_ready(db, key);
   };
   instance.store().set_key_event_listener(std::move(listener));
 }

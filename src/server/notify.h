@@ -61,7 +61,8 @@ void notify_write(Context& ctx, uint32_t cls, std::string_view event, std::strin
                   bool emptied);
 
 // Connects the store's KeyEventListener to the instance's notifications: "new" (n), "expired"
-// (x), "evicted" (e) and "keymiss" (m). Called once, from the Instance constructor.
+// (x), "evicted" (e) and "keymiss" (m); expired and evicted keys are also made ready for the
+// clients blocked on them (blocking.h). Called once, from the Instance constructor.
 void install_keyspace_events(Instance& instance);
 
 }  // namespace cachet::server

@@ -58,11 +58,13 @@ inline constexpr size_t kKeyEvents = 4;
 
 // Receives the store's KeyEvents. `fn` runs on the thread that caused the event, under the key's
 // shard lock: it must not take a shard lock. An event `e` reaches it only while
-// `gate->load() & wants[e]` is non-zero, so a disabled event costs one relaxed load.
+// `gate->load() & wants[e]` is non-zero, so a disabled event costs one relaxed load; expired and
+// evicted keys also reach it while `*deletion_gate` is non-zero (clients are blocked on keys).
 struct KeyEventListener {
   std::function<void(int db, KeyEvent event, std::string_view key)> fn;
   const std::atomic<uint32_t>* gate = nullptr;
   std::array<uint32_t, kKeyEvents> wants{};
+  const std::atomic<size_t>* deletion_gate = nullptr;
 };
 
 // Receives every modification of a key (what sets WATCH flags: writes, deletions, expiry,
@@ -283,8 +285,11 @@ class Store {
   ModifiedHook& modified_hook() { return modified_; }
   // Hands `event` for `key` of `db` to the listener, if its gate lets the event through.
   void report(int db, KeyEvent event, std::string_view key) const {
-    if (listener_.gate->load(std::memory_order_relaxed) &
-        listener_.wants[static_cast<size_t>(event)]) {
+    bool deletion = event == KeyEvent::kExpired || event == KeyEvent::kEvicted;
+    if ((listener_.gate->load(std::memory_order_relaxed) &
+         listener_.wants[static_cast<size_t>(event)]) ||
+        (deletion && listener_.deletion_gate != nullptr &&
+         listener_.deletion_gate->load(std::memory_order_relaxed) != 0)) {
       listener_.fn(db, event, key);
     }
   }

@@ -922,6 +922,19 @@ def test_approximate_trim_limit_follows_the_node_size(srv):
         r.config_set("stream-node-max-bytes", "4096")
 
 
+def test_expiry_tells_a_blocked_group_reader(srv):
+    """The stream expires while a group reader waits on it (active expiry deletes it; no command
+    names the key): the reader gets -UNBLOCKED, as from a DEL."""
+    r = client(srv)
+    consumer, popper = block_group_reader_and(srv, r, ["BLPOP", "list", "0"])
+    r.pexpire("s", 100)
+    assert consumer.reply() == UNBLOCKED
+    assert r.exists("s") == 0
+    wait_blocked(r, 1, popper)
+    consumer.close()
+    popper.close()
+
+
 def test_blocked_reader_of_a_key_that_becomes_another_type(srv):
     r = client(srv)
     r.xadd("s", {"a": "1"}, id="1-1")
