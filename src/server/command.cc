@@ -27,10 +27,10 @@ const Table& table() {
     Table t;
     for (CommandFamily family :
          {connection_commands(), string_commands(), key_commands(), hash_commands(),
-          list_commands(), blocking_commands(), set_commands(), zset_commands(), stream_commands(), geo_commands(),
-          sort_commands(), bitmap_commands(), hyperloglog_commands(), pubsub_commands(),
-          introspection_commands(), transaction_commands(), server_commands(), scripting_commands(),
-          acl_commands()}) {
+          list_commands(), blocking_commands(), set_commands(), zset_commands(), stream_commands(),
+          geo_commands(), sort_commands(), bitmap_commands(), hyperloglog_commands(),
+          pubsub_commands(), introspection_commands(), transaction_commands(), server_commands(),
+          scripting_commands(), acl_commands()}) {
       for (const CommandSpec& spec : family.commands) {
         t.ordered.push_back(&spec);
         t.by_name.emplace(spec.name, &spec);

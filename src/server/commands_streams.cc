@@ -412,21 +412,26 @@ void cmd_xadd(Context& ctx) {
   trim_stream(ctx, k.key(), s, a->trim);
 }
 
-// Calls fn(stream) for the stream at args[1] under its lock; replies `absent` (a callable) when
-// there is none, WRONGTYPE for another type.
+enum class Access { kRead, kWrite };
+
+// Calls fn(k, e, stream) for the stream at args[at] under its lock, looked up for reading or for
+// writing (then its change in heap bytes is accounted); replies absent() when there is none,
+// WRONGTYPE for another type.
 template <typename Absent, typename Fn>
-void with_stream(Context& ctx, Absent&& absent, Fn&& fn) {
-  KeyLock k(ctx, ctx.args[1]);
+void with_stream(Context& ctx, size_t at, Access access, Absent&& absent, Fn&& fn) {
+  KeyLock k(ctx, ctx.args[at]);
   bool wrong;
-  Entry* e = as_stream(ctx, k.find_read(), wrong);
+  Entry* e = as_stream(ctx, access == Access::kRead ? k.find_read() : k.find(), wrong);
   if (wrong) return;
   if (e == nullptr) return absent();
+  std::optional<Accounted> accounted;
+  if (access == Access::kWrite) accounted.emplace(k.shard(), e);
   fn(k, e, *stream::of(e));
 }
 
 void cmd_xlen(Context& ctx) {
   with_stream(
-      ctx, [&] { ctx.out.integer(0); },
+      ctx, 1, Access::kRead, [&] { ctx.out.integer(0); },
       [&](KeyLock&, Entry*, Stream& s) { ctx.out.integer(static_cast<int64_t>(s.length())); });
 }
 
@@ -444,7 +449,7 @@ void range_command(Context& ctx, bool reverse) {
     count = std::max<int64_t>(*n, 0);
   }
   with_stream(
-      ctx, [&] { ctx.out.array(0); },
+      ctx, 1, Access::kRead, [&] { ctx.out.array(0); },
       [&](KeyLock&, Entry*, Stream& s) {
         if (count == 0) return ctx.out.null_array();
         write_items(ctx.out, range_of(s, *start, *end, reverse, count < 0 ? 0 : count));
@@ -454,22 +459,9 @@ void range_command(Context& ctx, bool reverse) {
 void cmd_xrange(Context& ctx) { range_command(ctx, false); }
 void cmd_xrevrange(Context& ctx) { range_command(ctx, true); }
 
-// Calls fn(k, e, stream) for the stream at args[1] looked up for writing; replies `absent` when
-// there is none, WRONGTYPE for another type.
-template <typename Absent, typename Fn>
-void write_stream(Context& ctx, Absent&& absent, Fn&& fn) {
-  KeyLock k(ctx, ctx.args[1]);
-  bool wrong;
-  Entry* e = as_stream(ctx, k.find(), wrong);
-  if (wrong) return;
-  if (e == nullptr) return absent();
-  Accounted accounted(k.shard(), e);
-  fn(k, e, *stream::of(e));
-}
-
 void cmd_xdel(Context& ctx) {
-  write_stream(
-      ctx, [&] { ctx.out.integer(0); },
+  with_stream(
+      ctx, 1, Access::kWrite, [&] { ctx.out.integer(0); },
       [&](KeyLock& k, Entry*, Stream& s) {
         std::vector<Id> ids;
         for (std::string_view text : ctx.args.subspan(2)) {
@@ -491,8 +483,8 @@ void cmd_xdel(Context& ctx) {
 void cmd_xtrim(Context& ctx) {
   std::optional<AddArgs> a = parse_add_args(ctx, false, stream::node_max_entries());
   if (!a) return;
-  write_stream(
-      ctx, [&] { ctx.out.integer(0); },
+  with_stream(
+      ctx, 1, Access::kWrite, [&] { ctx.out.integer(0); },
       [&](KeyLock& k, Entry*, Stream& s) {
         int64_t removed = trim_stream(ctx, k.key(), s, a->trim);
         if (removed) k.shard().touch(k.key());
@@ -525,8 +517,8 @@ void cmd_xsetid(Context& ctx) {
       return reply_syntax_error(ctx);
     }
   }
-  write_stream(
-      ctx, [&] { ctx.out.error(kNoKey); },
+  with_stream(
+      ctx, 1, Access::kWrite, [&] { ctx.out.error(kNoKey); },
       [&](KeyLock& k, Entry*, Stream& s) {
         if (s.length() > 0) {
           if (*id < *s.last_live_id()) {
@@ -925,6 +917,11 @@ std::optional<int64_t> entries_read_arg(Context& ctx, std::string_view text) {
   return n;
 }
 
+// Redis's error for a missing group of an existing stream (XGROUP, XINFO CONSUMERS).
+void reply_no_group_for_key(Context& ctx, std::string_view group, std::string_view key) {
+  ctx.out.error(fmt::format("NOGROUP No such consumer group '{}' for key name '{}'", group, key));
+}
+
 // Common steps of the XGROUP subcommands: looks the key (args[2]) up, checks its type and that
 // it exists (unless `mkstream`), and that the group args[3] exists (if `need_group`); then calls
 // fn(k, e (null if absent), group (null if absent)).
@@ -940,10 +937,7 @@ void with_group(Context& ctx, bool mkstream, bool need_group, Fn&& fn) {
         "to use the MKSTREAM option to create an empty stream automatically.");
   }
   Group* g = e ? find_group(*stream::of(e), ctx.args[3]) : nullptr;
-  if (g == nullptr && need_group) {
-    return ctx.out.error(fmt::format("NOGROUP No such consumer group '{}' for key name '{}'",
-                                     ctx.args[3], ctx.args[2]));
-  }
+  if (g == nullptr && need_group) return reply_no_group_for_key(ctx, ctx.args[3], ctx.args[2]);
   fn(k, e, g);
 }
 
@@ -1078,7 +1072,7 @@ void cmd_xgroup_help(Context& ctx) {
 // when either is missing, WRONGTYPE for another type.
 template <typename Absent, typename Fn>
 void with_stream_group(Context& ctx, Absent&& absent, Fn&& fn) {
-  with_stream(ctx, absent, [&](KeyLock& k, Entry* e, Stream& s) {
+  with_stream(ctx, 1, Access::kRead, absent, [&](KeyLock& k, Entry* e, Stream& s) {
     Group* g = find_group(s, ctx.args[2]);
     if (g == nullptr) return absent();
     Accounted accounted(k.shard(), e);
@@ -1394,15 +1388,11 @@ void cmd_xautoclaim(Context& ctx) {
 
 // ---- XINFO
 
-// Calls fn(stream) for the stream args[2]; replies Redis's "no such key" when absent.
+// Calls fn(k, e, stream) for the stream args[2]; replies Redis's "no such key" when absent.
 template <typename Fn>
 void with_info_stream(Context& ctx, Fn&& fn) {
-  KeyLock k(ctx, ctx.args[2]);
-  bool wrong;
-  Entry* e = as_stream(ctx, k.find_read(), wrong);
-  if (wrong) return;
-  if (e == nullptr) return ctx.out.error(kNoKey);
-  fn(k, *stream::of(e));
+  with_stream(
+      ctx, 2, Access::kRead, [&] { ctx.out.error(kNoKey); }, fn);
 }
 
 void write_lag(resp::Writer& out, const Stream& s, const Group& g) {
@@ -1416,12 +1406,9 @@ void write_entries_read(resp::Writer& out, const Group& g) {
 }
 
 void cmd_xinfo_consumers(Context& ctx) {
-  with_info_stream(ctx, [&](KeyLock& k, Stream& s) {
+  with_info_stream(ctx, [&](KeyLock& k, Entry*, Stream& s) {
     Group* g = find_group(s, ctx.args[3]);
-    if (g == nullptr) {
-      return ctx.out.error(fmt::format("NOGROUP No such consumer group '{}' for key name '{}'",
-                                       ctx.args[3], ctx.args[2]));
-    }
+    if (g == nullptr) return reply_no_group_for_key(ctx, ctx.args[3], ctx.args[2]);
     ctx.out.array(g->consumers.size());
     for (const auto& [name, c] : g->consumers) {
       ctx.out.map(3);
@@ -1436,7 +1423,7 @@ void cmd_xinfo_consumers(Context& ctx) {
 }
 
 void cmd_xinfo_groups(Context& ctx) {
-  with_info_stream(ctx, [&](KeyLock&, Stream& s) {
+  with_info_stream(ctx, [&](KeyLock&, Entry*, Stream& s) {
     ctx.out.array(s.groups.size());
     for (const auto& [name, g] : s.groups) {
       ctx.out.map(6);
@@ -1527,7 +1514,7 @@ void write_full_group(resp::Writer& out, const Stream& s, const std::string& nam
 
 // XINFO STREAM key [FULL [COUNT count]]
 void cmd_xinfo_stream(Context& ctx) {
-  with_info_stream(ctx, [&](KeyLock&, Stream& s) {
+  with_info_stream(ctx, [&](KeyLock&, Entry*, Stream& s) {
     bool full = ctx.args.size() > 3;
     int64_t count = 10;
     if (full && !iequals(ctx.args[3], "full")) return reply_subcommand_syntax_error(ctx);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <cstring>
 
 #include "store/set.h"
@@ -102,6 +103,10 @@ void step_back(const char*& end) {
   end = p - size;
 }
 
+int64_t unzigzag(uint64_t zigzag) {
+  return static_cast<int64_t>((zigzag >> 1) ^ (~(zigzag & 1) + 1));
+}
+
 // Skips a string written by put_string.
 void skip_string(const char*& p) {
   uint64_t tag = get_varint(p);
@@ -142,8 +147,7 @@ struct TextField {
 void read_string(const char*& p, size_t slot, Item& item, std::vector<TextField>& in_text) {
   uint64_t tag = get_varint(p);
   if (tag & 1) {
-    uint64_t zigzag = tag >> 1;
-    auto v = static_cast<int64_t>((zigzag >> 1) ^ (~(zigzag & 1) + 1));
+    int64_t v = unzigzag(tag >> 1);
     size_t at = item.text.size();
     item.text += std::to_string(v);
     in_text.push_back({slot, at, item.text.size() - at});
@@ -176,11 +180,26 @@ Item item_of(const Raw& r, const Raw& master) {
 }
 
 // Whether `fields` (field, value, ...) has the field names of the node's first entry, in order.
+// Reads the string at `p` (moving past it) and says whether it is `s`.
+bool string_equals(const char*& p, std::string_view s) {
+  uint64_t tag = get_varint(p);
+  if (tag & 1) {
+    int64_t v = unzigzag(tag >> 1);
+    char digits[24];
+    auto end = std::to_chars(digits, digits + sizeof digits, v).ptr;
+    return s == std::string_view(digits, static_cast<size_t>(end - digits));
+  }
+  std::string_view stored(p, tag >> 1);
+  p += tag >> 1;
+  return stored == s;
+}
+
 bool same_fields(const Raw& master, const std::vector<std::string_view>& fields) {
   if (master.pairs * 2 != fields.size()) return false;
-  Item m = item_of(master, master);
+  const char* p = master.fields;
   for (size_t i = 0; i < fields.size(); i += 2) {
-    if (m.fields[i] != fields[i]) return false;
+    if (!string_equals(p, fields[i])) return false;
+    skip_string(p);  // the first entry's value
   }
   return true;
 }
@@ -500,11 +519,10 @@ std::optional<int64_t> Stream::lag(const Group& g) const {
 
 size_t Stream::bytes() const {
   size_t total = kStreamBytes + node_bytes_;
+  // Each pending entry is in its group's map and in exactly one consumer's set.
   for (const auto& [name, g] : groups) {
-    total += kGroupBytes + name.size() + g.pel.size() * kNackBytes;
-    for (const auto& [consumer, c] : g.consumers) {
-      total += kConsumerBytes + consumer.size() + c.pending.size() * kNackBytes / 2;
-    }
+    total += kGroupBytes + name.size() + g.pel.size() * (kNackBytes + kNackBytes / 2) +
+             g.consumers.size() * kConsumerBytes;
   }
   return total;
 }
